@@ -1,0 +1,150 @@
+#include "app/args.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace emoaug::app {
+
+ArgParser::ArgParser(std::string usage_name, std::string summary)
+    : usage_name_(std::move(usage_name)), summary_(std::move(summary)) {
+  flag("help", "show this help and exit", nullptr);
+}
+
+void ArgParser::positional(const std::string& name, const std::string& help, std::string* out,
+                           bool required) {
+  Entry e;
+  e.name = name;
+  e.help = help;
+  e.value = out;
+  e.required = required;
+  positionals_.push_back(e);
+}
+
+void ArgParser::option(const std::string& name, const std::string& metavar,
+                       const std::string& help, std::string* out) {
+  Entry e;
+  e.name = name;
+  e.metavar = metavar;
+  e.help = help;
+  e.value = out;
+  options_.push_back(e);
+}
+
+void ArgParser::option_list(const std::string& name, const std::string& metavar,
+                            const std::string& help, std::vector<std::string>* out) {
+  Entry e;
+  e.name = name;
+  e.metavar = metavar;
+  e.help = help;
+  e.values = out;
+  options_.push_back(e);
+}
+
+void ArgParser::flag(const std::string& name, const std::string& help, bool* out) {
+  Entry e;
+  e.name = name;
+  e.help = help;
+  e.flag = out;
+  options_.push_back(e);
+}
+
+const ArgParser::Entry* ArgParser::find_option(const std::string& name) const {
+  for (const Entry& e : options_)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+bool ArgParser::parse(int argc, char** argv, int first) {
+  size_t next_positional = 0;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(help().c_str(), stdout);
+      return false;
+    }
+    if (arg.size() > 2 && arg.compare(0, 2, "--") == 0) {
+      std::string name = arg.substr(2), inline_value;
+      bool has_inline = false;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        inline_value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        has_inline = true;
+      }
+      const Entry* e = find_option(name);
+      if (!e) EMOAUG_FAIL(usage_name_, ": unknown option --", name, " (see --help)");
+      if (e->flag) {
+        if (has_inline) EMOAUG_FAIL(usage_name_, ": --", name, " takes no value");
+        *e->flag = true;
+        continue;
+      }
+      std::string value;
+      if (has_inline) {
+        value = inline_value;
+      } else {
+        if (i + 1 >= argc) EMOAUG_FAIL(usage_name_, ": --", name, " needs a value ", e->metavar);
+        value = argv[++i];
+      }
+      if (e->values)
+        e->values->push_back(value);
+      else
+        *e->value = value;
+      continue;
+    }
+    if (next_positional >= positionals_.size())
+      EMOAUG_FAIL(usage_name_, ": unexpected argument '", arg, "' (see --help)");
+    *positionals_[next_positional].value = arg;
+    positionals_[next_positional].seen = true;
+    ++next_positional;
+  }
+  for (const Entry& p : positionals_)
+    if (p.required && !p.seen) EMOAUG_FAIL(usage_name_, ": missing ", p.name, " (see --help)");
+  return true;
+}
+
+std::string ArgParser::help() const {
+  std::ostringstream os;
+  os << "usage: " << usage_name_;
+  if (options_.size() > 1) os << " [options]";
+  for (const Entry& p : positionals_) os << (p.required ? " " : " [") << p.name << (p.required ? "" : "]");
+  os << "\n\n" << summary_ << "\n";
+  if (!positionals_.empty()) {
+    os << "\narguments:\n";
+    for (const Entry& p : positionals_) {
+      std::string head = "  " + p.name;
+      os << head << std::string(head.size() < 28 ? 28 - head.size() : 1, ' ') << p.help << "\n";
+    }
+  }
+  os << "\noptions:\n";
+  for (const Entry& e : options_) {
+    std::string head = "  --" + e.name + (e.metavar.empty() ? "" : " " + e.metavar);
+    os << head << std::string(head.size() < 28 ? 28 - head.size() : 1, ' ') << e.help;
+    if (e.values) os << " (repeatable)";
+    if (e.value && !e.value->empty()) os << " [default: " << *e.value << "]";
+    os << "\n";
+  }
+  if (!epilog_.empty()) os << "\n" << epilog_ << "\n";
+  return os.str();
+}
+
+int parse_int(const std::string& text, const std::string& what) {
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || v < -2147483647L || v > 2147483647L)
+    EMOAUG_FAIL(what, ": '", text, "' is not an integer");
+  return static_cast<int>(v);
+}
+
+double parse_double(const std::string& text, const std::string& what) {
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno != 0) EMOAUG_FAIL(what, ": '", text, "' is not a number");
+  return v;
+}
+
+}  // namespace emoaug::app

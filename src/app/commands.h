@@ -1,0 +1,15 @@
+// The emoaug subcommands. Each returns the process exit code and throws emoaug::Error for a failure
+// the user must see; main() turns that into one line on stderr and a non-zero exit.
+#pragma once
+
+namespace emoaug::app {
+
+// Exit codes the scripts and SLURM templates rely on.
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitPreempted = 75;  // EX_TEMPFAIL: rerun the same command to resume
+
+int cmd_info(int argc, char** argv);
+
+}  // namespace emoaug::app

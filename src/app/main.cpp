@@ -1,0 +1,60 @@
+// emoaug: CycleGAN-based emotion style transfer as data augmentation for speech emotion recognition,
+// as an experiment runner. This file only dispatches to the subcommands and turns failures into one
+// clear line and an exit code.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "app/commands.h"
+#include "core/error.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int argc, char** argv);
+};
+
+const Command kCommands[] = {
+    {"info", "show the version, the build and the backends available here", emoaug::app::cmd_info},
+};
+
+void print_usage() {
+  std::printf(
+      "usage: emoaug COMMAND [options]\n\n"
+      "emoaug reproduces and scales 'CycleGAN-based Emotion Style Transfer as Data Augmentation\n"
+      "for Speech Emotion Recognition' (Bao, Neumann, Vu, Interspeech 2019).\n\ncommands:\n");
+  for (const Command& c : kCommands) std::printf("  %-12s %s\n", c.name, c.summary);
+  std::printf("\n'emoaug COMMAND --help' documents each command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace emoaug::app;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    print_usage();
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::printf("emoaug %s (%s)\n", EMOAUG_VERSION, EMOAUG_GIT_SHA);
+    return kExitOk;
+  }
+  for (const Command& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(argc - 1, argv + 1);
+    } catch (const emoaug::Preempted& e) {
+      std::fprintf(stderr, "emoaug %s: preempted: %s\n", c.name, e.what());
+      return kExitPreempted;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "emoaug %s: error: %s\n", c.name, e.what());
+      return kExitError;
+    }
+  }
+  std::fprintf(stderr, "emoaug: unknown command '%s' (see emoaug --help)\n", argv[1]);
+  return kExitUsage;
+}

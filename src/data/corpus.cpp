@@ -1,0 +1,85 @@
+#include "data/corpus.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_set>
+
+#include "core/error.h"
+
+namespace emoaug::data {
+
+std::vector<int64_t> Corpus::class_counts() const {
+  std::vector<int64_t> counts(class_names.size(), 0);
+  for (int32_t label : labels)
+    if (label >= 0 && label < num_classes()) ++counts[label];
+  return counts;
+}
+
+std::vector<int32_t> Corpus::distinct_groups() const {
+  std::vector<int32_t> g(groups);
+  std::sort(g.begin(), g.end());
+  g.erase(std::unique(g.begin(), g.end()), g.end());
+  return g;
+}
+
+void Corpus::validate(const std::string& origin) const {
+  const int64_t n = rows();
+  if (static_cast<int64_t>(labels.size()) != n)
+    EMOAUG_FAIL(origin, ": ", labels.size(), " labels for ", n, " feature rows");
+  if (static_cast<int64_t>(groups.size()) != n)
+    EMOAUG_FAIL(origin, ": ", groups.size(), " groups for ", n, " feature rows");
+  if (!feature_names.empty() && static_cast<int64_t>(feature_names.size()) != dims())
+    EMOAUG_FAIL(origin, ": ", feature_names.size(), " feature names for ", dims(), " features");
+  if (!names.empty() && static_cast<int64_t>(names.size()) != n)
+    EMOAUG_FAIL(origin, ": ", names.size(), " utterance names for ", n, " rows");
+  for (int64_t r = 0; r < n; ++r) {
+    const int32_t label = labels[r];
+    if (labeled() ? (label < 0 || label >= num_classes()) : label != -1)
+      EMOAUG_FAIL(origin, ": row ", r, " has label ", label,
+                  labeled() ? " outside 0.." + std::to_string(num_classes() - 1)
+                            : std::string(" in an unlabeled corpus (expected -1)"));
+    const float* row = features.row_range(r, 1).data;
+    for (int64_t c = 0; c < dims(); ++c)
+      if (!std::isfinite(row[c]))
+        EMOAUG_FAIL(origin, ": row ", r, " (", names.empty() ? "unnamed" : names[r], "), feature ",
+                    c, feature_names.empty() ? "" : " (" + feature_names[c] + ")", " is ",
+                    row[c]);
+  }
+  if (labeled()) {
+    std::vector<int64_t> counts = class_counts();
+    for (int c = 0; c < num_classes(); ++c)
+      if (counts[c] == 0) EMOAUG_FAIL(origin, ": class '", class_names[c], "' has no rows");
+  }
+  std::unordered_set<std::string> seen;
+  for (const std::string& name : names)
+    if (!seen.insert(name).second) EMOAUG_FAIL(origin, ": duplicate utterance name '", name, "'");
+  seen.clear();
+  for (const std::string& name : feature_names)
+    if (!seen.insert(name).second) EMOAUG_FAIL(origin, ": duplicate feature name '", name, "'");
+}
+
+Corpus Corpus::subset(const std::vector<int64_t>& rows) const {
+  Corpus out;
+  out.features = Tensor(static_cast<int64_t>(rows.size()), dims());
+  out.labels.reserve(rows.size());
+  out.groups.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t r = rows[i];
+    EMOAUG_CHECK(r >= 0 && r < this->rows(), "row ", r, " of ", this->rows());
+    std::memcpy(out.features.row_range(static_cast<int64_t>(i), 1).data,
+                features.row_range(r, 1).data, sizeof(float) * dims());
+    out.labels.push_back(labels[r]);
+    out.groups.push_back(groups[r]);
+    if (!names.empty()) out.names.push_back(names[r]);
+  }
+  out.class_names = class_names;
+  out.feature_names = feature_names;
+  out.corpus = corpus;
+  out.feature_set = feature_set;
+  out.group_kind = group_kind;
+  out.description = description;
+  return out;
+}
+
+}  // namespace emoaug::data

@@ -1,0 +1,46 @@
+// Corpus: utterance-level feature vectors with labels and leave-one-group-out groups, as stored in a
+// "corpus v1" HDF5 file (DESIGN.md). Labels are class indices 0..C-1, or -1 for unlabeled rows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace emoaug::data {
+
+struct Corpus {
+  Tensor features;                         // [n, d] float32
+  std::vector<int32_t> labels;             // n; -1 = unlabeled
+  std::vector<int32_t> groups;             // n; session or speaker id
+  std::vector<std::string> class_names;    // C (empty for an unlabeled corpus)
+  std::vector<std::string> feature_names;  // d
+  std::vector<std::string> names;          // n utterance ids, or empty
+
+  // Root attributes of the file.
+  std::string corpus;       // e.g. "IEMOCAP"
+  std::string feature_set;  // e.g. "emobase2010"
+  std::string group_kind;   // "session", "speaker", ...
+  std::string description;
+
+  int64_t rows() const { return features.rows(); }
+  int64_t dims() const { return features.cols(); }
+  int num_classes() const { return static_cast<int>(class_names.size()); }
+  bool labeled() const { return !class_names.empty(); }
+
+  // Rows per class (size num_classes()).
+  std::vector<int64_t> class_counts() const;
+  // Distinct group ids in ascending order.
+  std::vector<int32_t> distinct_groups() const;
+
+  // Throws emoaug::Error naming `origin` (a file path) on any inconsistency: sizes that disagree,
+  // labels outside 0..C-1 (or not -1 in an unlabeled corpus), non-finite features, duplicate
+  // names, an empty class.
+  void validate(const std::string& origin) const;
+
+  // The listed rows, in that order, with all metadata.
+  Corpus subset(const std::vector<int64_t>& rows) const;
+};
+
+}  // namespace emoaug::data

@@ -1,0 +1,20 @@
+// How one SER classifier is trained. Defaults: the paper's `real` setting (§4.3).
+#pragma once
+
+#include <vector>
+
+#include "backend/ops.h"
+
+namespace emoaug::ser {
+
+struct ClassifierOptions {
+  std::vector<int> hidden{100, 100};
+  int batch_size = 64;
+  float dropout = 0.2f;
+  float lr = 1e-5f;
+  int epochs = 70;  // the authors' loop runs epochs + 1 passes
+  float leaky_slope = 0.2f;
+  ops::AdamHyper adam{};  // lr above overrides adam.lr
+};
+
+}  // namespace emoaug::ser
