@@ -1,5 +1,6 @@
 #include "core/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -15,9 +16,11 @@ namespace emoaug {
 namespace {
 
 constexpr size_t kAlignment = 64;  // a cache line, and what AVX-512 loads like
+std::atomic<int64_t> g_allocations{0};
 
 float* allocate(int64_t count, Device device) {
   if (count == 0) return nullptr;
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
   size_t bytes = static_cast<size_t>(count) * sizeof(float);
   if (device == Device::Cuda) {
 #ifdef EMOAUG_HAVE_CUDA
@@ -62,6 +65,8 @@ MatView MatView::row_range(int64_t first, int64_t count) const {
                first + count, ") of ", rows);
   return {data + first * cols, count, cols, device};
 }
+
+int64_t Tensor::allocation_count() { return g_allocations.load(std::memory_order_relaxed); }
 
 Tensor::Tensor(int64_t rows, int64_t cols, Device device)
     : data_(allocate(rows * cols, device)),

@@ -60,6 +60,10 @@ class Tensor {
   bool empty() const { return size() == 0; }
   Device device() const { return device_; }
 
+  // Allocations made by all tensors so far: the tests use it to hold the training step to
+  // "no allocation after the first".
+  static int64_t allocation_count();
+
   float& operator()(int64_t r, int64_t c) { return data_[r * cols_ + c]; }
   float operator()(int64_t r, int64_t c) const { return data_[r * cols_ + c]; }
 

@@ -1,0 +1,48 @@
+// Timing helpers for the benchmarks: best-of-N wall time, and the machine's sgemm roofline (a large
+// square single-precision GEMM through the same OpenBLAS the backend uses).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+
+#include "backend/ops.h"
+#include "core/rng.h"
+#include "core/tensor.h"
+
+namespace emoaug::bench {
+
+inline double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Median seconds per call over `reps` calls, after `warmup` calls.
+inline double time_per_call(const std::function<void()>& f, int warmup, int reps) {
+  for (int i = 0; i < warmup; ++i) f();
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    double start = seconds_now();
+    f();
+    t.push_back(seconds_now() - start);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+inline void fill_uniform(Tensor& t, uint64_t seed) {
+  Rng rng(seed, 0, StreamId::Data);
+  for (int64_t i = 0; i < t.size(); ++i) t.data()[i] = rng.uniform(-1.0f, 1.0f);
+}
+
+// GFLOP/s of C = A B for n x n matrices.
+inline double sgemm_gflops(int n) {
+  Tensor a(n, n), b(n, n), c(n, n);
+  fill_uniform(a, 1);
+  fill_uniform(b, 2);
+  double s = time_per_call([&] { ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No,
+                                           c.view()); },
+                           1, 5);
+  return 2.0 * n * n * static_cast<double>(n) / s * 1e-9;
+}
+
+}  // namespace emoaug::bench

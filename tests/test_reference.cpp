@@ -1,0 +1,163 @@
+// Matches emoaug's forward, losses, every gradient and 10 Adam steps against the PyTorch run stored
+// in tests/reference/reference.h5 (made by tests/reference/make_reference.py; CI never needs torch).
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <string>
+#include <vector>
+
+#include "backend/ops.h"
+#include "nn/adam.h"
+#include "nn/mlp.h"
+#include "test_helpers.h"
+
+using namespace emoaug;
+
+namespace {
+
+const char* kFixture = EMOAUG_SOURCE_DIR "/tests/reference/reference.h5";
+constexpr double kTolerance = 1e-4;
+
+class Fixture {
+ public:
+  Fixture() : file_(H5Fopen(kFixture, H5F_ACC_RDONLY, H5P_DEFAULT)) {}
+  ~Fixture() {
+    if (file_ >= 0) H5Fclose(file_);
+  }
+  bool ok() const { return file_ >= 0; }
+
+  template <typename T>
+  std::vector<T> read(const std::string& name, hid_t type) const {
+    hid_t ds = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
+    EXPECT_GE(ds, 0) << name;
+    hid_t space = H5Dget_space(ds);
+    std::vector<T> v(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
+    H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    H5Sclose(space);
+    H5Dclose(ds);
+    return v;
+  }
+  std::vector<float> floats(const std::string& name) const {
+    return read<float>(name, H5T_NATIVE_FLOAT);
+  }
+  Tensor matrix(const std::string& name, int64_t rows, int64_t cols) const {
+    std::vector<float> v = floats(name);
+    EXPECT_EQ(static_cast<int64_t>(v.size()), rows * cols) << name;
+    Tensor t(rows, cols);
+    std::copy(v.begin(), v.end(), t.data());
+    return t;
+  }
+  float scalar(const std::string& name) const { return floats(name).at(0); }
+
+ private:
+  hid_t file_;
+};
+
+nn::Mlp load_mlp(const Fixture& f, const std::string& name, std::vector<int> sizes) {
+  Rng init(0, 0, StreamId::Init);
+  nn::Mlp mlp({std::move(sizes), 0.2f, 0.0f}, init);
+  std::vector<float> p = f.floats(name + "/params");
+  EXPECT_EQ(static_cast<int64_t>(p.size()), mlp.num_params()) << name;
+  std::copy(p.begin(), p.end(), mlp.params().data);
+  return mlp;
+}
+
+void expect_close(ConstMatView got, const std::vector<float>& want, const char* what) {
+  ASSERT_EQ(got.size(), static_cast<int64_t>(want.size())) << what;
+  double worst = 0.0;
+  int64_t worst_at = 0;
+  for (int64_t i = 0; i < got.size(); ++i) {
+    double err = std::fabs(got.data[i] - want[i]) / std::max(1e-3, std::fabs(double(want[i])));
+    if (err > worst) worst = err, worst_at = i;
+  }
+  EXPECT_LE(worst, kTolerance) << what << ": element " << worst_at << " is " << got.data[worst_at]
+                               << ", PyTorch " << want[worst_at];
+}
+
+void expect_close(float got, float want, const char* what) {
+  EXPECT_LE(std::fabs(got - want) / std::max(1e-3f, std::fabs(want)), kTolerance)
+      << what << ": " << got << " vs PyTorch " << want;
+}
+
+class Reference : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(f.ok()) << "cannot open " << kFixture; }
+  Fixture f;
+};
+
+}  // namespace
+
+TEST_F(Reference, ClassifierForwardCrossEntropyAndGradients) {
+  nn::Mlp c = load_mlp(f, "C", {12, 16, 10, 4});
+  Tensor x = f.matrix("x", 8, 12);
+  std::vector<int32_t> labels = f.read<int32_t>("labels", H5T_NATIVE_INT32);
+  nn::MlpActivations acts;
+  ConstMatView logits = c.forward(x.view(), acts, false, nullptr);
+  expect_close(logits, f.floats("C/logits"), "logits");
+  Tensor dlogits(8, 4), dx(8, 12);
+  float loss = ops::softmax_cross_entropy(logits, labels.data(), dlogits.view());
+  expect_close(loss, f.scalar("C/loss"), "cross-entropy");
+  c.zero_grad();
+  c.backward(acts, dlogits.view(), dx.view());
+  expect_close(c.grads(), f.floats("C/grads"), "classifier gradients");
+  expect_close(dx.view(), f.floats("C/dx"), "input gradient");
+}
+
+TEST_F(Reference, GeneratorLossThroughDiscriminator) {
+  nn::Mlp g = load_mlp(f, "G", {12, 16, 8, 16, 12});
+  nn::Mlp d = load_mlp(f, "D", {12, 16, 16, 1});
+  Tensor s = f.matrix("s", 8, 12), t = f.matrix("t", 8, 12);
+  nn::MlpActivations g_acts, d_acts;
+  ConstMatView fake = g.forward(s.view(), g_acts, false, nullptr);
+  expect_close(fake, f.floats("G/fake"), "G(s)");
+  ConstMatView d_fake = d.forward(fake, d_acts, false, nullptr);
+  expect_close(d_fake, f.floats("D/logits_fake"), "D(G(s))");
+  Tensor d_dlogits(8, 1), dfake(8, 12), dfake_mse(8, 12);
+  float bce = ops::bce_with_logits(d_fake, 0.9f, d_dlogits.view());
+  float mse = ops::mse(fake, t.view(), dfake_mse.view(), 5.0f);
+  expect_close(bce, f.scalar("G/bce"), "BCE(D(G(s)), 0.9)");
+  expect_close(mse, f.scalar("G/mse"), "MSE(G(s), t)");
+  d.zero_grad();
+  g.zero_grad();
+  d.backward(d_acts, d_dlogits.view(), dfake.view());
+  ops::axpy(1.0f, dfake_mse.view(), dfake.view());
+  g.backward(g_acts, dfake.view(), MatView{});
+  expect_close(g.grads(), f.floats("G/grads"), "generator gradients");
+  expect_close(d.grads(), f.floats("D/grads_through_G"), "discriminator gradients (G step)");
+}
+
+TEST_F(Reference, DiscriminatorLossRealSmoothedFakeZero) {
+  nn::Mlp d = load_mlp(f, "D", {12, 16, 16, 1});
+  Tensor t = f.matrix("t", 8, 12), fake = f.matrix("G/fake", 8, 12);
+  nn::MlpActivations real_acts, fake_acts;
+  Tensor d_real(8, 1), d_fake(8, 1);
+  d.zero_grad();
+  float l_real = ops::bce_with_logits(d.forward(t.view(), real_acts, false, nullptr), 0.9f,
+                                      d_real.view(), 0.5f);
+  float l_fake = ops::bce_with_logits(d.forward(fake.view(), fake_acts, false, nullptr), 0.0f,
+                                      d_fake.view(), 0.5f);
+  d.backward(real_acts, d_real.view(), MatView{});
+  d.backward(fake_acts, d_fake.view(), MatView{});
+  expect_close(0.5f * (l_real + l_fake), f.scalar("D/loss"), "discriminator loss");
+  expect_close(d.grads(), f.floats("D/grads"), "discriminator gradients");
+}
+
+TEST_F(Reference, TenAdamStepsMatchLossByLoss) {
+  nn::Mlp c = load_mlp(f, "C", {12, 16, 10, 4});
+  Tensor x = f.matrix("x", 8, 12);
+  std::vector<int32_t> labels = f.read<int32_t>("labels", H5T_NATIVE_INT32);
+  std::vector<float> want = f.floats("adam/losses");
+  ASSERT_EQ(want.size(), 10u);
+  nn::Adam adam(c.num_params(), ops::AdamHyper{});
+  nn::MlpActivations acts;
+  Tensor dlogits(8, 4);
+  for (int step = 0; step < 10; ++step) {
+    c.zero_grad();
+    float loss = ops::softmax_cross_entropy(c.forward(x.view(), acts, false, nullptr),
+                                            labels.data(), dlogits.view());
+    c.backward(acts, dlogits.view(), MatView{});
+    adam.step(c.params(), c.grads(), 1e-2f);
+    expect_close(loss, want[step], ("loss of step " + std::to_string(step + 1)).c_str());
+  }
+  expect_close(c.params(), f.floats("adam/params"), "parameters after 10 Adam steps");
+}
