@@ -56,6 +56,8 @@ void scale(MatView x, float alpha);
 // y += alpha * x
 void axpy(float alpha, ConstMatView x, MatView y);
 void copy(ConstMatView src, MatView dst);
+// dst row r = src row rows[r], for r < dst.rows (mini-batch assembly from a shuffled order).
+void gather_rows(ConstMatView src, const int* rows, MatView dst);
 void zero(MatView x);
 
 enum class AdamFlavor { PyTorch, TensorFlow };

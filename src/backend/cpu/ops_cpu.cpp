@@ -244,6 +244,15 @@ void copy(ConstMatView src, MatView dst) {
   std::copy(src.data, src.data + src.size(), dst.data);
 }
 
+void gather_rows(ConstMatView src, const int* rows, MatView dst) {
+  EMOAUG_CHECK(src.cols == dst.cols, "gather_rows: widths ", src.cols, " and ", dst.cols);
+  require_host(src, "gather_rows");
+  for (int64_t r = 0; r < dst.rows; ++r) {
+    EMOAUG_CHECK(rows[r] >= 0 && rows[r] < src.rows, "gather_rows: row ", rows[r], " of ", src.rows);
+    std::copy(src.row(rows[r]), src.row(rows[r]) + src.cols, dst.row(r));
+  }
+}
+
 void zero(MatView x) {
   require_host(x, "zero");
   std::fill(x.data, x.data + x.size(), 0.0f);

@@ -1,0 +1,96 @@
+// The emotion-transfer group (paper §2, Fig. 1): N CycleGANs, one per target emotion, and one
+// classifier C shared by all of them that learns to tell the generated emotions apart (λcls).
+//
+// A group may hold only some of its emotions (`local_emotions`): each emotion's randomness is its
+// own stream (seed, task, emotion), C is initialised identically everywhere, and C's gradient goes
+// through the ClassifierGradientSum seam, so the result is the same bytes whichever rank runs which
+// emotion. The group knows nothing of ranks; the caller (a pipeline stage) drives it epoch by epoch
+// and decides when to checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/rng.h"
+#include "core/state_dict.h"
+#include "gan/cyclegan.h"
+#include "gan/gradient_sum.h"
+#include "gan/options.h"
+
+namespace emoaug::gan {
+
+// Training data of a group, already min-max scaled: the source S and one target set per emotion.
+struct TransferData {
+  ConstMatView source;
+  std::vector<ConstMatView> targets;  // all N, indexed by emotion
+};
+
+// Per-epoch losses averaged over iterations, one row per emotion, and their mean.
+struct EpochReport {
+  int epoch = 0;
+  bool pretraining = false;
+  std::vector<EmotionLosses> per_emotion;  // N entries, averaged (iterations = 1)
+  EmotionLosses mean;                      // over emotions
+};
+
+class EmotionTransferGroup {
+ public:
+  EmotionTransferGroup(const CycleGanOptions& options, int dims, int num_emotions,
+                       float lambda_cls, uint64_t seed, uint64_t task_id,
+                       std::vector<int> local_emotions, ClassifierGradientSum* gradient_sum);
+
+  int num_emotions() const { return num_emotions_; }
+  const std::vector<int>& local_emotions() const { return local_; }
+  bool has_classifier() const { return classifier_ != nullptr; }
+  const nn::Mlp* classifier() const { return classifier_.get(); }
+  CycleGan& cyclegan(int emotion);
+
+  // Iterations per adversarial epoch: the minimum over S and all N targets of floor(size / batch).
+  int iterations_per_epoch(const TransferData& data) const;
+  // Iterations per pretraining epoch of one emotion: min(floor(|S|/batch), floor(|T_e|/batch)).
+  int pretrain_iterations(const TransferData& data, int emotion) const;
+
+  // One pretraining epoch of every local emotion (constant learning rate).
+  EpochReport pretrain_epoch(int epoch, const TransferData& data);
+  // One adversarial epoch: per iteration one discriminator step and generator_steps generator
+  // steps (each followed by C's update when λcls > 0); lr decays by lr_decay every lr_decay_every.
+  EpochReport train_epoch(int epoch, const TransferData& data);
+  float learning_rate(int epoch) const;
+
+  // Called once between pretraining and adversarial training.
+  void start_adversarial();
+
+  // G_e(source) in inference mode.
+  void generate(int emotion, ConstMatView source, MatView out);
+
+  // Weights, optimizer moments and random-stream positions of the local emotions and of C.
+  void save(StateDict& state) const;
+  void load(const StateDict& state);
+
+ private:
+  struct EmotionStreams {
+    Rng dropout;
+    Rng shuffle;
+  };
+  EpochReport finish_report(int epoch, bool pretraining, std::vector<EmotionLosses>& sums);
+  void batch_orders(int emotion, const TransferData& data);
+  void classifier_update(float lr);
+
+  CycleGanOptions options_;
+  int dims_;
+  int num_emotions_;
+  float lambda_cls_;
+  std::vector<int> local_;
+  ClassifierGradientSum* gradient_sum_;
+  std::vector<std::unique_ptr<CycleGan>> gans_;  // indexed by emotion; null when not local
+  std::vector<EmotionStreams> streams_;          // indexed like local_
+  std::unique_ptr<nn::Mlp> classifier_;
+  nn::Adam classifier_opt_;
+  std::vector<ConstMatView> classifier_grads_;
+  // Per local emotion: this epoch's shuffled orders of S and T_e, and the batch buffers.
+  std::vector<std::vector<int>> order_s_, order_t_;
+  std::vector<Tensor> batch_s_, batch_t_;
+};
+
+}  // namespace emoaug::gan
