@@ -1,0 +1,64 @@
+#include "ser/classifier.h"
+
+#include "backend/ops.h"
+#include "core/error.h"
+
+namespace emoaug::ser {
+namespace {
+nn::MlpSpec spec_of(int dims, int num_classes, const ClassifierOptions& o) {
+  std::vector<int> sizes{dims};
+  sizes.insert(sizes.end(), o.hidden.begin(), o.hidden.end());
+  sizes.push_back(num_classes);
+  return {sizes, o.leaky_slope, o.dropout};
+}
+}  // namespace
+
+Classifier::Classifier(int dims, int num_classes, const ClassifierOptions& options, uint64_t seed,
+                       uint64_t task_id)
+    : options_(options),
+      num_classes_(num_classes),
+      init_(seed, task_id, StreamId::Init),
+      dropout_(seed, task_id, StreamId::Dropout),
+      shuffle_(seed, task_id, StreamId::Shuffle),
+      mlp_(spec_of(dims, num_classes, options), init_),
+      adam_(mlp_.num_params(), options.adam),
+      batch_x_(options.batch_size, dims),
+      dlogits_(options.batch_size, num_classes),
+      batch_y_(options.batch_size) {}
+
+void Classifier::train(ConstMatView x, const std::vector<int32_t>& labels, int passes,
+                       const std::function<void(int)>& on_pass) {
+  EMOAUG_CHECK(static_cast<int64_t>(labels.size()) == x.rows, labels.size(), " labels for ", x.rows,
+               " rows");
+  const int b = options_.batch_size;
+  const int64_t batches = x.rows / b;
+  if (batches == 0)
+    EMOAUG_FAIL("a classifier with batch size ", b, " was given only ", x.rows, " training rows");
+  for (int pass = 1; pass <= passes; ++pass) {
+    std::vector<int> order = shuffle_.permutation(static_cast<int>(x.rows));
+    for (int64_t k = 0; k < batches; ++k) {
+      const int* rows = order.data() + k * b;
+      ops::gather_rows(x, rows, batch_x_.view());
+      for (int r = 0; r < b; ++r) batch_y_[r] = labels[rows[r]];
+      mlp_.zero_grad();
+      ConstMatView logits = mlp_.forward(batch_x_.view(), acts_, true, &dropout_);
+      ops::softmax_cross_entropy(logits, batch_y_.data(), dlogits_.view());
+      mlp_.backward(acts_, dlogits_.view(), MatView{});
+      adam_.step(mlp_.params(), mlp_.grads(), options_.lr);
+    }
+    if (on_pass) on_pass(pass);
+  }
+}
+
+std::vector<int32_t> Classifier::predict(ConstMatView x) {
+  std::vector<int32_t> out(x.rows);
+  constexpr int64_t kChunk = 512;
+  nn::MlpActivations acts;
+  for (int64_t r = 0; r < x.rows; r += kChunk) {
+    const int64_t n = std::min(kChunk, x.rows - r);
+    ops::argmax_rows(mlp_.forward(x.row_range(r, n), acts, false, nullptr), out.data() + r);
+  }
+  return out;
+}
+
+}  // namespace emoaug::ser

@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "core/error.h"
+#include "ser/classifier.h"
+#include "ser/metrics.h"
+#include "test_helpers.h"
+
+using namespace emoaug;
+
+TEST(SerMetrics, ConfusionRecallAndUarByHand) {
+  // truth:     0 0 0 0 1 1 2 2 2 2
+  // predicted: 0 0 1 0 1 2 2 2 2 0
+  std::vector<int32_t> truth{0, 0, 0, 0, 1, 1, 2, 2, 2, 2};
+  std::vector<int32_t> pred{0, 0, 1, 0, 1, 2, 2, 2, 2, 0};
+  ser::Evaluation ev = ser::evaluate(truth, pred, 3);
+  EXPECT_EQ(ev.confusion, (std::vector<int64_t>{3, 1, 0, 0, 1, 1, 1, 0, 3}));
+  EXPECT_DOUBLE_EQ(ev.recall[0], 0.75);
+  EXPECT_DOUBLE_EQ(ev.recall[1], 0.5);
+  EXPECT_DOUBLE_EQ(ev.recall[2], 0.75);
+  EXPECT_DOUBLE_EQ(ev.uar, (0.75 + 0.5 + 0.75) / 3);
+}
+
+TEST(SerMetrics, AbsentClassIsLeftOutOfUar) {
+  ser::Evaluation ev = ser::evaluate({0, 0, 1}, {0, 1, 1}, 3);
+  EXPECT_DOUBLE_EQ(ev.uar, (0.5 + 1.0) / 2);
+}
+
+namespace {
+// Four Gaussian classes in 10-d, imbalanced.
+void make_problem(int rows, uint64_t seed, Tensor& x, std::vector<int32_t>& y) {
+  Rng rng(seed, 0, StreamId::Data);
+  x = Tensor(rows, 10);
+  y.resize(rows);
+  for (int r = 0; r < rows; ++r) {
+    y[r] = r % 7 < 3 ? 0 : r % 7 < 5 ? 1 : r % 7 < 6 ? 2 : 3;
+    for (int c = 0; c < 10; ++c) x(r, c) = rng.normal() + (c == y[r] ? 3.0f : 0.0f);
+  }
+}
+}  // namespace
+
+TEST(SerClassifier, LearnsASeparableProblemAndIsDeterministic) {
+  Tensor x, x_test;
+  std::vector<int32_t> y, y_test;
+  make_problem(700, 1, x, y);
+  make_problem(300, 2, x_test, y_test);
+  ser::ClassifierOptions o;
+  o.hidden = {32, 32};
+  o.batch_size = 32;
+  o.lr = 1e-3f;
+  int passes_seen = 0;
+  ser::Classifier a(10, 4, o, 5, 1);
+  a.train(x.view(), y, ser::Classifier::passes_for(10), [&](int pass) { passes_seen = pass; });
+  EXPECT_EQ(passes_seen, 11);
+  std::vector<int32_t> pred = a.predict(x_test.view());
+  EXPECT_GT(ser::evaluate(y_test, pred, 4).uar, 0.9);
+  ser::Classifier b(10, 4, o, 5, 1);
+  b.train(x.view(), y, 11);
+  EXPECT_EQ(b.predict(x_test.view()), pred);
+  ser::Classifier c(10, 4, o, 5, 2);
+  c.train(x.view(), y, 11);
+  EXPECT_NE(0, std::memcmp(c.model().params().data, a.model().params().data,
+                           sizeof(float) * a.model().num_params()));
+}
+
+TEST(SerClassifier, TooFewRowsForOneBatchIsAClearError) {
+  Tensor x(10, 3);
+  std::vector<int32_t> y(10, 0);
+  ser::ClassifierOptions o;
+  o.batch_size = 64;
+  ser::Classifier c(3, 2, o, 1, 1);
+  EXPECT_THROW(c.train(x.view(), y, 1), Error);
+}
