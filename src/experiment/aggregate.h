@@ -1,0 +1,41 @@
+// Mean ± std over repetitions (the paper's Tables 2 and 3). Within-corpus: a repetition's UAR is the
+// mean over its leave-one-group-out folds; cross-corpus: the UAR on the test part. The std is the
+// population std by default, as the authors' numpy code computed it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "experiment/tasks.h"
+
+namespace emoaug::experiment {
+
+struct SerOutcome {
+  SerTask task;
+  double uar = 0.0;      // in [0, 1]
+  double uar_dev = -1;   // cross-corpus: the test UAR at the dev-chosen epoch count (-1 if none)
+  int dev_epochs = 0;    // that epoch count
+  std::vector<double> recall;
+  std::vector<int64_t> confusion;  // C x C
+};
+
+struct SummaryRow {
+  Protocol protocol;
+  Setting setting;
+  double lambda_cls = 0.0;  // meaningless for real
+  double uar_mean = 0.0;    // percent
+  double uar_std = 0.0;     // percent
+  int repetitions = 0;
+  double uar_dev_mean = -1, uar_dev_std = -1;  // cross-corpus dev-chosen figures, percent
+  std::vector<double> fold_means;              // within: per-fold UAR mean over repetitions, %
+  std::vector<double> confusion;               // C x C, row-normalised, averaged over all tasks
+};
+
+enum class StdKind { Population, Sample };
+
+std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, StdKind std_kind);
+
+// protocol,setting,lambda_cls,uar_mean,uar_std,repetitions — UAR in percent, lambda empty for real.
+std::string summary_csv(const std::vector<SummaryRow>& rows);
+
+}  // namespace emoaug::experiment
