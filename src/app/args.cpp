@@ -1,9 +1,11 @@
 #include "app/args.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
 #include "core/error.h"
 
@@ -11,7 +13,13 @@ namespace emoaug::app {
 
 ArgParser::ArgParser(std::string usage_name, std::string summary)
     : usage_name_(std::move(usage_name)), summary_(std::move(summary)) {
-  flag("help", "show this help and exit", nullptr);
+  // -h and --help are answered before other options are looked at; this entry feeds the help.
+  Entry e;
+  e.name = "help";
+  e.help = "show this help and exit";
+  e.flag = &help_requested_;
+  e.short_name = 'h';
+  options_.push_back(std::move(e));
 }
 
 void ArgParser::positional(const std::string& name, const std::string& help, std::string* out,
@@ -24,38 +32,66 @@ void ArgParser::positional(const std::string& name, const std::string& help, std
   positionals_.push_back(e);
 }
 
-void ArgParser::option(const std::string& name, const std::string& metavar,
-                       const std::string& help, std::string* out) {
+void ArgParser::add_option(Entry e) {
+  EMOAUG_CHECK(!find_option(e.name), "option --", e.name, " declared twice");
+  EMOAUG_CHECK(!e.short_name || !find_short(e.short_name), "short option -", e.short_name,
+               " declared twice");
+  options_.push_back(std::move(e));
+}
+
+void ArgParser::option(const std::string& name, const std::string& metavar, const std::string& help,
+                       std::string* out, char short_name) {
   Entry e;
   e.name = name;
   e.metavar = metavar;
   e.help = help;
   e.value = out;
-  options_.push_back(e);
+  e.short_name = short_name;
+  add_option(std::move(e));
 }
 
 void ArgParser::option_list(const std::string& name, const std::string& metavar,
-                            const std::string& help, std::vector<std::string>* out) {
+                            const std::string& help, std::vector<std::string>* out,
+                            char short_name) {
   Entry e;
   e.name = name;
   e.metavar = metavar;
   e.help = help;
   e.values = out;
-  options_.push_back(e);
+  e.short_name = short_name;
+  add_option(std::move(e));
 }
 
-void ArgParser::flag(const std::string& name, const std::string& help, bool* out) {
+void ArgParser::flag(const std::string& name, const std::string& help, bool* out, char short_name) {
   Entry e;
   e.name = name;
   e.help = help;
   e.flag = out;
-  options_.push_back(e);
+  e.short_name = short_name;
+  add_option(std::move(e));
 }
 
 const ArgParser::Entry* ArgParser::find_option(const std::string& name) const {
   for (const Entry& e : options_)
     if (e.name == name) return &e;
   return nullptr;
+}
+
+const ArgParser::Entry* ArgParser::find_short(char name) const {
+  for (const Entry& e : options_)
+    if (e.short_name == name) return &e;
+  return nullptr;
+}
+
+void ArgParser::take(const Entry& e, const std::string& spelling, const std::string& value) {
+  if (e.flag) {
+    *e.flag = true;
+  } else if (e.values) {
+    e.values->push_back(value);
+  } else {
+    EMOAUG_CHECK(e.value, spelling, " has no destination");
+    *e.value = value;
+  }
 }
 
 bool ArgParser::parse(int argc, char** argv, int first) {
@@ -78,20 +114,28 @@ bool ArgParser::parse(int argc, char** argv, int first) {
       if (!e) EMOAUG_FAIL(usage_name_, ": unknown option --", name, " (see --help)");
       if (e->flag) {
         if (has_inline) EMOAUG_FAIL(usage_name_, ": --", name, " takes no value");
-        *e->flag = true;
+        take(*e, "--" + name, "");
         continue;
       }
-      std::string value;
-      if (has_inline) {
-        value = inline_value;
-      } else {
-        if (i + 1 >= argc) EMOAUG_FAIL(usage_name_, ": --", name, " needs a value ", e->metavar);
-        value = argv[++i];
+      if (!has_inline && i + 1 >= argc)
+        EMOAUG_FAIL(usage_name_, ": --", name, " needs a value ", e->metavar);
+      take(*e, "--" + name, has_inline ? inline_value : argv[++i]);
+      continue;
+    }
+    // -c, -c VALUE, -cVALUE. A lone "-" and negative numbers stay positional.
+    if (arg.size() >= 2 && arg[0] == '-' && arg[1] != '-' &&
+        !std::isdigit(static_cast<unsigned char>(arg[1])) && arg[1] != '.') {
+      const std::string spelling = arg.substr(0, 2);
+      const Entry* e = find_short(arg[1]);
+      if (!e) EMOAUG_FAIL(usage_name_, ": unknown option ", spelling, " (see --help)");
+      if (e->flag) {
+        if (arg.size() > 2) EMOAUG_FAIL(usage_name_, ": ", spelling, " takes no value");
+        take(*e, spelling, "");
+        continue;
       }
-      if (e->values)
-        e->values->push_back(value);
-      else
-        *e->value = value;
+      if (arg.size() == 2 && i + 1 >= argc)
+        EMOAUG_FAIL(usage_name_, ": ", spelling, " needs a value ", e->metavar);
+      take(*e, spelling, arg.size() > 2 ? arg.substr(2) : argv[++i]);
       continue;
     }
     if (next_positional >= positionals_.size())
@@ -109,7 +153,8 @@ std::string ArgParser::help() const {
   std::ostringstream os;
   os << "usage: " << usage_name_;
   if (options_.size() > 1) os << " [options]";
-  for (const Entry& p : positionals_) os << (p.required ? " " : " [") << p.name << (p.required ? "" : "]");
+  for (const Entry& p : positionals_)
+    os << (p.required ? " " : " [") << p.name << (p.required ? "" : "]");
   os << "\n\n" << summary_ << "\n";
   if (!positionals_.empty()) {
     os << "\narguments:\n";
@@ -120,7 +165,9 @@ std::string ArgParser::help() const {
   }
   os << "\noptions:\n";
   for (const Entry& e : options_) {
-    std::string head = "  --" + e.name + (e.metavar.empty() ? "" : " " + e.metavar);
+    std::string head = std::string("  ") +
+                       (e.short_name ? std::string("-") + e.short_name + ", " : "") + "--" +
+                       e.name + (e.metavar.empty() ? "" : " " + e.metavar);
     os << head << std::string(head.size() < 28 ? 28 - head.size() : 1, ' ') << e.help;
     if (e.values) os << " (repeatable)";
     if (e.value && !e.value->empty()) os << " [default: " << *e.value << "]";
@@ -143,7 +190,8 @@ double parse_double(const std::string& text, const std::string& what) {
   char* end = nullptr;
   errno = 0;
   double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno != 0) EMOAUG_FAIL(what, ": '", text, "' is not a number");
+  if (text.empty() || *end != '\0' || errno != 0)
+    EMOAUG_FAIL(what, ": '", text, "' is not a number");
   return v;
 }
 

@@ -13,13 +13,13 @@ class ArgParser {
 
   void positional(const std::string& name, const std::string& help, std::string* out,
                   bool required = true);
-  // --name VALUE
+  // --name VALUE. A non-zero short_name also accepts -c VALUE and -cVALUE (getopt's forms).
   void option(const std::string& name, const std::string& metavar, const std::string& help,
-              std::string* out);
+              std::string* out, char short_name = 0);
   // --name VALUE, repeatable
   void option_list(const std::string& name, const std::string& metavar, const std::string& help,
-                   std::vector<std::string>* out);
-  void flag(const std::string& name, const std::string& help, bool* out);
+                   std::vector<std::string>* out, char short_name = 0);
+  void flag(const std::string& name, const std::string& help, bool* out, char short_name = 0);
   // Free text printed after the option list (examples, notes).
   void epilog(const std::string& text) { epilog_ = text; }
 
@@ -33,12 +33,18 @@ class ArgParser {
     std::string* value = nullptr;
     std::vector<std::string>* values = nullptr;
     bool* flag = nullptr;
+    char short_name = 0;
     bool required = false;
     bool seen = false;
   };
   const Entry* find_option(const std::string& name) const;
+  const Entry* find_short(char name) const;
+  void add_option(Entry e);
+  // Stores one occurrence of option `e`, spelt `spelling` on the command line.
+  void take(const Entry& e, const std::string& spelling, const std::string& value);
   std::string usage_name_, summary_, epilog_;
   std::vector<Entry> positionals_, options_;
+  bool help_requested_ = false;
 };
 
 // Number parsing with the option name in the error.

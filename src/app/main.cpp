@@ -19,6 +19,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"info", "show the version, the build and the backends available here", emoaug::app::cmd_info},
+    {"config", "check an experiment config and print it fully resolved", emoaug::app::cmd_config},
 };
 
 void print_usage() {

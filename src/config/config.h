@@ -1,0 +1,127 @@
+// The whole experiment as typed structs: what `emoaug run` does, read from one TOML file plus
+// `-s key=value` overrides, checked strictly (unknown keys, wrong types and out-of-range values are
+// errors with file:line:column), and written back fully resolved into the run directory's
+// config.toml. docs/config.md documents every key. Defaults are the paper's (§4); where the paper
+// is silent, the authors' code decided (DESIGN.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "data/scaler.h"
+#include "gan/options.h"
+#include "ser/options.h"
+
+namespace emoaug::config {
+
+enum class Backend { Cpu, Cuda };
+// How the SER test data is z-normalized: with its own statistics (the paper: "on each dataset
+// separately") or with the training data's.
+enum class TestNormalization { Separate, Train };
+enum class SerSetting { Real, Syn, RealSyn };  // "real", "syn", "real+syn"
+
+// The paper's values for what the struct defaults cannot say by themselves.
+namespace paper {
+ser::ClassifierOptions real_classifier();             // §4.3 (i)
+ser::ClassifierOptions syn_classifier();              // §4.3 (ii)
+ser::ClassifierOptions real_syn_classifier();         // §4.3 (iii)
+ser::ClassifierOptions cross_synthetic_classifier();  // §4.4, (ii) and (iii) alike
+std::vector<std::string> stats_features();            // 12 emobase2010 features for Fig. 2
+}  // namespace paper
+
+struct ExperimentSection {
+  std::string name = "emoaug";
+  uint64_t seed = 1;   // every task's seed derives from (seed, task id)
+  std::string output;  // run directory, absolute once loaded (default: ./runs/<name>)
+  Backend backend = Backend::Cpu;
+  int threads = 0;  // BLAS threads per rank; 0 = the library's choice
+  LogLevel log_level = LogLevel::Info;
+};
+
+struct DataSection {
+  std::string target;         // labeled corpus (.h5); absolute once loaded; required to run
+  std::string source;         // unlabeled source corpus (.h5) for the CycleGANs
+  std::string cross;          // labeled cross-corpus test set (.h5), or empty
+  double dev_fraction = 0.3;  // §4.4: share of the cross corpus used as dev set, per class
+};
+
+struct GanSection {
+  gan::CycleGanOptions options;
+  std::vector<double> lambda_cls{0.0, 2.0};  // the λcls grid (§4.2)
+  // true: CycleGANs trained per fold on the fold's training sessions only; false: once on all
+  // sessions, as the authors did (the test session leaks into the synthetic data).
+  bool per_fold = true;
+  int generate_per_class = 0;  // synthetic vectors per emotion; 0 = one per source row
+  std::vector<std::string> stats_features = paper::stats_features();
+};
+
+struct SerSection {
+  int repetitions = 5;
+  std::vector<SerSetting> settings{SerSetting::Real, SerSetting::Syn, SerSetting::RealSyn};
+  bool cross_corpus = false;
+  TestNormalization test_normalization = TestNormalization::Separate;
+  data::StdKind std_kind = data::StdKind::Population;  // key "std"
+  ser::ClassifierOptions real = paper::real_classifier();
+  ser::ClassifierOptions syn = paper::syn_classifier();
+  ser::ClassifierOptions real_syn = paper::real_syn_classifier();
+  ser::ClassifierOptions cross_real = paper::real_classifier();
+  ser::ClassifierOptions cross_syn = paper::cross_synthetic_classifier();
+  ser::ClassifierOptions cross_real_syn = paper::cross_synthetic_classifier();
+  // Cross-corpus: if not empty, the dev part picks the epoch count among these (per setting) and
+  // the test part is scored at it; if empty, each block's `epochs` is used as is.
+  std::vector<int> dev_epochs;
+};
+
+struct DistSection {
+  int ranks_per_group = 0;  // ranks sharing one GAN group's N emotions; 0 = auto
+};
+
+struct ExperimentConfig {
+  ExperimentSection experiment;
+  DataSection data;
+  GanSection gan;
+  SerSection ser;
+  DistSection dist;
+};
+
+// Reads a config file. `overrides` are `-s` arguments ("gan.epochs=5"): each value is a TOML value
+// (a bare word that is not one counts as a string), applied before validation. Relative paths in
+// the file resolve against the file's directory, those in overrides against the working directory.
+// Throws emoaug::Error listing every problem, each as "file:line:column: ..." or "-s key=value:
+// ...".
+ExperimentConfig load_config(const std::string& path,
+                             const std::vector<std::string>& overrides = {});
+// The same from text; `origin` names it in errors, `base_dir` anchors its relative paths.
+ExperimentConfig parse_config(const std::string& text, const std::string& origin,
+                              const std::string& base_dir,
+                              const std::vector<std::string>& overrides = {});
+
+// What a run needs beyond a well-formed config: data.target, data.source when a setting uses
+// synthetic data, data.cross when ser.cross_corpus is set. Throws naming `origin`.
+void check_runnable(const ExperimentConfig& cfg, const std::string& origin);
+
+// The fully resolved config as TOML, every key written; parse_config(to_toml(c)) == c.
+std::string to_toml(const ExperimentConfig& cfg);
+
+// Every key path ("gan.pretrain.epochs"), in to_toml's order, and every table path
+// ("gan.pretrain").
+std::vector<std::string> config_keys();
+std::vector<std::string> config_tables();
+
+// Field-by-field equality (float fields exactly). The AdamHyper::lr inside the option structs is
+// not a config key (each block's lr overrides it) and is not compared.
+bool operator==(const ExperimentConfig& a, const ExperimentConfig& b);
+inline bool operator!=(const ExperimentConfig& a, const ExperimentConfig& b) {
+  return !(a == b);
+}
+
+const char* to_string(Backend v);
+const char* to_string(TestNormalization v);
+const char* to_string(SerSetting v);
+const char* to_string(data::StdKind v);
+const char* to_string(ops::AdamFlavor v);
+const char* to_string(LogLevel v);
+
+}  // namespace emoaug::config
