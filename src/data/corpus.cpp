@@ -43,8 +43,7 @@ void Corpus::validate(const std::string& origin) const {
     for (int64_t c = 0; c < dims(); ++c)
       if (!std::isfinite(row[c]))
         EMOAUG_FAIL(origin, ": row ", r, " (", names.empty() ? "unnamed" : names[r], "), feature ",
-                    c, feature_names.empty() ? "" : " (" + feature_names[c] + ")", " is ",
-                    row[c]);
+                    c, feature_names.empty() ? "" : " (" + feature_names[c] + ")", " is ", row[c]);
   }
   if (labeled()) {
     std::vector<int64_t> counts = class_counts();
@@ -80,6 +79,19 @@ Corpus Corpus::subset(const std::vector<int64_t>& rows) const {
   out.group_kind = group_kind;
   out.description = description;
   return out;
+}
+
+void check_same_features(const Corpus& a, const std::string& a_origin, const Corpus& b,
+                         const std::string& b_origin) {
+  if (a.dims() != b.dims())
+    EMOAUG_FAIL(a_origin, " has ", a.dims(), " features but ", b_origin, " has ", b.dims(),
+                ": the corpora of one experiment must share one feature set");
+  if (a.feature_names.empty() || b.feature_names.empty()) return;
+  for (int64_t c = 0; c < a.dims(); ++c)
+    if (a.feature_names[c] != b.feature_names[c])
+      EMOAUG_FAIL("feature ", c, " is '", a.feature_names[c], "' in ", a_origin, " but '",
+                  b.feature_names[c], "' in ", b_origin,
+                  ": the corpora of one experiment must share one feature set");
 }
 
 }  // namespace emoaug::data

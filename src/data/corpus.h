@@ -1,5 +1,5 @@
-// Corpus: utterance-level feature vectors with labels and leave-one-group-out groups, as stored in a
-// "corpus v1" HDF5 file (DESIGN.md). Labels are class indices 0..C-1, or -1 for unlabeled rows.
+// Corpus: utterance-level feature vectors with labels and leave-one-group-out groups, as stored in
+// a "corpus v1" HDF5 file (DESIGN.md). Labels are class indices 0..C-1, or -1 for unlabeled rows.
 #pragma once
 
 #include <cstdint>
@@ -42,5 +42,11 @@ struct Corpus {
   // The listed rows, in that order, with all metadata.
   Corpus subset(const std::vector<int64_t>& rows) const;
 };
+
+// Throws emoaug::Error naming both origins when the corpora of one experiment do not share one
+// feature space: a different number of features, or (when both carry names) a different name at
+// some position.
+void check_same_features(const Corpus& a, const std::string& a_origin, const Corpus& b,
+                         const std::string& b_origin);
 
 }  // namespace emoaug::data
