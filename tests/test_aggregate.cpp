@@ -25,7 +25,7 @@ TEST(Aggregate, WithinAveragesFoldsThenTakesMeanAndPopulationStdOverRepetitions)
       outcome(Setting::Syn, Protocol::Within, 2, 0, 0, 0.40),
       outcome(Setting::Syn, Protocol::Within, 2, 1, 0, 0.40),
   };
-  std::vector<SummaryRow> rows = summarize(v, StdKind::Population);
+  std::vector<SummaryRow> rows = summarize(v, emoaug::data::StdKind::Population);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].setting, Setting::Real);
   EXPECT_NEAR(rows[0].uar_mean, 60.0, 1e-9);
@@ -35,7 +35,7 @@ TEST(Aggregate, WithinAveragesFoldsThenTakesMeanAndPopulationStdOverRepetitions)
   EXPECT_NEAR(rows[0].fold_means[0], 55.0, 1e-9);
   EXPECT_NEAR(rows[0].fold_means[1], 65.0, 1e-9);
   EXPECT_NEAR(rows[0].confusion[0], 0.75, 1e-12);  // row-normalised 3/(3+1)
-  std::vector<SummaryRow> sample = summarize(v, StdKind::Sample);
+  std::vector<SummaryRow> sample = summarize(v, emoaug::data::StdKind::Sample);
   EXPECT_NEAR(sample[0].uar_std, 5.0 * std::sqrt(2.0), 1e-9);
   EXPECT_EQ(summary_csv(rows),
             "protocol,setting,lambda_cls,uar_mean,uar_std,repetitions\n"

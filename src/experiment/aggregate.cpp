@@ -14,21 +14,21 @@ struct Stats {
   double mean = 0, std = 0;
 };
 
-Stats mean_std(const std::vector<double>& v, StdKind kind) {
+Stats mean_std(const std::vector<double>& v, data::StdKind kind) {
   Stats s;
   if (v.empty()) return s;
   for (double x : v) s.mean += x;
   s.mean /= v.size();
   double ss = 0;
   for (double x : v) ss += (x - s.mean) * (x - s.mean);
-  const double dof = kind == StdKind::Sample ? static_cast<double>(v.size()) - 1 : v.size();
+  const double dof = kind == data::StdKind::Sample ? static_cast<double>(v.size()) - 1 : v.size();
   s.std = dof > 0 ? std::sqrt(ss / dof) : 0.0;
   return s;
 }
 
 }  // namespace
 
-std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, StdKind std_kind) {
+std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind) {
   // Key: (protocol, setting, λ); λ is zeroed for real so it forms one row.
   using Key = std::tuple<int, int, double>;
   struct Acc {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data/scaler.h"
 #include "experiment/tasks.h"
 
 namespace emoaug::experiment {
@@ -31,9 +32,7 @@ struct SummaryRow {
   std::vector<double> confusion;               // C x C, row-normalised, averaged over all tasks
 };
 
-enum class StdKind { Population, Sample };
-
-std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, StdKind std_kind);
+std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind);
 
 // protocol,setting,lambda_cls,uar_mean,uar_std,repetitions — UAR in percent, lambda empty for real.
 std::string summary_csv(const std::vector<SummaryRow>& rows);

@@ -7,23 +7,7 @@
 
 namespace emoaug::experiment {
 
-const char* name_of(Setting s) {
-  switch (s) {
-    case Setting::Real: return "real";
-    case Setting::Syn: return "syn";
-    case Setting::RealSyn: return "real+syn";
-  }
-  return "?";
-}
-
 const char* name_of(Protocol p) { return p == Protocol::Within ? "within" : "cross"; }
-
-Setting parse_setting(const std::string& text) {
-  if (text == "real") return Setting::Real;
-  if (text == "syn") return Setting::Syn;
-  if (text == "real+syn") return Setting::RealSyn;
-  EMOAUG_FAIL("unknown SER setting '", text, "' (expected real, syn or real+syn)");
-}
 
 std::string format_lambda(double lambda_cls) {
   char buf[32];

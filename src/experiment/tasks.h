@@ -6,14 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
+
 namespace emoaug::experiment {
 
-enum class Setting { Real, Syn, RealSyn };
+using Setting = config::SerSetting;
 enum class Protocol { Within, Cross };
 
-const char* name_of(Setting s);   // "real", "syn", "real+syn"
-const char* name_of(Protocol p);  // "within", "cross"
-Setting parse_setting(const std::string& text);
+inline const char* name_of(Setting s) { return config::to_string(s); }  // "real", "syn", "real+syn"
+const char* name_of(Protocol p);                                         // "within", "cross"
 
 // Formats a λcls value the same way everywhere it names something (task ids, groups, tables).
 std::string format_lambda(double lambda_cls);
