@@ -361,6 +361,59 @@ void Group::write_i32_1d(const std::string& name, const std::vector<int32_t>& va
   create_and_write(name, H5T_STD_I32LE, H5T_NATIVE_INT32, space.get(), dcpl.get(), values.data());
 }
 
+void Group::write_i64_1d(const std::string& name, const std::vector<int64_t>& values) const {
+  hsize_t dims[1] = {values.size()};
+  Id space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+  Id dcpl = dataset_plist(1, dims, false);
+  create_and_write(name, H5T_STD_I64LE, H5T_NATIVE_INT64, space.get(), dcpl.get(), values.data());
+}
+
+std::vector<int64_t> Group::read_i64_1d(const std::string& name) const {
+  Id d = open_dataset(name);
+  DatasetInfo in = describe_dataset(d.get(), where(name));
+  if (in.type_class != H5T_INTEGER || in.dims.size() != 1)
+    EMOAUG_FAIL(where(name), ": is ", in.type_name(), " ", shape_text(in.dims),
+                ", expected a 1-D integer array");
+  std::vector<int64_t> out(in.dims[0]);
+  if (!out.empty() &&
+      H5Dread(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    fail(where(name), "cannot read the data (truncated or corrupt file?)");
+  return out;
+}
+
+void Group::write_f64_1d(const std::string& name, const std::vector<double>& values) const {
+  hsize_t dims[1] = {values.size()};
+  Id space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+  Id dcpl = dataset_plist(1, dims, false);
+  create_and_write(name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), dcpl.get(),
+                   values.data());
+}
+
+std::vector<double> Group::read_f64_1d(const std::string& name) const {
+  Id d = open_dataset(name);
+  DatasetInfo in = describe_dataset(d.get(), where(name));
+  if (in.type_class != H5T_FLOAT || in.dims.size() != 1)
+    EMOAUG_FAIL(where(name), ": is ", in.type_name(), " ", shape_text(in.dims),
+                ", expected a 1-D float array");
+  std::vector<double> out(in.dims[0]);
+  if (!out.empty() &&
+      H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    fail(where(name), "cannot read the data (truncated or corrupt file?)");
+  return out;
+}
+
+void Group::copy_to(const std::string& name, const Group& dst, const std::string& dst_name) const {
+  if (H5Ocopy(id(), name.c_str(), dst.id(), dst_name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
+    fail(where(name), "cannot copy it to " + dst.where(dst_name));
+}
+
+void Group::link_external(const std::string& name, const std::string& file,
+                          const std::string& object_path) const {
+  if (H5Lcreate_external(file.c_str(), object_path.c_str(), id(), name.c_str(), H5P_DEFAULT,
+                         H5P_DEFAULT) < 0)
+    fail(where(name), "cannot create an external link to " + file + ":" + object_path);
+}
+
 void Group::write_strings(const std::string& name, const std::vector<std::string>& values) const {
   hsize_t dims[1] = {values.size()};
   Id space(H5Screate_simple(1, dims, nullptr), H5Sclose);

@@ -67,6 +67,18 @@ class Group {
   // compress adds byte shuffling and gzip.
   void write_f32_2d(const std::string& name, ConstMatView values, bool compress = true) const;
   void write_i32_1d(const std::string& name, const std::vector<int32_t>& values) const;
+  void write_i64_1d(const std::string& name, const std::vector<int64_t>& values) const;
+  std::vector<int64_t> read_i64_1d(const std::string& name) const;
+  void write_f64_1d(const std::string& name, const std::vector<double>& values) const;
+  std::vector<double> read_f64_1d(const std::string& name) const;
+
+  // Copies object `name` of this group (a dataset or a whole group, "." for this group itself)
+  // into `dst` under `dst_name`.
+  void copy_to(const std::string& name, const Group& dst, const std::string& dst_name) const;
+  // A link `name` to the object at `object_path` inside another file (relative paths resolve
+  // against this file's folder when read through HDF5's default external-link prefix).
+  void link_external(const std::string& name, const std::string& file,
+                     const std::string& object_path) const;
   // Variable-length UTF-8.
   void write_strings(const std::string& name, const std::vector<std::string>& values) const;
 
