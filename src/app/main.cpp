@@ -20,6 +20,12 @@ struct Command {
 const Command kCommands[] = {
     {"info", "show the version, the build and the backends available here", emoaug::app::cmd_info},
     {"config", "check an experiment config and print it fully resolved", emoaug::app::cmd_config},
+    {"run", "run an experiment (CycleGANs, SER classifiers, results, report); resumable",
+     emoaug::app::cmd_run},
+    {"aggregate", "rebuild results.h5, summary.csv, synthetic.h5 of a run from its task files",
+     emoaug::app::cmd_aggregate},
+    {"report", "write report.md (Tables 1-3, confusion matrices, figures) of a run",
+     emoaug::app::cmd_report},
 };
 
 void print_usage() {

@@ -402,14 +402,29 @@ std::vector<double> Group::read_f64_1d(const std::string& name) const {
   return out;
 }
 
+std::vector<std::string> Group::list() const {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->push_back(name);
+    return 0;
+  };
+  if (H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) < 0)
+    fail(path_, "cannot list its members");
+  return names;
+}
+
 void Group::copy_to(const std::string& name, const Group& dst, const std::string& dst_name) const {
-  if (H5Ocopy(id(), name.c_str(), dst.id(), dst_name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
+  Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  if (H5Ocopy(id(), name.c_str(), dst.id(), dst_name.c_str(), H5P_DEFAULT, lcpl.get()) < 0)
     fail(where(name), "cannot copy it to " + dst.where(dst_name));
 }
 
 void Group::link_external(const std::string& name, const std::string& file,
                           const std::string& object_path) const {
-  if (H5Lcreate_external(file.c_str(), object_path.c_str(), id(), name.c_str(), H5P_DEFAULT,
+  Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  if (H5Lcreate_external(file.c_str(), object_path.c_str(), id(), name.c_str(), lcpl.get(),
                          H5P_DEFAULT) < 0)
     fail(where(name), "cannot create an external link to " + file + ":" + object_path);
 }

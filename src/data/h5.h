@@ -54,6 +54,8 @@ class Group {
   Group create_group(const std::string& name) const;
   // Removes a link (a dataset or a whole group) if it exists.
   void remove(const std::string& name) const;
+  // Names of the group's members in name order.
+  std::vector<std::string> list() const;
 
   DatasetInfo info(const std::string& name) const;
   // Float datasets of rank 2. With convert = false the stored type must be float32.
@@ -73,7 +75,7 @@ class Group {
   std::vector<double> read_f64_1d(const std::string& name) const;
 
   // Copies object `name` of this group (a dataset or a whole group, "." for this group itself)
-  // into `dst` under `dst_name`.
+  // into `dst` under `dst_name` (a path; missing groups on the way are created).
   void copy_to(const std::string& name, const Group& dst, const std::string& dst_name) const;
   // A link `name` to the object at `object_path` inside another file (relative paths resolve
   // against this file's folder when read through HDF5's default external-link prefix).

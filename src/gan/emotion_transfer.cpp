@@ -5,6 +5,7 @@
 
 #include "backend/ops.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "nn/state.h"
 
 namespace emoaug::gan {
@@ -159,7 +160,9 @@ EpochReport EmotionTransferGroup::finish_report(int epoch, bool pretraining,
                                                 std::vector<EmotionLosses>& sums) {
   // Per-iteration means (generator terms are also averaged over the generator steps), then the
   // rows of other ranks' emotions are filled in through the gradient-sum seam.
-  constexpr int kStats = 6;
+  // Column 6 carries each rank's stop request, so all ranks of a group agree on the epoch at
+  // which a preempted group stops (no rank waits in a collective for one that left).
+  constexpr int kStats = 7;
   Tensor stats(num_emotions_, kStats);
   for (int e : local_) {
     const EmotionLosses& s = sums[e];
@@ -172,6 +175,7 @@ EpochReport EmotionTransferGroup::finish_report(int epoch, bool pretraining,
     row[3] = static_cast<float>(s.classification / gen);
     row[4] = static_cast<float>(s.accuracy / gen);
     row[5] = static_cast<float>(s.pretrain / it);
+    row[6] = stop_requested() ? 1.0f : 0.0f;
   }
   if (gradient_sum_) gradient_sum_->gather_stats(stats.view());
   EpochReport report;
@@ -182,6 +186,7 @@ EpochReport EmotionTransferGroup::finish_report(int epoch, bool pretraining,
     const float* row = stats.row_range(e, 1).data;
     EmotionLosses& l = report.per_emotion[e];
     l = {row[0], row[1], row[2], row[3], row[4], row[5], 1};
+    report.stop = report.stop || row[6] != 0.0f;
     report.mean.discriminator += l.discriminator / num_emotions_;
     report.mean.adversarial += l.adversarial / num_emotions_;
     report.mean.cycle += l.cycle / num_emotions_;

@@ -32,6 +32,7 @@ struct EpochReport {
   bool pretraining = false;
   std::vector<EmotionLosses> per_emotion;  // N entries, averaged (iterations = 1)
   EmotionLosses mean;                      // over emotions
+  bool stop = false;  // a rank of the group was asked to stop: checkpoint and leave after this epoch
 };
 
 class EmotionTransferGroup {

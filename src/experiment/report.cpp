@@ -1,0 +1,197 @@
+#include "experiment/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "data/h5.h"
+
+namespace emoaug::experiment {
+namespace {
+
+struct SummaryTable {
+  std::vector<std::string> protocol, setting;
+  std::vector<double> lambda, mean, std, dev_mean, dev_std;
+  std::vector<int64_t> reps;
+  Tensor confusion;
+};
+
+SummaryTable read_summary(const data::h5::Group& root) {
+  data::h5::Group g = root.open_group("summary");
+  SummaryTable t;
+  t.protocol = g.read_strings("protocol");
+  t.setting = g.read_strings("setting");
+  t.lambda = g.read_f64_1d("lambda_cls");
+  t.mean = g.read_f64_1d("uar_mean");
+  t.std = g.read_f64_1d("uar_std");
+  t.dev_mean = g.read_f64_1d("uar_dev_mean");
+  t.dev_std = g.read_f64_1d("uar_dev_std");
+  t.reps = g.read_i64_1d("repetitions");
+  t.confusion = g.read_f32_2d("confusion");
+  return t;
+}
+
+std::string cell(double mean, double std) {
+  if (mean < 0 || std::isnan(mean)) return "–";
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%.2f ± %.2f", mean, std);
+  return buf;
+}
+
+// Table 2 / 3: rows λcls, columns Real / Syn. / Real + Syn. (Real does not depend on λcls.)
+void uar_table(std::ostringstream& md, const SummaryTable& t, const std::string& protocol,
+               const std::vector<double>& lambdas, bool dev) {
+  auto find = [&](const std::string& setting, double lambda) -> int {
+    for (size_t i = 0; i < t.setting.size(); ++i)
+      if (t.protocol[i] == protocol && t.setting[i] == setting &&
+          (setting == "real" || std::fabs(t.lambda[i] - lambda) < 1e-12))
+        return static_cast<int>(i);
+    return -1;
+  };
+  md << "| λcls | Real | Syn. | Real + Syn. |\n|---|---|---|---|\n";
+  for (double lambda : lambdas) {
+    md << "| " << format_lambda(lambda) << " |";
+    for (const char* s : {"real", "syn", "real+syn"}) {
+      const int i = find(s, lambda);
+      if (i < 0)
+        md << " – |";
+      else
+        md << " " << (dev ? cell(t.dev_mean[i], t.dev_std[i]) : cell(t.mean[i], t.std[i])) << " |";
+    }
+    md << "\n";
+  }
+}
+
+}  // namespace
+
+std::string write_report(const RunContext& ctx, const Plan& plan) {
+  const config::ExperimentConfig& cfg = ctx.cfg;
+  const std::string results = ctx.dir.path("results.h5");
+  data::h5::File file = data::h5::File::open(results);
+  data::h5::Group root = file.root();
+  const SummaryTable t = read_summary(root);
+  const std::vector<std::string> classes = ctx.corpora.target.class_names;
+  const int c = static_cast<int>(classes.size());
+
+  std::ostringstream md;
+  md << "# " << cfg.experiment.name << ": emoaug report\n\n";
+  md << "Run " << root.read_string_attr("created") << ", emoaug " << EMOAUG_VERSION << " (git "
+     << root.read_string_attr("git_sha") << "), " << root.read_int_attr("ranks") << " rank(s), "
+     << root.read_string_attr("devices") << ", " << std::lround(root.read_double_attr("seconds"))
+     << " s. Target " << ctx.cfg.data.target << " (" << ctx.corpora.target.rows() << " rows, "
+     << ctx.corpora.folds.size() << " groups)";
+  if (ctx.corpora.has_source()) md << ", source " << cfg.data.source;
+  if (ctx.corpora.has_cross()) md << ", cross-corpus " << cfg.data.cross;
+  md << ".\n\nUAR in %, mean ± " << config::to_string(cfg.ser.std_kind) << " std over "
+     << cfg.ser.repetitions << " repetitions (a repetition's within-corpus UAR is the mean over its "
+     << "leave-one-group-out folds).\n";
+  if (!cfg.gan.per_fold && !plan.gan.empty())
+    md << "\n**Protocol note:** gan.per_fold = false — the CycleGANs were trained on every "
+          "session, so each fold's test session leaked into its synthetic training data (the "
+          "paper's protocol).\n";
+
+  if (!plan.gan.empty()) {
+    // Table 1: mean over emotions (and over folds) of the per-emotion distances.
+    md << "\n## Table 1: distance to the target distribution\n\nMean over features of |mean "
+          "difference| after min-max scaling, averaged over emotions and GAN groups.\n\n"
+          "| | value |\n|---|---|\n";
+    std::map<double, std::pair<double, int>> syn;
+    double source_sum = 0;
+    int source_n = 0;
+    data::h5::Group gan = root.open_group("gan");
+    for (const GanTask& g : plan.gan)
+      for (const std::string& cls : classes) {
+        const std::string where = "lcls=" + format_lambda(g.lambda_cls) +
+                                  (g.fold < 0 ? std::string("/all") : "/fold=" + std::to_string(g.fold)) +
+                                  "/" + cls + "/stats";
+        data::h5::Group s = gan.open_group(where);
+        source_sum += s.read_double_attr("target_source");
+        ++source_n;
+        syn[g.lambda_cls].first += s.read_double_attr("target_synthetic");
+        syn[g.lambda_cls].second += 1;
+      }
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.3f", source_sum / source_n);
+    md << "| \\|target − source\\| | " << buf << " |\n";
+    for (const auto& [lambda, acc] : syn) {
+      std::snprintf(buf, sizeof(buf), "%.3f", acc.first / acc.second);
+      md << "| \\|target − syn(λcls=" << format_lambda(lambda) << ")\\| | " << buf << " |\n";
+    }
+  }
+
+  std::vector<double> lambdas = cfg.gan.lambda_cls;
+  if (lambdas.empty()) lambdas = {0.0};
+  md << "\n## Table 2: within-corpus (leave-one-group-out)\n\n";
+  uar_table(md, t, "within", lambdas, false);
+  if (cfg.ser.cross_corpus) {
+    md << "\n## Table 3: cross-corpus\n\nTrained on all of the target corpus, tested on "
+       << 100 * (1 - cfg.data.dev_fraction) << " % of " << cfg.data.cross
+       << " (stratified), fixed epochs:\n\n";
+    uar_table(md, t, "cross", lambdas, false);
+    if (!cfg.ser.dev_epochs.empty()) {
+      md << "\nEpoch count chosen on the " << 100 * cfg.data.dev_fraction << " % dev part:\n\n";
+      uar_table(md, t, "cross", lambdas, true);
+    }
+  }
+
+  md << "\n## Confusion matrices\n\nRow-normalised (rows: true class, columns: predicted), "
+        "averaged over folds and repetitions.\n";
+  for (size_t i = 0; i < t.setting.size(); ++i) {
+    md << "\n**" << t.protocol[i] << ", " << t.setting[i];
+    if (t.setting[i] != "real") md << ", λcls = " << format_lambda(t.lambda[i]);
+    md << "**\n\n| |";
+    for (const std::string& n : classes) md << " " << n << " |";
+    md << "\n|---|";
+    for (int b = 0; b < c; ++b) md << "---|";
+    md << "\n";
+    for (int a = 0; a < c; ++a) {
+      md << "| " << classes[a] << " |";
+      for (int b = 0; b < c; ++b) {
+        char buf[16];
+        std::snprintf(buf, sizeof(buf), " %.2f |", t.confusion(static_cast<int64_t>(i), a * c + b));
+        md << buf;
+      }
+      md << "\n";
+    }
+  }
+  file.close();
+
+  // Figures: a plotting tool does them better than we would by hand; tables stand without them.
+  const char* script_env = std::getenv("EMOAUG_PLOT_SCRIPT");
+  const std::string script = script_env ? script_env : std::string(EMOAUG_SOURCE_ROOT) + "/scripts/plot_report.py";
+  // Debian's python3 carries python3-matplotlib; a pyenv or venv python3 first on PATH may not.
+  const char* python_env = std::getenv("EMOAUG_PYTHON");
+  const std::string python =
+      python_env ? python_env : file_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const std::string command = python + " '" + script + "' '" + ctx.dir.root() + "' 2>&1";
+  std::string figures;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char line[512];
+    while (std::fgets(line, sizeof(line), pipe)) figures += line;
+    const int status = pclose(pipe);
+    if (status == 0) {
+      md << "\n## Figures\n\n" << figures;
+    } else {
+      md << "\n## Figures\n\nNot drawn: " << (figures.empty() ? "python3 failed" : figures)
+         << "\n(install python3-matplotlib and python3-h5py, then run `emoaug report "
+         << ctx.dir.root() << "`)\n";
+      log_warn("figures not drawn: %s", figures.c_str());
+    }
+  }
+
+  const std::string path = ctx.dir.path("report.md");
+  write_atomically(path, [&](const std::string& temp) {
+    std::ofstream out(temp, std::ios::binary);
+    out << md.str();
+    if (!out.flush()) EMOAUG_FAIL("cannot write ", temp);
+  });
+  return path;
+}
+
+}  // namespace emoaug::experiment

@@ -1,0 +1,192 @@
+#include "experiment/stage_ser.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "backend/ops.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "data/h5.h"
+#include "data/scaler.h"
+#include "experiment/stage_gan.h"
+#include "ser/classifier.h"
+#include "ser/metrics.h"
+
+namespace emoaug::experiment {
+namespace {
+
+using config::SerSetting;
+
+Tensor rows_of(const data::Corpus& c, const std::vector<int64_t>& rows) {
+  Tensor t(static_cast<int64_t>(rows.size()), c.dims());
+  for (size_t i = 0; i < rows.size(); ++i)
+    ops::copy(c.features.row_range(rows[i], 1), t.row_range(static_cast<int64_t>(i), 1));
+  return t;
+}
+
+std::vector<int32_t> labels_of(const data::Corpus& c, const std::vector<int64_t>& rows) {
+  std::vector<int32_t> y;
+  y.reserve(rows.size());
+  for (int64_t r : rows) y.push_back(c.labels[r]);
+  return y;
+}
+
+std::vector<int64_t> all_rows(const data::Corpus& c) {
+  std::vector<int64_t> r(c.rows());
+  for (int64_t i = 0; i < c.rows(); ++i) r[i] = i;
+  return r;
+}
+
+// A part of an evaluation: features scaled as the config says, and labels.
+struct Part {
+  Tensor x;
+  std::vector<int32_t> y;
+};
+
+}  // namespace
+
+const ser::ClassifierOptions& classifier_options(const config::ExperimentConfig& cfg,
+                                                 const SerTask& task) {
+  const config::SerSection& s = cfg.ser;
+  const bool cross = task.protocol == Protocol::Cross;
+  switch (task.setting) {
+    case SerSetting::Real: return cross ? s.cross_real : s.real;
+    case SerSetting::Syn: return cross ? s.cross_syn : s.syn;
+    case SerSetting::RealSyn: return cross ? s.cross_real_syn : s.real_syn;
+  }
+  return s.real;
+}
+
+bool ser_task_finished(const RunContext& ctx, const SerTask& task) {
+  return file_exists(ctx.dir.ser_result(task.name()));
+}
+
+SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task) {
+  const auto started = std::chrono::steady_clock::now();
+  const config::ExperimentConfig& cfg = ctx.cfg;
+  const data::Corpus& x = ctx.corpora.target;
+  const bool cross = task.protocol == Protocol::Cross;
+  const bool use_real = task.setting != SerSetting::Syn;
+  const bool use_syn = task.setting != SerSetting::Real;
+  const data::StdKind std_kind = cfg.ser.std_kind;
+
+  // Training data: each dataset z-normalised with its own statistics (paper §4.1), then stacked.
+  data::ZScoreScaler real_scaler, syn_scaler;
+  Part real, syn;
+  if (use_real) {
+    std::vector<int64_t> rows = cross ? all_rows(x) : ctx.corpora.folds.at(task.fold).train;
+    real = {rows_of(x, rows), labels_of(x, rows)};
+    real_scaler.fit(real.x.view(), std_kind);
+    real_scaler.transform(real.x.view());
+  }
+  if (use_syn) {
+    data::Corpus s = read_synthetic(ctx, task.source_gan(cfg.gan.per_fold));
+    syn = {std::move(s.features), std::move(s.labels)};
+    syn_scaler.fit(syn.x.view(), std_kind);
+    syn_scaler.transform(syn.x.view());
+  }
+  Part train;
+  train.x = Tensor(real.x.rows() + syn.x.rows(), x.dims());
+  if (use_real) ops::copy(real.x.view(), train.x.row_range(0, real.x.rows()));
+  if (use_syn) ops::copy(syn.x.view(), train.x.row_range(real.x.rows(), syn.x.rows()));
+  train.y = real.y;
+  train.y.insert(train.y.end(), syn.y.begin(), syn.y.end());
+
+  // Test (and cross-corpus dev) data: its own statistics, or the training data's on request.
+  const data::ZScoreScaler& train_scaler = use_real ? real_scaler : syn_scaler;
+  auto evaluation_part = [&](const data::Corpus& c, const std::vector<int64_t>& rows) {
+    Part p{rows_of(c, rows), labels_of(c, rows)};
+    if (cfg.ser.test_normalization == config::TestNormalization::Separate) {
+      data::ZScoreScaler own;
+      own.fit(p.x.view(), std_kind);
+      own.transform(p.x.view());
+    } else {
+      train_scaler.transform(p.x.view());
+    }
+    return p;
+  };
+  Part test = cross ? evaluation_part(ctx.corpora.cross, ctx.corpora.cross_split.second)
+                    : evaluation_part(x, ctx.corpora.folds.at(task.fold).test);
+  Part dev;
+  if (cross) dev = evaluation_part(ctx.corpora.cross, ctx.corpora.cross_split.first);
+
+  const ser::ClassifierOptions& options = classifier_options(cfg, task);
+  ser::Classifier classifier(static_cast<int>(x.dims()), x.num_classes(), options,
+                             cfg.experiment.seed, task_id(task.name()));
+  const int fixed_passes = ser::Classifier::passes_for(options.epochs);
+  std::vector<int> dev_passes;
+  if (cross)
+    for (int e : cfg.ser.dev_epochs) dev_passes.push_back(ser::Classifier::passes_for(e));
+  int passes = fixed_passes;
+  for (int p : dev_passes) passes = std::max(passes, p);
+
+  SerOutcome out;
+  out.task = task;
+  std::vector<int32_t> fixed_predictions;
+  double best_dev = -1;
+  classifier.train(train.x.view(), train.y, passes, [&](int pass) {
+    if (pass == fixed_passes) fixed_predictions = classifier.predict(test.x.view());
+    if (std::find(dev_passes.begin(), dev_passes.end(), pass) == dev_passes.end()) return;
+    // The dev part picks the epoch count; ties keep the smaller count.
+    const double dev_uar = ser::evaluate(dev.y, classifier.predict(dev.x.view()), x.num_classes()).uar;
+    if (dev_uar > best_dev) {
+      best_dev = dev_uar;
+      out.dev_epochs = pass - 1;
+      out.uar_dev = ser::evaluate(test.y, classifier.predict(test.x.view()), x.num_classes()).uar;
+    }
+  });
+  const ser::Evaluation ev = ser::evaluate(test.y, fixed_predictions, x.num_classes());
+  out.uar = ev.uar;
+  out.recall = ev.recall;
+  out.confusion = ev.confusion;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  write_atomically(ctx.dir.ser_result(task.name()), [&](const std::string& temp) {
+    data::h5::File file = data::h5::File::create(temp);
+    data::h5::Group root = file.root();
+    root.write_string_attr("format", "emoaug-ser-task");
+    root.write_string_attr("task", task.name());
+    root.write_string_attr("setting", name_of(task.setting));
+    root.write_string_attr("protocol", name_of(task.protocol));
+    root.write_double_attr("lambda_cls", task.lambda_cls);
+    root.write_int_attr("fold", task.fold);
+    root.write_int_attr("repetition", task.repetition);
+    root.write_double_attr("uar", out.uar);
+    root.write_double_attr("uar_dev", out.uar_dev);
+    root.write_int_attr("dev_epochs", out.dev_epochs);
+    root.write_int_attr("epochs", options.epochs);
+    root.write_int_attr("train_rows", train.x.rows());
+    root.write_double_attr("seconds", seconds);
+    root.write_f64_1d("recall", out.recall);
+    root.write_i64_1d("confusion", out.confusion);
+    root.write_i32_1d("truth", test.y);
+    root.write_i32_1d("predictions", fixed_predictions);
+    file.close();
+  });
+  return out;
+}
+
+SerOutcome read_ser_outcome(const std::string& path) {
+  data::h5::File file = data::h5::File::open(path);
+  data::h5::Group root = file.root();
+  if (!root.has_attr("format") || root.read_string_attr("format") != "emoaug-ser-task")
+    EMOAUG_FAIL(path, ": not an emoaug SER task result");
+  SerOutcome o;
+  o.task.setting = [&] {
+    const std::string s = root.read_string_attr("setting");
+    return s == "real" ? SerSetting::Real : s == "syn" ? SerSetting::Syn : SerSetting::RealSyn;
+  }();
+  o.task.protocol = root.read_string_attr("protocol") == "cross" ? Protocol::Cross : Protocol::Within;
+  o.task.lambda_cls = root.read_double_attr("lambda_cls");
+  o.task.fold = static_cast<int>(root.read_int_attr("fold"));
+  o.task.repetition = static_cast<int>(root.read_int_attr("repetition"));
+  o.uar = root.read_double_attr("uar");
+  o.uar_dev = root.read_double_attr("uar_dev");
+  o.dev_epochs = static_cast<int>(root.read_int_attr("dev_epochs"));
+  o.recall = root.read_f64_1d("recall");
+  o.confusion = root.read_i64_1d("confusion");
+  return o;
+}
+
+}  // namespace emoaug::experiment

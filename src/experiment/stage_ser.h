@@ -1,0 +1,25 @@
+// The SER stage: one classifier task (setting, λcls, fold or cross-corpus, repetition) — data
+// assembly and z-normalisation as the paper and the authors' code did it, training, evaluation,
+// and the task's result file.
+#pragma once
+
+#include <string>
+
+#include "experiment/aggregate.h"
+#include "experiment/context.h"
+#include "experiment/tasks.h"
+
+namespace emoaug::experiment {
+
+bool ser_task_finished(const RunContext& ctx, const SerTask& task);
+
+// Runs the task and writes tasks/<task>.h5 atomically; returns what it wrote.
+SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task);
+
+SerOutcome read_ser_outcome(const std::string& path);
+
+// The classifier options of a setting under a protocol.
+const ser::ClassifierOptions& classifier_options(const config::ExperimentConfig& cfg,
+                                                 const SerTask& task);
+
+}  // namespace emoaug::experiment
