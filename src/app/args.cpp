@@ -24,8 +24,8 @@ void ArgParser::positional(const std::string& name, const std::string& help, std
   positionals_.push_back(e);
 }
 
-void ArgParser::option(const std::string& name, const std::string& metavar,
-                       const std::string& help, std::string* out) {
+void ArgParser::option(const std::string& name, const std::string& metavar, const std::string& help,
+                       std::string* out) {
   Entry e;
   e.name = name;
   e.metavar = metavar;
@@ -52,6 +52,11 @@ void ArgParser::flag(const std::string& name, const std::string& help, bool* out
   options_.push_back(e);
 }
 
+void ArgParser::short_alias(char letter, const std::string& name) {
+  for (Entry& e : options_)
+    if (e.name == name) e.letter = letter;
+}
+
 const ArgParser::Entry* ArgParser::find_option(const std::string& name) const {
   for (const Entry& e : options_)
     if (e.name == name) return &e;
@@ -65,6 +70,11 @@ bool ArgParser::parse(int argc, char** argv, int first) {
     if (arg == "-h" || arg == "--help") {
       std::fputs(help().c_str(), stdout);
       return false;
+    }
+    if (arg.size() == 2 && arg[0] == '-' && arg[1] != '-') {
+      for (const Entry& e : options_)
+        if (e.letter == arg[1]) arg = "--" + e.name;
+      if (arg.size() == 2) EMOAUG_FAIL(usage_name_, ": unknown option ", arg, " (see --help)");
     }
     if (arg.size() > 2 && arg.compare(0, 2, "--") == 0) {
       std::string name = arg.substr(2), inline_value;
@@ -105,26 +115,59 @@ bool ArgParser::parse(int argc, char** argv, int first) {
   return true;
 }
 
+namespace {
+
+// "  head" padded to the help column, then `text` wrapped at 100 columns under that column; a head
+// wider than the column gets its text on the next line.
+void write_entry(std::ostringstream& os, const std::string& head, const std::string& text) {
+  constexpr size_t kColumn = 28, kWidth = 100;
+  os << head;
+  size_t col = head.size();
+  if (col + 1 > kColumn) {
+    os << "\n";
+    col = 0;
+  }
+  os << std::string(kColumn - col, ' ');
+  col = kColumn;
+  std::istringstream words(text);
+  std::string word;
+  bool first = true;
+  while (words >> word) {
+    if (!first && col + 1 + word.size() > kWidth) {
+      os << "\n" << std::string(kColumn, ' ');
+      col = kColumn;
+    } else if (!first) {
+      os << ' ';
+      ++col;
+    }
+    os << word;
+    col += word.size();
+    first = false;
+  }
+  os << "\n";
+}
+
+}  // namespace
+
 std::string ArgParser::help() const {
   std::ostringstream os;
   os << "usage: " << usage_name_;
   if (options_.size() > 1) os << " [options]";
-  for (const Entry& p : positionals_) os << (p.required ? " " : " [") << p.name << (p.required ? "" : "]");
+  for (const Entry& p : positionals_)
+    os << (p.required ? " " : " [") << p.name << (p.required ? "" : "]");
   os << "\n\n" << summary_ << "\n";
   if (!positionals_.empty()) {
     os << "\narguments:\n";
-    for (const Entry& p : positionals_) {
-      std::string head = "  " + p.name;
-      os << head << std::string(head.size() < 28 ? 28 - head.size() : 1, ' ') << p.help << "\n";
-    }
+    for (const Entry& p : positionals_) write_entry(os, "  " + p.name, p.help);
   }
   os << "\noptions:\n";
   for (const Entry& e : options_) {
-    std::string head = "  --" + e.name + (e.metavar.empty() ? "" : " " + e.metavar);
-    os << head << std::string(head.size() < 28 ? 28 - head.size() : 1, ' ') << e.help;
-    if (e.values) os << " (repeatable)";
-    if (e.value && !e.value->empty()) os << " [default: " << *e.value << "]";
-    os << "\n";
+    std::string head = std::string(e.letter ? "  -" + std::string(1, e.letter) + ", " : "  ") +
+                       "--" + e.name + (e.metavar.empty() ? "" : " " + e.metavar);
+    std::string text = e.help;
+    if (e.values) text += " (repeatable)";
+    if (e.value && !e.value->empty()) text += " [default: " + *e.value + "]";
+    write_entry(os, head, text);
   }
   if (!epilog_.empty()) os << "\n" << epilog_ << "\n";
   return os.str();
@@ -143,7 +186,8 @@ double parse_double(const std::string& text, const std::string& what) {
   char* end = nullptr;
   errno = 0;
   double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno != 0) EMOAUG_FAIL(what, ": '", text, "' is not a number");
+  if (text.empty() || *end != '\0' || errno != 0)
+    EMOAUG_FAIL(what, ": '", text, "' is not a number");
   return v;
 }
 

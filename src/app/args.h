@@ -20,6 +20,9 @@ class ArgParser {
   void option_list(const std::string& name, const std::string& metavar, const std::string& help,
                    std::vector<std::string>* out);
   void flag(const std::string& name, const std::string& help, bool* out);
+  // A one-letter spelling of an option already declared: short_alias('o', "output") lets -o X mean
+  // --output X.
+  void short_alias(char letter, const std::string& name);
   // Free text printed after the option list (examples, notes).
   void epilog(const std::string& text) { epilog_ = text; }
 
@@ -30,6 +33,7 @@ class ArgParser {
  private:
   struct Entry {
     std::string name, metavar, help;
+    char letter = 0;  // short alias, or 0
     std::string* value = nullptr;
     std::vector<std::string>* values = nullptr;
     bool* flag = nullptr;

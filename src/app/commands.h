@@ -11,5 +11,8 @@ constexpr int kExitUsage = 2;
 constexpr int kExitPreempted = 75;  // EX_TEMPFAIL: rerun the same command to resume
 
 int cmd_info(int argc, char** argv);
+int cmd_import(int argc, char** argv);
+int cmd_inspect(int argc, char** argv);
+int cmd_synth(int argc, char** argv);
 
 }  // namespace emoaug::app

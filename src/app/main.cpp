@@ -1,6 +1,6 @@
-// emoaug: CycleGAN-based emotion style transfer as data augmentation for speech emotion recognition,
-// as an experiment runner. This file only dispatches to the subcommands and turns failures into one
-// clear line and an exit code.
+// emoaug: CycleGAN-based emotion style transfer as data augmentation for speech emotion
+// recognition, as an experiment runner. This file only dispatches to the subcommands and turns
+// failures into one clear line and an exit code.
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -19,6 +19,12 @@ struct Command {
 
 const Command kCommands[] = {
     {"info", "show the version, the build and the backends available here", emoaug::app::cmd_info},
+    {"import", "import openSMILE ARFF/CSV or the authors' netCDF4 features into a corpus file",
+     emoaug::app::cmd_import},
+    {"inspect", "check a corpus file and print its rows, classes and groups",
+     emoaug::app::cmd_inspect},
+    {"synth", "generate a small synthetic target, source and cross-corpus set",
+     emoaug::app::cmd_synth},
 };
 
 void print_usage() {
