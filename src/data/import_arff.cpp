@@ -168,10 +168,15 @@ FeatureTable parse_arff(std::string_view data, const std::string& origin) {
     if (s[0] == '{') fail_at(origin, ln, row + " is in sparse ARFF format, which is not supported");
     if (!text::split_fields(s, ',', Quoting::Arff, &fields))
       fail_at(origin, ln, row + " has an unterminated quote");
-    if (fields.size() != attrs.size())
+    if (fields.size() != attrs.size()) {
+      const std::string name =
+          name_col >= 0 && static_cast<size_t>(name_col) < fields.size()
+              ? " (" + text::quoted(text::unquote(fields[name_col], Quoting::Arff)) + ")"
+              : "";
       fail_at(origin, ln,
-              row + " has " + std::to_string(fields.size()) + " values, expected " +
+              row + name + " has " + std::to_string(fields.size()) + " values, expected " +
                   std::to_string(attrs.size()) + " (one per @attribute)");
+    }
     std::string who = row;
     if (name_col >= 0) {
       t.names.push_back(text::unquote(fields[name_col], Quoting::Arff));

@@ -77,11 +77,14 @@ FeatureTable parse_opensmile_csv(std::string_view data, const std::string& origi
     std::string who = "row " + std::to_string(t.lines.size() + 1);
     if (!text::split_fields(line, delim, text::Quoting::Csv, &fields))
       fail_at(origin, ln, who + " has an unterminated quote");
-    if (fields.size() != roles.size())
+    if (fields.size() != roles.size()) {
+      if (name_col >= 0 && static_cast<size_t>(name_col) < fields.size())
+        who += " (" + text::quoted(unquote_name(fields[name_col])) + ")";
       fail_at(origin, ln,
               who + " has " + std::to_string(fields.size()) + " fields, expected " +
                   std::to_string(roles.size()) + " (as in the header; delimiter '" +
                   std::string(1, delim) + "')");
+    }
     if (name_col >= 0) {
       t.names.push_back(unquote_name(fields[name_col]));
       who += " (" + text::quoted(t.names.back()) + ")";
