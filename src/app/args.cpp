@@ -149,6 +149,40 @@ bool ArgParser::parse(int argc, char** argv, int first) {
   return true;
 }
 
+namespace {
+
+// "  head" padded to the help column, then `text` wrapped at 100 columns under that column; a head
+// wider than the column gets its text on the next line.
+void write_entry(std::ostringstream& os, const std::string& head, const std::string& text) {
+  constexpr size_t kColumn = 28, kWidth = 100;
+  os << head;
+  size_t col = head.size();
+  if (col + 1 > kColumn) {
+    os << "\n";
+    col = 0;
+  }
+  os << std::string(kColumn - col, ' ');
+  col = kColumn;
+  std::istringstream words(text);
+  std::string word;
+  bool first = true;
+  while (words >> word) {
+    if (!first && col + 1 + word.size() > kWidth) {
+      os << "\n" << std::string(kColumn, ' ');
+      col = kColumn;
+    } else if (!first) {
+      os << ' ';
+      ++col;
+    }
+    os << word;
+    col += word.size();
+    first = false;
+  }
+  os << "\n";
+}
+
+}  // namespace
+
 std::string ArgParser::help() const {
   std::ostringstream os;
   os << "usage: " << usage_name_;
@@ -158,20 +192,17 @@ std::string ArgParser::help() const {
   os << "\n\n" << summary_ << "\n";
   if (!positionals_.empty()) {
     os << "\narguments:\n";
-    for (const Entry& p : positionals_) {
-      std::string head = "  " + p.name;
-      os << head << std::string(head.size() < 28 ? 28 - head.size() : 1, ' ') << p.help << "\n";
-    }
+    for (const Entry& p : positionals_) write_entry(os, "  " + p.name, p.help);
   }
   os << "\noptions:\n";
   for (const Entry& e : options_) {
     std::string head = std::string("  ") +
                        (e.short_name ? std::string("-") + e.short_name + ", " : "") + "--" +
                        e.name + (e.metavar.empty() ? "" : " " + e.metavar);
-    os << head << std::string(head.size() < 28 ? 28 - head.size() : 1, ' ') << e.help;
-    if (e.values) os << " (repeatable)";
-    if (e.value && !e.value->empty()) os << " [default: " << *e.value << "]";
-    os << "\n";
+    std::string text = e.help;
+    if (e.values) text += " (repeatable)";
+    if (e.value && !e.value->empty()) text += " [default: " + *e.value + "]";
+    write_entry(os, head, text);
   }
   if (!epilog_.empty()) os << "\n" << epilog_ << "\n";
   return os.str();

@@ -15,5 +15,8 @@ int cmd_config(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_aggregate(int argc, char** argv);
 int cmd_report(int argc, char** argv);
+int cmd_import(int argc, char** argv);
+int cmd_inspect(int argc, char** argv);
+int cmd_synth(int argc, char** argv);
 
 }  // namespace emoaug::app

@@ -1,6 +1,6 @@
-// emoaug: CycleGAN-based emotion style transfer as data augmentation for speech emotion recognition,
-// as an experiment runner. This file only dispatches to the subcommands and turns failures into one
-// clear line and an exit code.
+// emoaug: CycleGAN-based emotion style transfer as data augmentation for speech emotion
+// recognition, as an experiment runner. This file only dispatches to the subcommands and turns
+// failures into one clear line and an exit code.
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -26,6 +26,12 @@ const Command kCommands[] = {
      emoaug::app::cmd_aggregate},
     {"report", "write report.md (Tables 1-3, confusion matrices, figures) of a run",
      emoaug::app::cmd_report},
+    {"import", "import openSMILE ARFF/CSV or the authors' netCDF4 features into a corpus file",
+     emoaug::app::cmd_import},
+    {"inspect", "check a corpus file and print its rows, classes and groups",
+     emoaug::app::cmd_inspect},
+    {"synth", "generate a small synthetic target, source and cross-corpus set",
+     emoaug::app::cmd_synth},
 };
 
 void print_usage() {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <sstream>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -56,6 +58,38 @@ void Corpus::validate(const std::string& origin) const {
   seen.clear();
   for (const std::string& name : feature_names)
     if (!seen.insert(name).second) EMOAUG_FAIL(origin, ": duplicate feature name '", name, "'");
+}
+
+std::string Corpus::summary() const {
+  std::ostringstream os;
+  os << "corpus:       " << (corpus.empty() ? "(unnamed)" : corpus) << "\n";
+  os << "rows:         " << rows() << "\n";
+  os << "features:     " << dims() << (feature_set.empty() ? "" : " (" + feature_set + ")");
+  if (!feature_names.empty())
+    os << ": " << feature_names.front() << (dims() > 1 ? " ... " + feature_names.back() : "");
+  os << "\n";
+  if (labeled()) {
+    os << "classes:      " << num_classes() << ":";
+    const std::vector<int64_t> counts = class_counts();
+    for (int c = 0; c < num_classes(); ++c)
+      os << (c ? ", " : " ") << class_names[c] << " " << counts[c];
+    os << "\n";
+  } else {
+    os << "classes:      none (unlabeled)\n";
+  }
+  std::map<int32_t, int64_t> per_group;
+  for (int32_t g : groups) ++per_group[g];
+  os << "groups:       " << per_group.size() << (group_kind.empty() ? "" : " " + group_kind)
+     << (per_group.size() == 1 ? "" : "s") << ":";
+  bool first = true;
+  for (const auto& [g, n] : per_group) {
+    os << (first ? " " : ", ") << g << " (" << n << ")";
+    first = false;
+  }
+  os << "\n";
+  os << "names:        " << (names.empty() ? "none" : "yes, e.g. " + names.front()) << "\n";
+  if (!description.empty()) os << "description:  " << description << "\n";
+  return os.str();
 }
 
 Corpus Corpus::subset(const std::vector<int64_t>& rows) const {

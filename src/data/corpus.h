@@ -39,6 +39,9 @@ struct Corpus {
   // names, an empty class.
   void validate(const std::string& origin) const;
 
+  // A few lines for people: sizes, classes and groups with their row counts, the attributes.
+  std::string summary() const;
+
   // The listed rows, in that order, with all metadata.
   Corpus subset(const std::vector<int64_t>& rows) const;
 };
