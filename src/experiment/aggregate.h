@@ -18,6 +18,10 @@ struct SerOutcome {
   int dev_epochs = 0;    // that epoch count
   std::vector<double> recall;
   std::vector<int64_t> confusion;  // C x C
+  std::vector<int32_t> truth, predictions;  // test rows, fixed-epoch predictions
+  int epochs = 0;
+  int64_t train_rows = 0;
+  double seconds = 0;
 };
 
 struct SummaryRow {

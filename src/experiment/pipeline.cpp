@@ -171,17 +171,16 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
     root.write_strings("class_names", ctx.corpora.target.class_names);
     write_summary(root.create_group("summary"), rows, static_cast<int>(ctx.corpora.folds.size()));
     data::h5::Group ser = root.create_group("ser");
-    for (const SerTask& t : plan.ser) {
-      data::h5::File task_file = data::h5::File::open(ctx.dir.ser_result(t.name()));
-      task_file.root().copy_to(".", ser, t.name().substr(4));  // drop the "ser/" prefix
-    }
+    for (const SerOutcome& o : outcomes)
+      write_ser_outcome(ser.create_group(o.task.name().substr(4)), o);  // drop the "ser/" prefix
     data::h5::Group gan = root.create_group("gan");
     for (const GanTask& t : plan.gan)
       for (int e = 0; e < emotions; ++e) {
         data::h5::File f = data::h5::File::open(ctx.dir.gan_output(t.name(), e));
         const std::string where = lambda_group(t) + "/" + ctx.corpora.target.class_names[e];
-        f.root().copy_to("stats", gan, where + "/stats");
-        f.root().copy_to("losses", gan, where + "/losses");
+        data::h5::Group dst = gan.create_group(where);
+        f.root().copy_to("stats", dst, "stats");
+        f.root().copy_to("losses", dst, "losses");
       }
     file.close();
   });

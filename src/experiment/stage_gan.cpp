@@ -192,9 +192,11 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
   data::Corpus syn;
   syn.features = synthetic_scaled.clone();
   scaled.target_scaler.inverse_transform(syn.features.view());
-  syn.labels.assign(syn.features.rows(), emotion);
+  // A one-class corpus: valid on its own (no empty classes) and named by its emotion;
+  // read_synthetic maps it back to the emotion's index.
+  syn.labels.assign(syn.features.rows(), 0);
   syn.groups.assign(syn.features.rows(), 0);
-  syn.class_names = x.class_names;
+  syn.class_names = {x.class_names[emotion]};
   syn.feature_names = x.feature_names;
   syn.corpus = "synthetic";
   syn.feature_set = x.feature_set;
@@ -349,27 +351,35 @@ void run_gan_task(const RunContext& ctx, const GanTask& task, const std::vector<
 }
 
 data::Corpus read_synthetic(const RunContext& ctx, const GanTask& task) {
-  const int emotions = ctx.corpora.target.num_classes();
+  const data::Corpus& x = ctx.corpora.target;
   std::vector<data::Corpus> parts;
   int64_t rows = 0;
-  for (int e = 0; e < emotions; ++e) {
-    parts.push_back(data::read_corpus(ctx.dir.gan_output(task.name(), e), "synthetic"));
-    rows += parts.back().rows();
+  for (int e = 0; e < x.num_classes(); ++e) {
+    const std::string path = ctx.dir.gan_output(task.name(), e);
+    parts.push_back(data::read_corpus(path, "synthetic"));
+    const data::Corpus& p = parts.back();
+    if (p.class_names.size() != 1 || p.class_names[0] != x.class_names[e] || p.dims() != x.dims())
+      EMOAUG_FAIL(path, ": holds ", p.dims(), " features of class '",
+                  p.class_names.empty() ? "" : p.class_names[0], "', expected ", x.dims(),
+                  " of '", x.class_names[e], "'");
+    rows += p.rows();
   }
-  data::Corpus all = std::move(parts[0]);
-  Tensor features(rows, all.dims());
+  data::Corpus all;
+  all.features = Tensor(rows, x.dims());
   int64_t at = 0;
-  for (int e = 0; e < emotions; ++e) {
-    const data::Corpus& p = e == 0 ? all : parts[e];
-    ops::copy(p.features.view(), features.row_range(at, p.rows()));
+  for (int e = 0; e < x.num_classes(); ++e) {
+    const data::Corpus& p = parts[e];
+    ops::copy(p.features.view(), all.features.row_range(at, p.rows()));
     at += p.rows();
-    if (e > 0) {
-      all.labels.insert(all.labels.end(), p.labels.begin(), p.labels.end());
-      all.groups.insert(all.groups.end(), p.groups.begin(), p.groups.end());
-    }
+    all.labels.insert(all.labels.end(), static_cast<size_t>(p.rows()), e);
+    all.groups.insert(all.groups.end(), p.groups.begin(), p.groups.end());
   }
-  all.features = std::move(features);
-  all.names.clear();
+  all.class_names = x.class_names;
+  all.feature_names = x.feature_names;
+  all.corpus = "synthetic";
+  all.feature_set = x.feature_set;
+  all.group_kind = "none";
+  all.description = "synthetic corpus of " + task.name();
   return all;
 }
 

@@ -139,54 +139,70 @@ SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task) {
   out.uar = ev.uar;
   out.recall = ev.recall;
   out.confusion = ev.confusion;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out.truth = test.y;
+  out.predictions = fixed_predictions;
+  out.epochs = options.epochs;
+  out.train_rows = train.x.rows();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  write_atomically(ctx.dir.ser_result(task.name()), [&](const std::string& temp) {
+  const std::string result = ctx.dir.ser_result(task.name());
+  make_directories(result.substr(0, result.rfind('/')));
+  write_atomically(result, [&](const std::string& temp) {
     data::h5::File file = data::h5::File::create(temp);
-    data::h5::Group root = file.root();
-    root.write_string_attr("format", "emoaug-ser-task");
-    root.write_string_attr("task", task.name());
-    root.write_string_attr("setting", name_of(task.setting));
-    root.write_string_attr("protocol", name_of(task.protocol));
-    root.write_double_attr("lambda_cls", task.lambda_cls);
-    root.write_int_attr("fold", task.fold);
-    root.write_int_attr("repetition", task.repetition);
-    root.write_double_attr("uar", out.uar);
-    root.write_double_attr("uar_dev", out.uar_dev);
-    root.write_int_attr("dev_epochs", out.dev_epochs);
-    root.write_int_attr("epochs", options.epochs);
-    root.write_int_attr("train_rows", train.x.rows());
-    root.write_double_attr("seconds", seconds);
-    root.write_f64_1d("recall", out.recall);
-    root.write_i64_1d("confusion", out.confusion);
-    root.write_i32_1d("truth", test.y);
-    root.write_i32_1d("predictions", fixed_predictions);
+    write_ser_outcome(file.root(), out);
     file.close();
   });
   return out;
 }
 
+void write_ser_outcome(const data::h5::Group& g, const SerOutcome& o) {
+  g.write_string_attr("format", "emoaug-ser-task");
+  g.write_string_attr("task", o.task.name());
+  g.write_string_attr("setting", name_of(o.task.setting));
+  g.write_string_attr("protocol", name_of(o.task.protocol));
+  g.write_double_attr("lambda_cls", o.task.lambda_cls);
+  g.write_int_attr("fold", o.task.fold);
+  g.write_int_attr("repetition", o.task.repetition);
+  g.write_double_attr("uar", o.uar);
+  g.write_double_attr("uar_dev", o.uar_dev);
+  g.write_int_attr("dev_epochs", o.dev_epochs);
+  g.write_int_attr("epochs", o.epochs);
+  g.write_int_attr("train_rows", o.train_rows);
+  g.write_double_attr("seconds", o.seconds);
+  g.write_f64_1d("recall", o.recall);
+  g.write_i64_1d("confusion", o.confusion);
+  g.write_i32_1d("truth", o.truth);
+  g.write_i32_1d("predictions", o.predictions);
+}
+
+SerOutcome read_ser_outcome(const data::h5::Group& g) {
+  if (!g.has_attr("format") || g.read_string_attr("format") != "emoaug-ser-task")
+    EMOAUG_FAIL(g.where(""), ": not an emoaug SER task result");
+  SerOutcome o;
+  const std::string setting = g.read_string_attr("setting");
+  o.task.setting = setting == "real"  ? SerSetting::Real
+                   : setting == "syn" ? SerSetting::Syn
+                                      : SerSetting::RealSyn;
+  o.task.protocol = g.read_string_attr("protocol") == "cross" ? Protocol::Cross : Protocol::Within;
+  o.task.lambda_cls = g.read_double_attr("lambda_cls");
+  o.task.fold = static_cast<int>(g.read_int_attr("fold"));
+  o.task.repetition = static_cast<int>(g.read_int_attr("repetition"));
+  o.uar = g.read_double_attr("uar");
+  o.uar_dev = g.read_double_attr("uar_dev");
+  o.dev_epochs = static_cast<int>(g.read_int_attr("dev_epochs"));
+  o.epochs = static_cast<int>(g.read_int_attr("epochs"));
+  o.train_rows = g.read_int_attr("train_rows");
+  o.seconds = g.read_double_attr("seconds");
+  o.recall = g.read_f64_1d("recall");
+  o.confusion = g.read_i64_1d("confusion");
+  o.truth = g.read_i32_1d("truth");
+  o.predictions = g.read_i32_1d("predictions");
+  return o;
+}
+
 SerOutcome read_ser_outcome(const std::string& path) {
   data::h5::File file = data::h5::File::open(path);
-  data::h5::Group root = file.root();
-  if (!root.has_attr("format") || root.read_string_attr("format") != "emoaug-ser-task")
-    EMOAUG_FAIL(path, ": not an emoaug SER task result");
-  SerOutcome o;
-  o.task.setting = [&] {
-    const std::string s = root.read_string_attr("setting");
-    return s == "real" ? SerSetting::Real : s == "syn" ? SerSetting::Syn : SerSetting::RealSyn;
-  }();
-  o.task.protocol = root.read_string_attr("protocol") == "cross" ? Protocol::Cross : Protocol::Within;
-  o.task.lambda_cls = root.read_double_attr("lambda_cls");
-  o.task.fold = static_cast<int>(root.read_int_attr("fold"));
-  o.task.repetition = static_cast<int>(root.read_int_attr("repetition"));
-  o.uar = root.read_double_attr("uar");
-  o.uar_dev = root.read_double_attr("uar_dev");
-  o.dev_epochs = static_cast<int>(root.read_int_attr("dev_epochs"));
-  o.recall = root.read_f64_1d("recall");
-  o.confusion = root.read_i64_1d("confusion");
-  return o;
+  return read_ser_outcome(file.root());
 }
 
 }  // namespace emoaug::experiment

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "data/h5.h"
 #include "experiment/aggregate.h"
 #include "experiment/context.h"
 #include "experiment/tasks.h"
@@ -16,6 +17,10 @@ bool ser_task_finished(const RunContext& ctx, const SerTask& task);
 // Runs the task and writes tasks/<task>.h5 atomically; returns what it wrote.
 SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task);
 
+// One outcome as attributes and datasets of an HDF5 group: the task file's root, and the task's
+// group in results.h5.
+void write_ser_outcome(const data::h5::Group& group, const SerOutcome& outcome);
+SerOutcome read_ser_outcome(const data::h5::Group& group);
 SerOutcome read_ser_outcome(const std::string& path);
 
 // The classifier options of a setting under a protocol.
