@@ -1,0 +1,183 @@
+#include "dist/world.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include "core/log.h"
+#include "dist/check.h"
+
+#ifdef EMOAUG_HAVE_CUDA
+#include <cuda_runtime.h>
+#endif
+
+namespace emoaug::dist {
+
+// ---- Group --------------------------------------------------------------------------------
+
+Group::~Group() {
+  release();
+}
+
+Group::Group(Group&& o) noexcept
+    : member_(std::exchange(o.member_, false)),
+      id_(std::exchange(o.id_, -1)),
+      rank_(std::exchange(o.rank_, 0)),
+      size_(std::exchange(o.size_, 0)),
+      comm_(std::exchange(o.comm_, MPI_COMM_NULL)) {}
+
+Group& Group::operator=(Group&& o) noexcept {
+  if (this != &o) {
+    release();
+    member_ = std::exchange(o.member_, false);
+    id_ = std::exchange(o.id_, -1);
+    rank_ = std::exchange(o.rank_, 0);
+    size_ = std::exchange(o.size_, 0);
+    comm_ = std::exchange(o.comm_, MPI_COMM_NULL);
+  }
+  return *this;
+}
+
+void Group::release() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  // Freeing after MPI_Finalize is an error; by then the process is exiting anyway.
+  if (comm_ != MPI_COMM_NULL && !finalized) MPI_Comm_free(&comm_);
+  comm_ = MPI_COMM_NULL;
+  member_ = false;
+}
+
+// ---- World --------------------------------------------------------------------------------
+
+uint64_t hostname_hash(const std::string& hostname) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : hostname) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+int gpu_for_local_rank(int local_rank, int device_count) {
+  return device_count > 0 ? local_rank % device_count : -1;
+}
+
+namespace {
+std::string this_hostname() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
+  return name;
+}
+}  // namespace
+
+World::World(int* argc, char*** argv) : uses_mpi_(true), hostname_(this_hostname()) {
+  int initialized = 0;
+  EMOAUG_MPI_CHECK(MPI_Initialized(&initialized));
+  int provided = MPI_THREAD_SINGLE;
+  if (!initialized) {
+    EMOAUG_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+    owns_mpi_ = true;
+  } else {
+    EMOAUG_MPI_CHECK(MPI_Query_thread(&provided));
+  }
+  // Errors come back as codes so that EMOAUG_MPI_CHECK can name the call and the rank; groups
+  // split from the world inherit the handler.
+  EMOAUG_MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+  EMOAUG_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank_));
+  EMOAUG_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size_));
+  log_set_rank(rank_, size_);
+  if (provided < MPI_THREAD_FUNNELED)
+    log_warn(
+        "MPI provides thread level %d, below FUNNELED: the task farm's coordinator thread "
+        "may misbehave",
+        provided);
+  find_local_rank();
+  pick_gpu();
+}
+
+World::World(NoMpi) : hostname_(this_hostname()) {
+  log_set_rank(0, 1);
+  pick_gpu();
+}
+
+World::~World() {
+  if (!owns_mpi_) return;
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+void World::find_local_rank() {
+  // Hashes rather than names: one fixed-size word per rank, as llm.c does; a collision between two
+  // hostnames only mis-assigns GPUs, never results.
+  std::vector<uint64_t> hashes(size_);
+  uint64_t mine = hostname_hash(hostname_);
+  EMOAUG_MPI_CHECK(
+      MPI_Allgather(&mine, 1, MPI_UINT64_T, hashes.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD));
+  local_rank_ = 0;
+  local_size_ = 0;
+  for (int r = 0; r < size_; ++r) {
+    if (hashes[r] != mine) continue;
+    if (r < rank_) ++local_rank_;
+    ++local_size_;
+  }
+}
+
+void World::pick_gpu() {
+#ifdef EMOAUG_HAVE_CUDA
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // no driver or no device: a CPU run, not an error
+    count = 0;
+  }
+  gpu_ = gpu_for_local_rank(local_rank_, count);
+  if (gpu_ >= 0) {
+    EMOAUG_CUDA_CHECK(cudaSetDevice(gpu_));
+    if (local_size_ > count && local_rank_ == 0)
+      log_warn("%d ranks share %d GPUs on %s", local_size_, count, hostname_.c_str());
+  }
+#else
+  gpu_ = -1;
+#endif
+}
+
+Group World::split(int group_id) const {
+  Group g;
+  if (!uses_mpi_) {
+    g.member_ = group_id >= 0;
+    g.id_ = group_id;
+    g.rank_ = 0;
+    g.size_ = g.member_ ? 1 : 0;
+    return g;
+  }
+  MPI_Comm comm = MPI_COMM_NULL;
+  EMOAUG_MPI_CHECK(
+      MPI_Comm_split(MPI_COMM_WORLD, group_id >= 0 ? group_id : MPI_UNDEFINED, rank_, &comm));
+  if (comm == MPI_COMM_NULL) return g;
+  g.comm_ = comm;
+  g.member_ = true;
+  g.id_ = group_id;
+  EMOAUG_MPI_CHECK(MPI_Comm_rank(comm, &g.rank_));
+  EMOAUG_MPI_CHECK(MPI_Comm_size(comm, &g.size_));
+  return g;
+}
+
+void World::barrier() const {
+  if (uses_mpi_) EMOAUG_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+}
+
+void World::abort(int exit_code, const std::string& line) const {
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (uses_mpi_ && !finalized) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::exit(exit_code);
+}
+
+}  // namespace emoaug::dist

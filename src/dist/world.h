@@ -1,0 +1,102 @@
+// The MPI world of one emoaug job and the groups carved out of it.
+//
+// World owns MPI's lifetime (MPI_Init_thread with FUNNELED: only the main thread calls MPI, which
+// lets the task farm run rank 0's own tasks on a second thread). `emoaug run` started without
+// mpirun is a world of one rank (Open MPI's singleton init); World(World::NoMpi{}) is a world of
+// one rank that makes no MPI call at all, for unit tests and tools that never talk to other ranks.
+//
+// Besides rank and size it knows the node-local rank (an allgather of hostname hashes, as llm.c
+// does), which picks the GPU: local_rank % device_count when the CUDA backend is built and the node
+// has devices. Only the application layer reads ranks; stages get a Group or a Communicator.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace emoaug::dist {
+
+// The ranks of one GAN group in one wave: a sub-communicator of the world (MPI_Comm_split with
+// color = group id, key = world rank, so group ranks keep the world order). A rank that sits out a
+// wave holds a Group that is not a member.
+class Group {
+ public:
+  Group() = default;
+  ~Group();
+  Group(Group&& other) noexcept;
+  Group& operator=(Group&& other) noexcept;
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+
+  bool member() const { return member_; }
+  int id() const { return id_; }
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  // MPI_COMM_NULL for a non-member and for a group of a world without MPI.
+  MPI_Comm comm() const { return comm_; }
+  bool uses_mpi() const { return comm_ != MPI_COMM_NULL; }
+
+ private:
+  friend class World;
+  void release();
+  bool member_ = false;
+  int id_ = -1;
+  int rank_ = 0;
+  int size_ = 0;
+  MPI_Comm comm_ = MPI_COMM_NULL;
+};
+
+class World {
+ public:
+  struct NoMpi {};
+
+  // Initialises MPI unless something else already did (a test's main); finalises it on
+  // destruction only if it initialised it.
+  World(int* argc, char*** argv);
+  explicit World(NoMpi);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  int local_rank() const { return local_rank_; }
+  int local_size() const { return local_size_; }
+  const std::string& hostname() const { return hostname_; }
+  // The CUDA device this rank uses (already made current on the main thread), or -1 for none.
+  int gpu() const { return gpu_; }
+  bool uses_mpi() const { return uses_mpi_; }
+  // MPI_COMM_WORLD, or MPI_COMM_NULL without MPI.
+  MPI_Comm comm() const { return uses_mpi_ ? MPI_COMM_WORLD : MPI_COMM_NULL; }
+
+  // Collective over the world: ranks passing the same group_id >= 0 form one group; a negative id
+  // (idle in this wave) yields a non-member Group.
+  Group split(int group_id) const;
+  void barrier() const;
+
+  // Ends the whole job from any one rank: prints `line` on stderr, then MPI_Abort (or exit without
+  // MPI). Never waits for another rank, so it cannot deadlock.
+  [[noreturn]] void abort(int exit_code, const std::string& line) const;
+
+ private:
+  void find_local_rank();
+  void pick_gpu();
+
+  bool uses_mpi_ = false;
+  bool owns_mpi_ = false;
+  int rank_ = 0;
+  int size_ = 1;
+  int local_rank_ = 0;
+  int local_size_ = 1;
+  int gpu_ = -1;
+  std::string hostname_;
+};
+
+// The same device choice as a pure function, for tests and for `emoaug plan`.
+int gpu_for_local_rank(int local_rank, int device_count);
+
+// FNV-1a of a hostname; ranks with equal hashes are on one node.
+uint64_t hostname_hash(const std::string& hostname);
+
+}  // namespace emoaug::dist

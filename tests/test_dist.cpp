@@ -1,0 +1,148 @@
+// src/dist without MPI: a world of one, the self communicator, the ordered sum on one rank, the
+// task farm alone, and the layering rule that dist sees only core and backend.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "core/error.h"
+#include "dist/communicator.h"
+#include "dist/ordered_sum.h"
+#include "dist/task_farm.h"
+#include "dist/world.h"
+#include "gan/gradient_sum.h"
+#include "test_helpers.h"
+
+namespace emoaug::dist {
+namespace {
+
+using emoaug::testing::random_matrix;
+
+TEST(World, WithoutMpiIsOneRank) {
+  World world{World::NoMpi{}};
+  EXPECT_FALSE(world.uses_mpi());
+  EXPECT_EQ(world.rank(), 0);
+  EXPECT_EQ(world.size(), 1);
+  EXPECT_EQ(world.local_rank(), 0);
+  EXPECT_EQ(world.local_size(), 1);
+  EXPECT_FALSE(world.hostname().empty());
+#ifndef EMOAUG_HAVE_CUDA
+  EXPECT_EQ(world.gpu(), -1);
+#endif
+  Group group = world.split(3);
+  EXPECT_TRUE(group.member());
+  EXPECT_EQ(group.id(), 3);
+  EXPECT_EQ(group.size(), 1);
+  EXPECT_FALSE(group.uses_mpi());
+  EXPECT_FALSE(world.split(-1).member());
+  auto comm = make_communicator(group, Device::Host);
+  EXPECT_EQ(comm->size(), 1);
+  world.barrier();
+}
+
+TEST(World, GpuIndexWrapsOverDevices) {
+  EXPECT_EQ(gpu_for_local_rank(0, 0), -1);
+  EXPECT_EQ(gpu_for_local_rank(5, 0), -1);
+  EXPECT_EQ(gpu_for_local_rank(5, 4), 1);
+  EXPECT_EQ(gpu_for_local_rank(3, 8), 3);
+  EXPECT_EQ(hostname_hash("node01"), hostname_hash("node01"));
+  EXPECT_NE(hostname_hash("node01"), hostname_hash("node02"));
+}
+
+TEST(SelfCommunicator, CollectivesOfOne) {
+  SelfCommunicator comm;
+  Tensor a = random_matrix(3, 5, 1);
+  Tensor before = a.clone();
+  comm.allreduce_sum(a.view());
+  EXPECT_EQ(std::memcmp(a.data(), before.data(), a.size() * sizeof(float)), 0);
+  Tensor all(1, 15);
+  comm.allgather(a.view(), all.view());
+  EXPECT_EQ(std::memcmp(all.data(), a.data(), a.size() * sizeof(float)), 0);
+  comm.allgatherv_inplace(all.view(), {15});
+  EXPECT_THROW(comm.allgatherv_inplace(all.view(), {14}), Error);
+}
+
+TEST(OrderedSum, OneRankMatchesTheLocalGradientSumBytes) {
+  constexpr int kEmotions = 4;
+  std::vector<Tensor> parts;
+  std::vector<ConstMatView> views;
+  for (int e = 0; e < kEmotions; ++e) {
+    parts.push_back(random_matrix(7, 9, 100 + e, -1e3f, 1e3f));
+    views.push_back(parts.back().view());
+  }
+  Tensor expected(7, 9), got(7, 9);
+  gan::LocalGradientSum local;
+  local.sum({0, 1, 2, 3}, views, expected.view());
+  SelfCommunicator comm;
+  ordered_sum(comm, EmotionBlocks::even(kEmotions, 1), views, got.view());
+  EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0);
+
+  // The output may be one of the inputs, the first or a later one.
+  for (int alias : {0, 2}) {
+    Tensor in_place = parts[alias].clone();
+    std::vector<ConstMatView> aliased = views;
+    aliased[alias] = in_place.view();
+    ordered_sum(comm, EmotionBlocks::even(kEmotions, 1), aliased, in_place.view());
+    EXPECT_EQ(std::memcmp(in_place.data(), expected.data(), got.size() * sizeof(float)), 0)
+        << "output aliasing input " << alias;
+  }
+
+  OrderedSum sum(comm, EmotionBlocks::even(kEmotions, 1));
+  EXPECT_EQ(sum.local_emotions(), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_THROW(sum.sum({views[0]}, got.view()), Error);
+  Tensor wrong(9, 7);
+  EXPECT_THROW(sum.sum(views, wrong.view()), Error);
+  EXPECT_THROW(OrderedSum(comm, EmotionBlocks::even(kEmotions, 2)), Error);
+  Tensor stats(kEmotions, 3);
+  sum.gather_rows(stats.view());
+}
+
+TEST(TaskFarm, AloneRunsEveryTaskInOrder) {
+  World world{World::NoMpi{}};
+  std::vector<int> seen;
+  std::vector<int> ran = run_task_farm(world, {5, 2, 9, 0}, [&](int t) { seen.push_back(t); });
+  EXPECT_EQ(seen, (std::vector<int>{5, 2, 9, 0}));
+  EXPECT_EQ(ran, seen);
+  EXPECT_TRUE(run_task_farm(world, {}, [](int) { FAIL(); }).empty());
+}
+
+TEST(TaskFarm, AloneReportsTheFailingTaskAndRank) {
+  World world{World::NoMpi{}};
+  try {
+    run_task_farm(world, {1, 2, 3}, [](int t) {
+      if (t == 2) throw Error("disk full");
+    });
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "error on rank 0 in task 2: disk full");
+  }
+  EXPECT_THROW(run_task_farm(world, {1}, [](int) { throw Preempted("SIGTERM"); }), Preempted);
+  EXPECT_THROW(run_task_farm(world, {1, 1}, [](int) {}), Error);
+  EXPECT_EQ(farm_exit_code(std::make_exception_ptr(Preempted("x"))), 75);
+  EXPECT_EQ(farm_exit_code(std::make_exception_ptr(Error("x"))), 1);
+}
+
+// DESIGN.md: dist depends only on core and backend ("a stage never knows its rank" the other way).
+TEST(Layering, DistIncludesOnlyCoreAndBackend) {
+  const std::regex include_re(R"re(#include\s+"([a-z_]+)/)re");
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(EMOAUG_SOURCE_DIR) + "/src/dist")) {
+    std::ifstream in(entry.path());
+    std::string line;
+    ++files;
+    while (std::getline(in, line)) {
+      std::smatch m;
+      if (!std::regex_search(line, m, include_re)) continue;
+      const std::string layer = m[1];
+      EXPECT_TRUE(layer == "core" || layer == "backend" || layer == "dist" || layer == "kernels")
+          << entry.path() << ": " << line;
+    }
+  }
+  EXPECT_GT(files, 0);
+}
+
+}  // namespace
+}  // namespace emoaug::dist
