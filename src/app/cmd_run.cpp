@@ -11,6 +11,8 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
+#include "dist/world.h"
+#include "experiment/distributed.h"
 #include "experiment/pipeline.h"
 #include "experiment/report.h"
 #include "experiment/run_dir.h"
@@ -18,6 +20,54 @@
 #include "experiment/stage_ser.h"
 
 namespace emoaug::app {
+
+namespace {
+
+int run_experiment(const std::string& path, const std::vector<std::string>& sets, bool no_report,
+                   dist::World& world, std::chrono::steady_clock::time_point started) {
+  install_stop_handlers();
+  config::ExperimentConfig cfg = config::load_config(path, sets);
+  config::check_runnable(cfg, path);
+  log_set_level(cfg.experiment.log_level);
+  if (cfg.experiment.backend == config::Backend::Cuda)
+    EMOAUG_FAIL(path, ": experiment.backend = \"cuda\" is not available in this build; use -s ",
+                "experiment.backend=cpu");
+  if (cfg.experiment.threads > 0) openblas_set_num_threads(cfg.experiment.threads);
+
+  // Rank 0 prepares the run directory before anyone reads or writes in it.
+  const bool leader = world.rank() == 0;
+  experiment::RunContext ctx{cfg, experiment::RunDirectory(cfg.experiment.output),
+                             experiment::load_corpora(cfg)};
+  if (leader) ctx.dir.prepare(config::to_toml(cfg));
+  world.barrier();
+  const experiment::Plan plan =
+      experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
+  if (leader) {
+    size_t gan_done = 0, ser_done = 0;
+    for (const auto& t : plan.gan) gan_done += experiment::gan_task_finished(ctx, t);
+    for (const auto& t : plan.ser) ser_done += experiment::ser_task_finished(ctx, t);
+    log_info("%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) -> %s",
+             cfg.experiment.name.c_str(), plan.gan.size(), gan_done, plan.ser.size(), ser_done,
+             world.size(), ctx.dir.root().c_str());
+  }
+  experiment::run_all_distributed(ctx, plan, world);
+
+  experiment::RunInfo info;
+  info.ranks = world.size();
+  info.hosts = world.hostnames();
+  info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!leader) return kExitOk;
+  experiment::aggregate(ctx, plan, info);
+  if (!no_report) experiment::write_report(ctx, plan);
+  const std::string csv = experiment::read_text_file(ctx.dir.path("summary.csv"));
+  std::fwrite(csv.data(), 1, csv.size(), stdout);
+  log_info("done in %.1f s: %s/{results.h5,summary.csv%s}", info.seconds, ctx.dir.root().c_str(),
+           no_report ? "" : ",report.md");
+  return kExitOk;
+}
+
+
+}  // namespace
 
 int cmd_run(int argc, char** argv) {
   std::string path;
@@ -42,35 +92,18 @@ int cmd_run(int argc, char** argv) {
       "  mpirun -np 4 emoaug run configs/paper.toml");
   if (!args.parse(argc, argv)) return kExitOk;
   const auto started = std::chrono::steady_clock::now();
-  install_stop_handlers();
-  config::ExperimentConfig cfg = config::load_config(path, sets);
-  config::check_runnable(cfg, path);
-  log_set_level(cfg.experiment.log_level);
-  if (cfg.experiment.backend == config::Backend::Cuda)
-    EMOAUG_FAIL(path, ": experiment.backend = \"cuda\" is not available in this build; use -s ",
-                "experiment.backend=cpu");
-  if (cfg.experiment.threads > 0) openblas_set_num_threads(cfg.experiment.threads);
-
-  experiment::RunContext ctx = experiment::open_run(cfg);
-  const experiment::Plan plan =
-      experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
-  size_t gan_done = 0, ser_done = 0;
-  for (const auto& t : plan.gan) gan_done += experiment::gan_task_finished(ctx, t);
-  for (const auto& t : plan.ser) ser_done += experiment::ser_task_finished(ctx, t);
-  log_info("%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) -> %s",
-           cfg.experiment.name.c_str(), plan.gan.size(), gan_done, plan.ser.size(), ser_done,
-           ctx.dir.root().c_str());
-  experiment::run_all_local(ctx, plan);
-
-  experiment::RunInfo info;
-  info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  experiment::aggregate(ctx, plan, info);
-  if (!no_report) experiment::write_report(ctx, plan);
-  const std::string csv = experiment::read_text_file(ctx.dir.path("summary.csv"));
-  std::fwrite(csv.data(), 1, csv.size(), stdout);
-  log_info("done in %.1f s: %s/{results.h5,summary.csv%s}", info.seconds, ctx.dir.root().c_str(),
-           no_report ? "" : ",report.md");
-  return kExitOk;
+  dist::World world(&argc, &argv);
+  try {
+    return run_experiment(path, sets, no_report, world, started);
+  } catch (const Preempted&) {
+    throw;  // every rank stopped at the same point (see run_all_distributed)
+  } catch (const std::exception& e) {
+    // A failure on some ranks only would leave the others waiting in a collective.
+    if (world.size() > 1)
+      world.abort(kExitError, "emoaug run: error on rank " + std::to_string(world.rank()) + ": " +
+                                  e.what());
+    throw;
+  }
 }
 
 int cmd_aggregate(int argc, char** argv) {

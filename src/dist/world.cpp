@@ -1,5 +1,7 @@
 #include "dist/world.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <climits>
@@ -110,6 +112,22 @@ World::~World() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();
+}
+
+std::vector<std::string> World::hostnames() const {
+  if (!uses_mpi_ || size_ == 1) return {hostname_};
+  constexpr int kWidth = 256;
+  std::vector<char> all(static_cast<size_t>(kWidth) * size_, '\0');
+  std::string mine = hostname_.substr(0, kWidth - 1);
+  mine.resize(kWidth, '\0');
+  EMOAUG_MPI_CHECK(
+      MPI_Allgather(mine.data(), kWidth, MPI_CHAR, all.data(), kWidth, MPI_CHAR, MPI_COMM_WORLD));
+  std::vector<std::string> names;
+  for (int r = 0; r < size_; ++r) {
+    std::string name(all.data() + static_cast<size_t>(r) * kWidth);
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
 }
 
 void World::find_local_rank() {

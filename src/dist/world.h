@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace emoaug::dist {
 
@@ -74,6 +75,8 @@ class World {
   // (idle in this wave) yields a non-member Group.
   Group split(int group_id) const;
   void barrier() const;
+  // Every rank's hostname, distinct, in rank order of first appearance (provenance for results).
+  std::vector<std::string> hostnames() const;
 
   // Ends the whole job from any one rank: prints `line` on stderr, then MPI_Abort (or exit without
   // MPI). Never waits for another rank, so it cannot deadlock.
