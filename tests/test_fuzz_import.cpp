@@ -9,8 +9,10 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "data/corpus_io.h"
 #include "data/import.h"
 #include "data/import_metadata.h"
+#include "testing.h"
 
 using namespace emoaug;
 using namespace emoaug::data;
@@ -48,7 +50,8 @@ const char* const kMetadata =
     "08a01Ta,08,a01,sadness\n08a01Wb,08,a01,anger\n08b02Fa,08,b02,happiness\n";
 
 // Bytes that matter to the parsers, more often than chance would pick them.
-const std::string kInteresting = ",;'\"{}%@?\n\r\\ \t.eE+-0123456789naifNAIF\0\xff\x80";
+const char kInterestingBytes[] = ",;'\"{}%@?\n\r\\ \t.eE+-0123456789naifNAIF\0\xff\x80";
+const std::string kInteresting(kInterestingBytes, sizeof(kInterestingBytes) - 1);
 
 std::string mutate(const std::string& base, Rng& rng) {
   std::string s = base;
@@ -109,6 +112,8 @@ void check_table(const FeatureTable& t) {
 TEST(FuzzImport, ArffMutationsGiveACorpusOrAClearError) {
   Rng rng(20190915, task_id_from_name("fuzz/arff"), StreamId::Data);
   int parsed = 0, labeled = 0, errors = 0;
+  emoaug::testing::TempDir dir;
+  const std::string out = dir / "fuzz.h5";
   ImportOptions by_file;  // labels from the nominal class, groups from the name
   by_file.group_regex = "^(\\d\\d)";
   ImportOptions mapped = by_file;
@@ -121,7 +126,12 @@ TEST(FuzzImport, ArffMutationsGiveACorpusOrAClearError) {
       ++parsed;
       Corpus c = label_rows(std::move(t), i % 2 ? mapped : by_file).corpus;
       c.validate("fuzz.arff");
-      ++labeled;
+      if (labeled++ % 100 == 0) {  // now and then through HDF5 too: odd names must survive
+        write_corpus(out, c);
+        Corpus back = read_corpus(out);
+        ASSERT_EQ(back.names, c.names);
+        ASSERT_EQ(back.labels, c.labels);
+      }
     } catch (const Error& e) {
       ASSERT_TRUE(names_the_file(e, "fuzz.arff")) << e.what() << "\ninput:\n" << text;
       ++errors;
