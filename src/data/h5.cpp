@@ -182,30 +182,16 @@ bool Id::close() {
 
 std::string DatasetInfo::type_name() const {
   const std::string bits = std::to_string(8 * type_size);
-  switch (type_class) {
-    case H5T_FLOAT:
-      return "float" + bits;
-    case H5T_INTEGER:
-      return (is_signed ? "int" : "uint") + bits;
-    case H5T_STRING:
-      return variable_string ? "string" : "fixed-length string";
-    case H5T_COMPOUND:
-      return "compound";
-    case H5T_ENUM:
-      return "enum";
-    case H5T_VLEN:
-      return "variable-length sequence";
-    case H5T_ARRAY:
-      return "array";
-    case H5T_OPAQUE:
-      return "opaque";
-    case H5T_REFERENCE:
-      return "reference";
-    case H5T_BITFIELD:
-      return "bitfield";
-    default:
-      return "unknown type";
-  }
+  if (type_class == H5T_FLOAT) return "float" + bits;
+  if (type_class == H5T_INTEGER) return (is_signed ? "int" : "uint") + bits;
+  if (type_class == H5T_STRING) return variable_string ? "string" : "fixed-length string";
+  static const std::pair<H5T_class_t, const char*> kOthers[] = {
+      {H5T_COMPOUND, "compound"}, {H5T_ENUM, "enum"},     {H5T_VLEN, "variable-length sequence"},
+      {H5T_ARRAY, "array"},       {H5T_OPAQUE, "opaque"}, {H5T_REFERENCE, "reference"},
+      {H5T_BITFIELD, "bitfield"}, {H5T_TIME, "time"}};
+  for (const auto& [cls, name] : kOthers)
+    if (cls == type_class) return name;
+  return "unknown type";
 }
 
 // ---- Group ------------------------------------------------------------------------------------
