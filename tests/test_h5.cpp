@@ -135,6 +135,17 @@ TEST(H5, OpenFailsClearlyForMissingForeignAndTruncatedFiles) {
   expect_error([&] { h5::File::open(dir / "cut.h5"); }, {"cut.h5", "truncated"});
 }
 
+TEST(H5, StringsWithNulBytesAreRefused) {
+  TempDir dir;
+  h5::File f = h5::File::create(dir / "s.h5");
+  expect_error(
+      [&] {
+        f.root().write_strings("s", {"ok", std::string("a\0b", 3)});
+      },
+      {"/s", "string 1 holds a NUL byte"});
+  expect_error([&] { f.root().create_group(""); }, {"empty group name"});
+}
+
 TEST(H5, CreateFailsForAMissingFolder) {
   TempDir dir;
   expect_error([&] { h5::File::create(dir / "no/such/dir.h5"); }, {"dir.h5", "cannot create"});

@@ -126,6 +126,14 @@ TEST(ImportArff, MalformedHeadersAndRows) {
   for (const Case& c : cases) EXPECT_HAS(arff_error(c.text), c.expect);
 }
 
+TEST(ImportArff, BinaryInputIsAnError) {
+  std::string text = std::string(kArff) + "c03,1,2,3,0.0\n";
+  text[text.size() - 4] = '\0';
+  EXPECT_HAS(arff_error(text), "x.arff:14: a NUL byte (a binary or corrupt file, not text)");
+  EXPECT_HAS(error_of([&] { parse_opensmile_csv(std::string("name;f\n\0", 9), "x.csv"); }),
+             "x.csv:2: a NUL byte");
+}
+
 TEST(ImportArff, EmptyDataGivesZeroRows) {
   FeatureTable t = parse_arff("@relation r\n@attribute f numeric\n@data\n", "x.arff");
   EXPECT_EQ(t.rows(), 0);

@@ -151,25 +151,18 @@ bool ArgParser::parse(int argc, char** argv, int first) {
 
 namespace {
 
-// "  head" padded to the help column, then `text` wrapped at 100 columns under that column; a head
-// wider than the column gets its text on the next line.
-void write_entry(std::ostringstream& os, const std::string& head, const std::string& text) {
-  constexpr size_t kColumn = 28, kWidth = 100;
-  os << head;
-  size_t col = head.size();
-  if (col + 1 > kColumn) {
-    os << "\n";
-    col = 0;
-  }
-  os << std::string(kColumn - col, ' ');
-  col = kColumn;
+constexpr size_t kHelpColumn = 28, kHelpWidth = 100;
+
+// `text` wrapped at kHelpWidth columns, continuing lines indented by `indent`; the first line
+// starts at column `col`.
+void write_wrapped(std::ostringstream& os, const std::string& text, size_t col, size_t indent) {
   std::istringstream words(text);
   std::string word;
   bool first = true;
   while (words >> word) {
-    if (!first && col + 1 + word.size() > kWidth) {
-      os << "\n" << std::string(kColumn, ' ');
-      col = kColumn;
+    if (!first && col + 1 + word.size() > kHelpWidth) {
+      os << "\n" << std::string(indent, ' ');
+      col = indent;
     } else if (!first) {
       os << ' ';
       ++col;
@@ -181,6 +174,19 @@ void write_entry(std::ostringstream& os, const std::string& head, const std::str
   os << "\n";
 }
 
+// "  head" padded to the help column, then its text wrapped under that column; a head wider than
+// the column gets its text on the next line.
+void write_entry(std::ostringstream& os, const std::string& head, const std::string& text) {
+  os << head;
+  size_t col = head.size();
+  if (col + 1 > kHelpColumn) {
+    os << "\n";
+    col = 0;
+  }
+  os << std::string(kHelpColumn - col, ' ');
+  write_wrapped(os, text, kHelpColumn, kHelpColumn);
+}
+
 }  // namespace
 
 std::string ArgParser::help() const {
@@ -189,7 +195,8 @@ std::string ArgParser::help() const {
   if (options_.size() > 1) os << " [options]";
   for (const Entry& p : positionals_)
     os << (p.required ? " " : " [") << p.name << (p.required ? "" : "]");
-  os << "\n\n" << summary_ << "\n";
+  os << "\n\n";
+  write_wrapped(os, summary_, 0, 0);
   if (!positionals_.empty()) {
     os << "\narguments:\n";
     for (const Entry& p : positionals_) write_entry(os, "  " + p.name, p.help);

@@ -182,30 +182,16 @@ bool Id::close() {
 
 std::string DatasetInfo::type_name() const {
   const std::string bits = std::to_string(8 * type_size);
-  switch (type_class) {
-    case H5T_FLOAT:
-      return "float" + bits;
-    case H5T_INTEGER:
-      return (is_signed ? "int" : "uint") + bits;
-    case H5T_STRING:
-      return variable_string ? "string" : "fixed-length string";
-    case H5T_COMPOUND:
-      return "compound";
-    case H5T_ENUM:
-      return "enum";
-    case H5T_VLEN:
-      return "variable-length sequence";
-    case H5T_ARRAY:
-      return "array";
-    case H5T_OPAQUE:
-      return "opaque";
-    case H5T_REFERENCE:
-      return "reference";
-    case H5T_BITFIELD:
-      return "bitfield";
-    default:
-      return "unknown type";
-  }
+  if (type_class == H5T_FLOAT) return "float" + bits;
+  if (type_class == H5T_INTEGER) return (is_signed ? "int" : "uint") + bits;
+  if (type_class == H5T_STRING) return variable_string ? "string" : "fixed-length string";
+  static const std::pair<H5T_class_t, const char*> kOthers[] = {
+      {H5T_COMPOUND, "compound"}, {H5T_ENUM, "enum"},     {H5T_VLEN, "variable-length sequence"},
+      {H5T_ARRAY, "array"},       {H5T_OPAQUE, "opaque"}, {H5T_REFERENCE, "reference"},
+      {H5T_BITFIELD, "bitfield"}, {H5T_TIME, "time"}};
+  for (const auto& [cls, name] : kOthers)
+    if (cls == type_class) return name;
+  return "unknown type";
 }
 
 // ---- Group ------------------------------------------------------------------------------------
@@ -231,6 +217,7 @@ Group Group::open_group(const std::string& name) const {
 }
 
 Group Group::create_group(const std::string& name) const {
+  if (name.empty()) EMOAUG_FAIL(where(name), ": empty group name");
   // One level at a time: intermediate groups made by HDF5 itself would carry timestamps.
   Id gcpl = untimed(H5P_GROUP_CREATE);
   Id current(H5Gopen2(id(), ".", H5P_DEFAULT), H5Gclose);
@@ -437,7 +424,11 @@ void Group::write_strings(const std::string& name, const std::vector<std::string
   Id type = utf8_string_type();
   std::vector<const char*> ptrs;
   ptrs.reserve(values.size());
-  for (const std::string& s : values) ptrs.push_back(s.c_str());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i].find('\0') != std::string::npos)
+      EMOAUG_FAIL(where(name), ": string ", i, " holds a NUL byte, which HDF5 strings cannot");
+    ptrs.push_back(values[i].c_str());
+  }
   create_and_write(name, type.get(), type.get(), space.get(), dcpl.get(), ptrs.data());
 }
 
@@ -530,7 +521,12 @@ File File::open(const std::string& path, bool writable) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) EMOAUG_FAIL(path, ": no such file");
   if (S_ISDIR(st.st_mode)) EMOAUG_FAIL(path, ": is a directory, expected an HDF5 file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
+#if H5_VERSION_GE(1, 12, 0)
+  const htri_t is_hdf5 = H5Fis_accessible(path.c_str(), H5P_DEFAULT);
+#else
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+#endif
+  if (is_hdf5 <= 0) {
     H5Eclear2(H5E_DEFAULT);
     EMOAUG_FAIL(path, ": not an HDF5 file (no HDF5 signature: wrong format or corrupt)");
   }

@@ -116,6 +116,7 @@ void assign_roles(std::vector<Attribute>& attrs, const std::string& origin) {
 
 FeatureTable parse_arff(std::string_view data, const std::string& origin) {
   if (data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);  // a UTF-8 byte order mark
+  text::check_no_nul(data, origin);
   FeatureTable t;
   t.origin = origin;
   text::Lines lines(data);

@@ -27,6 +27,7 @@ std::string unquote_name(std::string_view field) {
 
 FeatureTable parse_opensmile_csv(std::string_view data, const std::string& origin) {
   if (data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);
+  text::check_no_nul(data, origin);
   FeatureTable t;
   t.origin = origin;
   text::Lines lines(data);

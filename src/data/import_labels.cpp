@@ -112,6 +112,106 @@ std::string counts_text(const std::map<std::string, int64_t>& counts) {
   return s;
 }
 
+// The classes, the rows kept and their class index: --class, or the sorted distinct labels.
+struct Classes {
+  std::vector<std::string> names;
+  std::vector<int64_t> keep;
+  std::vector<int32_t> index;
+};
+
+Classes assign_classes(const FeatureTable& t, const std::vector<std::string>& labels,
+                       bool labels_from_file, const ImportOptions& o, ImportResult* res) {
+  const int64_t rows = t.rows();
+  Classes out;
+  std::vector<int64_t>& keep = out.keep;
+  std::vector<int32_t>& label_index = out.index;
+  std::vector<std::string>& class_names = out.names;
+  if (o.unlabeled) {
+    for (int64_t r = 0; r < rows; ++r) keep.push_back(r);
+    label_index.assign(rows, -1);
+  } else if (!o.class_map.empty()) {
+    const ClassMap cm = parse_class_map(o.class_map);
+    std::map<std::string, int64_t> dropped, present;
+    std::vector<int64_t> counts(cm.classes.size(), 0);
+    for (int64_t r = 0; r < rows; ++r) {
+      ++present[labels[r]];
+      auto it = cm.target.find(labels[r]);
+      if (it == cm.target.end()) {
+        ++dropped[labels[r]];
+        continue;
+      }
+      keep.push_back(r);
+      label_index.push_back(it->second);
+      ++counts[it->second];
+    }
+    for (size_t c = 0; c < cm.classes.size(); ++c)
+      if (counts[c] == 0)
+        EMOAUG_FAIL(t.origin, ": class ", text::quoted(cm.classes[c]), " (--class ",
+                    text::quoted(cm.specs[c]), ") has no rows; the labels are ",
+                    counts_text(present));
+    class_names = cm.classes;
+    res->dropped_rows = rows - static_cast<int64_t>(keep.size());
+    if (res->dropped_rows > 0)
+      res->notes.push_back("dropped " + std::to_string(res->dropped_rows) +
+                           " rows whose label --class does not map: " + counts_text(dropped));
+  } else {
+    for (int64_t r = 0; r < rows; ++r) {
+      if (labels[r].empty())
+        EMOAUG_FAIL(t.where(r), ": has no label (give --class to keep only some labels)");
+      if (labels_from_file && !t.declared_labels.empty() &&
+          std::find(t.declared_labels.begin(), t.declared_labels.end(), labels[r]) ==
+              t.declared_labels.end())
+        EMOAUG_FAIL(t.where(r), ": label ", text::quoted(labels[r]),
+                    " is not one of the classes the header declares (give --class to keep only "
+                    "some labels)");
+      class_names.push_back(labels[r]);
+    }
+    std::sort(class_names.begin(), class_names.end());
+    class_names.erase(std::unique(class_names.begin(), class_names.end()), class_names.end());
+    for (int64_t r = 0; r < rows; ++r) {
+      keep.push_back(r);
+      label_index.push_back(
+          static_cast<int32_t>(std::lower_bound(class_names.begin(), class_names.end(), labels[r]) -
+                               class_names.begin()));
+    }
+  }
+  return out;
+}
+
+// Group ids of the kept rows: integers as given, or strings numbered 1..G in sorted order (the
+// mapping goes to *note).
+std::vector<int32_t> assign_groups(const FeatureTable& t, const std::vector<std::string>& groups,
+                                   const std::vector<int64_t>& keep, const ImportOptions& o,
+                                   ImportResult* res, std::string* note) {
+  std::vector<int32_t> group_ids(keep.size(), 0);
+  if (groups.empty()) {
+    res->warnings.push_back(
+        "no --group-column or --group-regex: every row is in group 0, so leave-one-group-out "
+        "cross-validation is impossible on this corpus");
+  } else {
+    bool numeric = true;
+    for (size_t i = 0; i < keep.size(); ++i) {
+      const std::string& g = groups[keep[i]];
+      if (g.empty()) EMOAUG_FAIL(t.where(keep[i]), ": has no group (", o.group_kind, ")");
+      numeric = numeric && text::parse_int32(g, &group_ids[i]);
+    }
+    if (!numeric) {
+      std::vector<std::string> distinct;
+      for (int64_t r : keep) distinct.push_back(groups[r]);
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      for (size_t i = 0; i < keep.size(); ++i)
+        group_ids[i] = 1 + static_cast<int32_t>(
+                               std::lower_bound(distinct.begin(), distinct.end(), groups[keep[i]]) -
+                               distinct.begin());
+      *note = "groups: ";
+      for (size_t g = 0; g < distinct.size(); ++g)
+        *note += (g ? ", " : "") + std::to_string(g + 1) + "=" + distinct[g];
+    }
+  }
+  return group_ids;
+}
+
 }  // namespace
 
 ImportResult label_rows(FeatureTable t, const ImportOptions& o) {
@@ -147,88 +247,10 @@ ImportResult label_rows(FeatureTable t, const ImportOptions& o) {
     labels_from_file = true;
   }
 
-  // Classes, and the rows kept.
-  std::vector<int64_t> keep;
-  std::vector<int32_t> label_index;
-  std::vector<std::string> class_names;
-  if (o.unlabeled) {
-    for (int64_t r = 0; r < rows; ++r) keep.push_back(r);
-    label_index.assign(rows, -1);
-  } else if (!o.class_map.empty()) {
-    const ClassMap cm = parse_class_map(o.class_map);
-    std::map<std::string, int64_t> dropped, present;
-    std::vector<int64_t> counts(cm.classes.size(), 0);
-    for (int64_t r = 0; r < rows; ++r) {
-      ++present[labels[r]];
-      auto it = cm.target.find(labels[r]);
-      if (it == cm.target.end()) {
-        ++dropped[labels[r]];
-        continue;
-      }
-      keep.push_back(r);
-      label_index.push_back(it->second);
-      ++counts[it->second];
-    }
-    for (size_t c = 0; c < cm.classes.size(); ++c)
-      if (counts[c] == 0)
-        EMOAUG_FAIL(t.origin, ": class ", text::quoted(cm.classes[c]), " (--class ",
-                    text::quoted(cm.specs[c]), ") has no rows; the labels are ",
-                    counts_text(present));
-    class_names = cm.classes;
-    res.dropped_rows = rows - static_cast<int64_t>(keep.size());
-    if (res.dropped_rows > 0)
-      res.notes.push_back("dropped " + std::to_string(res.dropped_rows) +
-                          " rows whose label --class does not map: " + counts_text(dropped));
-  } else {
-    for (int64_t r = 0; r < rows; ++r) {
-      if (labels[r].empty())
-        EMOAUG_FAIL(t.where(r), ": has no label (give --class to keep only some labels)");
-      if (labels_from_file && !t.declared_labels.empty() &&
-          std::find(t.declared_labels.begin(), t.declared_labels.end(), labels[r]) ==
-              t.declared_labels.end())
-        EMOAUG_FAIL(t.where(r), ": label ", text::quoted(labels[r]),
-                    " is not one of the classes the header declares (give --class to keep only "
-                    "some labels)");
-      class_names.push_back(labels[r]);
-    }
-    std::sort(class_names.begin(), class_names.end());
-    class_names.erase(std::unique(class_names.begin(), class_names.end()), class_names.end());
-    for (int64_t r = 0; r < rows; ++r) {
-      keep.push_back(r);
-      label_index.push_back(
-          static_cast<int32_t>(std::lower_bound(class_names.begin(), class_names.end(), labels[r]) -
-                               class_names.begin()));
-    }
-  }
-
-  // Groups: integers as given, or strings numbered 1..G in sorted order.
-  std::vector<int32_t> group_ids(keep.size(), 0);
+  const Classes classes = assign_classes(t, labels, labels_from_file, o, &res);
+  const std::vector<int64_t>& keep = classes.keep;
   std::string group_note;
-  if (groups.empty()) {
-    res.warnings.push_back(
-        "no --group-column or --group-regex: every row is in group 0, so leave-one-group-out "
-        "cross-validation is impossible on this corpus");
-  } else {
-    bool numeric = true;
-    for (size_t i = 0; i < keep.size(); ++i) {
-      const std::string& g = groups[keep[i]];
-      if (g.empty()) EMOAUG_FAIL(t.where(keep[i]), ": has no group (", o.group_kind, ")");
-      numeric = numeric && text::parse_int32(g, &group_ids[i]);
-    }
-    if (!numeric) {
-      std::vector<std::string> distinct;
-      for (int64_t r : keep) distinct.push_back(groups[r]);
-      std::sort(distinct.begin(), distinct.end());
-      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-      for (size_t i = 0; i < keep.size(); ++i)
-        group_ids[i] = 1 + static_cast<int32_t>(
-                               std::lower_bound(distinct.begin(), distinct.end(), groups[keep[i]]) -
-                               distinct.begin());
-      group_note = "groups: ";
-      for (size_t g = 0; g < distinct.size(); ++g)
-        group_note += (g ? ", " : "") + std::to_string(g + 1) + "=" + distinct[g];
-    }
-  }
+  std::vector<int32_t> group_ids = assign_groups(t, groups, keep, o, &res, &group_note);
 
   Corpus& c = res.corpus;
   const int64_t dims = t.features.cols();
@@ -236,9 +258,9 @@ ImportResult label_rows(FeatureTable t, const ImportOptions& o) {
   for (size_t i = 0; i < keep.size(); ++i)
     std::memcpy(c.features.row_range(static_cast<int64_t>(i), 1).data,
                 t.features.row_range(keep[i], 1).data, sizeof(float) * dims);
-  c.labels = std::move(label_index);
+  c.labels = classes.index;
   c.groups = std::move(group_ids);
-  c.class_names = std::move(class_names);
+  c.class_names = classes.names;
   c.feature_names = std::move(t.feature_names);
   if (!t.names.empty())
     for (int64_t r : keep) c.names.push_back(std::move(t.names[r]));

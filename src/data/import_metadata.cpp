@@ -18,6 +18,7 @@ size_t Metadata::column(const std::string& name, const std::string& option) cons
 
 Metadata parse_metadata(std::string_view data, const std::string& origin) {
   if (data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);
+  text::check_no_nul(data, origin);
   Metadata m;
   m.origin = origin;
   text::Lines lines(data);

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -28,6 +29,13 @@ std::string read_file(const std::string& path) {
   std::fclose(f);
   if (failed) EMOAUG_FAIL(path, ": read error");
   return data;
+}
+
+void check_no_nul(std::string_view text, const std::string& origin) {
+  const size_t at = text.find('\0');
+  if (at == std::string_view::npos) return;
+  const int64_t line = 1 + std::count(text.begin(), text.begin() + at, '\n');
+  EMOAUG_FAIL(origin, ":", line, ": a NUL byte (a binary or corrupt file, not text)");
 }
 
 bool Lines::next(std::string_view* line) {

@@ -13,6 +13,9 @@ namespace emoaug::data::text {
 // The whole file; an emoaug::Error naming `path` when it is missing, a folder or unreadable.
 std::string read_file(const std::string& path);
 
+// Refuses text with a NUL byte (a binary file, or a corrupt one), naming the line.
+void check_no_nul(std::string_view text, const std::string& origin);
+
 // Iterates over lines, numbered from 1, without their '\n' or "\r\n".
 class Lines {
  public:
