@@ -1,4 +1,4 @@
-// The ArgParser additions the data commands use: one-letter aliases and wrapped help.
+// The ArgParser's short option spellings and wrapped help.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -9,12 +9,11 @@
 using namespace emoaug;
 using namespace emoaug::app;
 
-TEST(ArgsAlias, ShortAliasSetsTheLongOption) {
+TEST(ArgsAlias, ShortNameSetsTheLongOption) {
   std::string out, in;
   ArgParser p("emoaug x", "Summary.");
   p.positional("IN", "input", &in);
-  p.option("output", "OUT", "where", &out);
-  p.short_alias('o', "output");
+  p.option("output", "OUT", "where", &out, 'o');
   const char* argv[] = {"x", "a.arff", "-o", "b.h5"};
   ASSERT_TRUE(p.parse(4, const_cast<char**>(argv)));
   EXPECT_EQ(out, "b.h5");
