@@ -8,6 +8,7 @@
 
 #include "backend/ops.h"
 #include "gan/emotion_transfer.h"
+#include "gan_problem.h"
 #include "test_helpers.h"
 
 using namespace emoaug;
@@ -17,39 +18,11 @@ using gan::TransferData;
 
 namespace {
 
+using emoaug::testing::all_emotions;
+using Problem = emoaug::testing::GanProblem;
 CycleGanOptions small_options() {
-  CycleGanOptions o;
-  o.generator_hidden = {32, 16, 32};
-  o.discriminator_hidden = {32, 32};
-  o.classifier_hidden = {16, 16};
-  o.batch_size = 32;
-  o.lr = 1e-3f;
-  o.pretrain_lr = 1e-3f;
-  o.lr_decay_every = 50;
-  return o;
+  return emoaug::testing::small_gan_options();
 }
-
-// Source and N targets in [0, 1]^d with clearly different per-feature means.
-struct Problem {
-  Problem(int dims, int emotions, int rows, uint64_t seed) {
-    Rng rng(seed, 0, StreamId::Data);
-    auto make = [&](float center_lo, float center_hi) {
-      Tensor centers(1, dims), t(rows, dims);
-      for (int c = 0; c < dims; ++c) centers.data()[c] = rng.uniform(center_lo, center_hi);
-      for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < dims; ++c)
-          t(r, c) = std::clamp(centers.data()[c] + 0.08f * rng.normal(), 0.0f, 1.0f);
-      return t;
-    };
-    source = make(0.2f, 0.5f);
-    for (int e = 0; e < emotions; ++e) targets.push_back(make(0.3f, 0.8f));
-    data.source = source.view();
-    for (const Tensor& t : targets) data.targets.push_back(t.view());
-  }
-  Tensor source;
-  std::vector<Tensor> targets;
-  TransferData data;
-};
 
 // Table 1's measure: mean over features of |mean_f(a) - mean_f(b)|.
 double mean_abs_mean_difference(ConstMatView a, ConstMatView b) {
@@ -61,12 +34,6 @@ double mean_abs_mean_difference(ConstMatView a, ConstMatView b) {
     total += std::fabs(ma / a.rows - mb / b.rows);
   }
   return total / a.cols;
-}
-
-std::vector<int> all_emotions(int n) {
-  std::vector<int> v(n);
-  for (int i = 0; i < n; ++i) v[i] = i;
-  return v;
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // Matches emoaug's forward, losses, every gradient and 10 Adam steps against the PyTorch run stored
 // in tests/reference/reference.h5 (made by tests/reference/make_reference.py; CI never needs torch).
 #include <gtest/gtest.h>
-#include <hdf5.h>
 
 #include <string>
 #include <vector>
@@ -9,79 +8,28 @@
 #include "backend/ops.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
+#include "reference_fixture.h"
 #include "test_helpers.h"
 
 using namespace emoaug;
 
 namespace {
 
-const char* kFixture = EMOAUG_SOURCE_DIR "/tests/reference/reference.h5";
-constexpr double kTolerance = 1e-4;
-
-class Fixture {
- public:
-  Fixture() : file_(H5Fopen(kFixture, H5F_ACC_RDONLY, H5P_DEFAULT)) {}
-  ~Fixture() {
-    if (file_ >= 0) H5Fclose(file_);
-  }
-  bool ok() const { return file_ >= 0; }
-
-  template <typename T>
-  std::vector<T> read(const std::string& name, hid_t type) const {
-    hid_t ds = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
-    EXPECT_GE(ds, 0) << name;
-    hid_t space = H5Dget_space(ds);
-    std::vector<T> v(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
-    H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-    H5Sclose(space);
-    H5Dclose(ds);
-    return v;
-  }
-  std::vector<float> floats(const std::string& name) const {
-    return read<float>(name, H5T_NATIVE_FLOAT);
-  }
-  Tensor matrix(const std::string& name, int64_t rows, int64_t cols) const {
-    std::vector<float> v = floats(name);
-    EXPECT_EQ(static_cast<int64_t>(v.size()), rows * cols) << name;
-    Tensor t(rows, cols);
-    std::copy(v.begin(), v.end(), t.data());
-    return t;
-  }
-  float scalar(const std::string& name) const { return floats(name).at(0); }
-
- private:
-  hid_t file_;
-};
+using emoaug::testing::kReferenceFixture;
+using Fixture = emoaug::testing::ReferenceFile;
 
 nn::Mlp load_mlp(const Fixture& f, const std::string& name, std::vector<int> sizes) {
-  Rng init(0, 0, StreamId::Init);
-  nn::Mlp mlp({std::move(sizes), 0.2f, 0.0f}, init);
-  std::vector<float> p = f.floats(name + "/params");
-  EXPECT_EQ(static_cast<int64_t>(p.size()), mlp.num_params()) << name;
-  std::copy(p.begin(), p.end(), mlp.params().data);
-  return mlp;
+  return emoaug::testing::load_reference_mlp(f, name, std::move(sizes));
 }
 
-void expect_close(ConstMatView got, const std::vector<float>& want, const char* what) {
-  ASSERT_EQ(got.size(), static_cast<int64_t>(want.size())) << what;
-  double worst = 0.0;
-  int64_t worst_at = 0;
-  for (int64_t i = 0; i < got.size(); ++i) {
-    double err = std::fabs(got.data[i] - want[i]) / std::max(1e-3, std::fabs(double(want[i])));
-    if (err > worst) worst = err, worst_at = i;
-  }
-  EXPECT_LE(worst, kTolerance) << what << ": element " << worst_at << " is " << got.data[worst_at]
-                               << ", PyTorch " << want[worst_at];
-}
-
-void expect_close(float got, float want, const char* what) {
-  EXPECT_LE(std::fabs(got - want) / std::max(1e-3f, std::fabs(want)), kTolerance)
-      << what << ": " << got << " vs PyTorch " << want;
+template <typename Got, typename Want>
+void expect_close(const Got& got, const Want& want, const char* what) {
+  emoaug::testing::expect_close_to_reference(got, want, what);
 }
 
 class Reference : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(f.ok()) << "cannot open " << kFixture; }
+  void SetUp() override { ASSERT_TRUE(f.ok()) << "cannot open " << kReferenceFixture; }
   Fixture f;
 };
 

@@ -1,9 +1,11 @@
 #include <cblas.h>
 
 #include <cstdio>
+#include <string>
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "backend/ops.h"
 
 namespace emoaug::app {
 
@@ -14,7 +16,11 @@ int cmd_info(int argc, char** argv) {
   std::printf("cpu backend: OpenBLAS %s, %d threads\n", openblas_get_config(),
               openblas_get_num_threads());
 #ifdef EMOAUG_HAVE_CUDA
-  std::printf("cuda backend: built\n");
+  std::string why_not;
+  if (ops::cuda_available(&why_not))
+    std::printf("cuda backend: built, a device is available\n");
+  else
+    std::printf("cuda backend: built, no usable device (%s)\n", why_not.c_str());
 #else
   std::printf("cuda backend: not built\n");
 #endif

@@ -2,9 +2,17 @@
 // (OpenBLAS + loops over kernels/functors.h) always, the CUDA backend when built. Losses return the
 // mean loss and write its gradient scaled by grad_scale (so a weighted loss term costs nothing
 // extra); a null gradient view skips the gradient.
+//
+// Device rules: all views of one call live on one device (a mixed call is an error naming the op);
+// a null view (MatView{}) is an absent optional argument and has no device. Raw pointers (bias,
+// col_sum's out, labels, row indices, argmax's out) live on the device of the call's views: on CUDA
+// they are device pointers, e.g. a core/index_buffer.h IndexBuffer's data(). The CUDA backend runs
+// on this thread's stream (src/backend/cuda/context.h) in issue order; ops that return a host value
+// (the losses, to_host) wait for it, the others return at once.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/rng.h"
 #include "core/tensor.h"
@@ -30,7 +38,8 @@ void leaky_relu_backward(MatView dy, ConstMatView y, float slope);
 void dropout(MatView x, MatView mask, float p, Rng& rng);
 void dropout_backward(MatView dy, ConstMatView mask);
 
-// A hidden layer's epilogue in one pass: y = dropout(leaky(y + bias)). mask may be empty when p = 0.
+// A hidden layer's epilogue in one pass: y = dropout(leaky(y + bias)). mask may be empty when p =
+// 0.
 void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatView mask, Rng* rng);
 // Its backward in one pass: dy := dy * mask * leaky'(y). mask may be empty.
 void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float slope);
@@ -38,9 +47,10 @@ void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float
 void sigmoid(ConstMatView x, MatView y);
 
 // Softmax cross-entropy, mean over rows; dlogits = grad_scale * (softmax - onehot) / rows.
+// A label outside 0..cols-1 is an error.
 float softmax_cross_entropy(ConstMatView logits, const int32_t* labels, MatView dlogits,
                             float grad_scale = 1.0f);
-// Row-wise argmax (predicted class).
+// Row-wise argmax (predicted class); the first maximum wins.
 void argmax_rows(ConstMatView x, int32_t* out);
 
 // Binary cross-entropy with logits, mean over all elements, against one target value for all
@@ -52,13 +62,31 @@ float bce_with_logits(ConstMatView logits, ConstMatView targets, MatView dlogits
 // Mean squared error over all elements; dpred = grad_scale * 2 (pred - target) / size.
 float mse(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale = 1.0f);
 
+// The losses again, leaving the mean in *loss, one float on the views' device (null: gradient
+// only), instead of returning it: on CUDA nothing waits for the device, so a loop can read its
+// losses once per epoch and a CUDA graph can capture the step. A bad label is not reported here:
+// the CUDA backend makes that row's loss and gradient NaN (the CPU backend still throws).
+void softmax_cross_entropy_into(ConstMatView logits, const int32_t* labels, MatView dlogits,
+                                float grad_scale, float* loss);
+void bce_with_logits_into(ConstMatView logits, float target, MatView dlogits, float grad_scale,
+                          float* loss);
+void bce_with_logits_into(ConstMatView logits, ConstMatView targets, MatView dlogits,
+                          float grad_scale, float* loss);
+void mse_into(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale, float* loss);
+
 void scale(MatView x, float alpha);
 // y += alpha * x
 void axpy(float alpha, ConstMatView x, MatView y);
 void copy(ConstMatView src, MatView dst);
-// dst row r = src row rows[r], for r < dst.rows (mini-batch assembly from a shuffled order).
+// dst row r = src row rows[r], for r < dst.rows (mini-batch assembly from a shuffled order). An
+// index outside src is an error on the CPU; the CUDA backend fills that row with NaN.
 void gather_rows(ConstMatView src, const int* rows, MatView dst);
 void zero(MatView x);
+
+// Copies between a host view and a CUDA view of one shape. to_host returns when the data is there;
+// to_device returns once `host` may be reused.
+void to_device(ConstMatView host, MatView dev);
+void to_host(ConstMatView dev, MatView host);
 
 enum class AdamFlavor { PyTorch, TensorFlow };
 struct AdamHyper {
@@ -71,5 +99,20 @@ struct AdamHyper {
 // One Adam step (step counts from 1) over flat buffers of n floats.
 void adam(MatView params, ConstMatView grads, MatView m, MatView v, const AdamHyper& h,
           int64_t step);
+
+// ---- backend-wide switches and facts ----------------------------------------------------------
+
+// Whether a CUDA device can be used; when not, why (built without CUDA, no device, old driver).
+bool cuda_available(std::string* why_not = nullptr);
+// TF32 tensor-core math for the CUDA gemms (faster, ~1e-3 relative error). Off by default so that
+// CPU and CUDA agree to float rounding; process-wide, takes effect at the next gemm. No effect on
+// the CPU backend.
+void set_tf32(bool enabled);
+bool tf32();
+// Waits for every op this thread has issued (CUDA); a no-op on the CPU.
+void synchronize();
+// Floating-point operations (2mnk) of all gemms dispatched so far by this process: benchmarks
+// turn time into FLOP/s with it.
+uint64_t gemm_flops();
 
 }  // namespace emoaug::ops

@@ -4,11 +4,37 @@
 
 #include "core/error.h"
 
+#ifdef EMOAUG_HAVE_CUDA
+#include <cuda_runtime.h>
+#endif
+
 namespace emoaug {
+namespace {
+
+// Copies n floats between a host vector and a view's memory, which may be on a device: state is
+// gathered on the host wherever the model trains.
+void copy_floats(float* dst, const float* src, int64_t n, Device device, bool to_view) {
+  if (n == 0) return;
+  if (device == Device::Host) {
+    std::copy(src, src + n, dst);
+    return;
+  }
+#ifdef EMOAUG_HAVE_CUDA
+  cudaError_t err = cudaMemcpy(dst, src, static_cast<size_t>(n) * sizeof(float),
+                               to_view ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost);
+  if (err != cudaSuccess) EMOAUG_FAIL("state copy failed: ", cudaGetErrorString(err));
+#else
+  (void)to_view;
+  EMOAUG_FAIL("state of a CUDA tensor, but emoaug was built without CUDA");
+#endif
+}
+
+}  // namespace
 
 void StateDict::put(const std::string& name, ConstMatView values) {
-  EMOAUG_CHECK(values.device == Device::Host, "state is gathered on the host");
-  floats[name].assign(values.data, values.data + values.size());
+  std::vector<float>& v = floats[name];
+  v.resize(static_cast<size_t>(values.size()));
+  copy_floats(v.data(), values.data, values.size(), values.device, false);
 }
 
 void StateDict::put_rng(const std::string& name, const Rng& rng) {
@@ -22,7 +48,7 @@ void StateDict::get(const std::string& name, MatView out) const {
   if (static_cast<int64_t>(it->second.size()) != out.size())
     EMOAUG_FAIL("state entry '", name, "' has ", it->second.size(), " values, expected ",
                 out.size());
-  std::copy(it->second.begin(), it->second.end(), out.data);
+  copy_floats(out.data, it->second.data(), out.size(), out.device, true);
 }
 
 int64_t StateDict::get_int(const std::string& name) const {

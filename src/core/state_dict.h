@@ -1,6 +1,6 @@
 // StateDict: named arrays that make up a resumable state (weights, optimizer moments, RNG counters,
-// epoch). Layers fill and read it; the experiment layer writes it to disk. Keeps file formats out of
-// the numeric code.
+// epoch). Layers fill and read it; the experiment layer writes it to disk. Keeps file formats out
+// of the numeric code.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@ struct StateDict {
   std::map<std::string, std::vector<float>> floats;
   std::map<std::string, std::vector<int64_t>> ints;
 
+  // Views may be on a CUDA device: values are copied to and from the host.
   void put(const std::string& name, ConstMatView values);
   void put_int(const std::string& name, int64_t value) { ints[name] = {value}; }
   void put_rng(const std::string& name, const Rng& rng);

@@ -28,7 +28,8 @@ float* allocate(int64_t count, Device device) {
     cudaError_t err = cudaMalloc(&p, bytes);
     if (err != cudaSuccess)
       EMOAUG_FAIL("cudaMalloc of ", bytes, " bytes failed: ", cudaGetErrorString(err));
-    cudaMemset(p, 0, bytes);
+    err = cudaMemset(p, 0, bytes);
+    if (err != cudaSuccess) EMOAUG_FAIL("cudaMemset failed: ", cudaGetErrorString(err));
     return static_cast<float*>(p);
 #else
     EMOAUG_FAIL("a CUDA tensor was requested but emoaug was built without CUDA");
@@ -66,7 +67,9 @@ MatView MatView::row_range(int64_t first, int64_t count) const {
   return {data + first * cols, count, cols, device};
 }
 
-int64_t Tensor::allocation_count() { return g_allocations.load(std::memory_order_relaxed); }
+int64_t Tensor::allocation_count() {
+  return g_allocations.load(std::memory_order_relaxed);
+}
 
 Tensor::Tensor(int64_t rows, int64_t cols, Device device)
     : data_(allocate(rows * cols, device)),
@@ -77,7 +80,9 @@ Tensor::Tensor(int64_t rows, int64_t cols, Device device)
   EMOAUG_CHECK(rows >= 0 && cols >= 0, rows, "x", cols);
 }
 
-Tensor::~Tensor() { release(); }
+Tensor::~Tensor() {
+  release();
+}
 
 Tensor::Tensor(Tensor&& o) noexcept
     : data_(std::exchange(o.data_, nullptr)),
@@ -117,12 +122,37 @@ void Tensor::reshape(int64_t rows, int64_t cols) {
   cols_ = cols;
 }
 
+void Tensor::reshape(int64_t rows, int64_t cols, Device device) {
+  if (device != device_) {
+    release();
+    device_ = device;
+  }
+  reshape(rows, cols);
+}
+
+Tensor Tensor::to(Device device) const {
+  if (device == device_) return clone();
+  Tensor t(rows_, cols_, device);
+  if (size() == 0) return t;
+#ifdef EMOAUG_HAVE_CUDA
+  const cudaMemcpyKind kind =
+      device == Device::Cuda ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost;
+  cudaError_t err = cudaMemcpy(t.data_, data_, size() * sizeof(float), kind);
+  if (err != cudaSuccess) EMOAUG_FAIL("Tensor::to: cudaMemcpy failed: ", cudaGetErrorString(err));
+#else
+  EMOAUG_FAIL("Tensor::to: a CUDA tensor was requested but emoaug was built without CUDA");
+#endif
+  return t;
+}
+
 Tensor Tensor::clone() const {
   Tensor t(rows_, cols_, device_);
   if (size() == 0) return t;
   if (device_ == Device::Cuda) {
 #ifdef EMOAUG_HAVE_CUDA
-    cudaMemcpy(t.data_, data_, size() * sizeof(float), cudaMemcpyDeviceToDevice);
+    cudaError_t err = cudaMemcpy(t.data_, data_, size() * sizeof(float), cudaMemcpyDeviceToDevice);
+    if (err != cudaSuccess)
+      EMOAUG_FAIL("Tensor::clone: cudaMemcpy failed: ", cudaGetErrorString(err));
 #endif
   } else {
     std::memcpy(t.data_, data_, size() * sizeof(float));

@@ -49,7 +49,13 @@ class Tensor {
   // Changes the shape; reallocates only when the new size exceeds the capacity, so a training step
   // that calls it with the same batch size allocates once. Contents are unspecified afterwards.
   void reshape(int64_t rows, int64_t cols);
+  // The same, and on `device`: a tensor on another device is reallocated there. Buffers that
+  // follow a model (activations, gradients) use it to land where the model lives.
+  void reshape(int64_t rows, int64_t cols, Device device);
   Tensor clone() const;
+  // A copy on `device` (a clone when already there). Synchronous: the copy is complete on return
+  // and ordered after all earlier device work (blocking streams, see backend/cuda/context.h).
+  Tensor to(Device device) const;
   void fill(float value);
 
   float* data() { return data_; }

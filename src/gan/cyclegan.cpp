@@ -38,25 +38,41 @@ CycleGan::CycleGan(int dims, const CycleGanOptions& options, int emotion, Rng& i
 }
 
 void CycleGan::reset_optimizers() {
-  opt_g_ = nn::Adam(g_.num_params(), adam_of(options_));
-  opt_f_ = nn::Adam(f_.num_params(), adam_of(options_));
-  opt_dt_ = nn::Adam(dt_.num_params(), adam_of(options_));
-  opt_ds_ = nn::Adam(ds_.num_params(), adam_of(options_));
+  opt_g_ = nn::Adam(g_.num_params(), adam_of(options_), device_);
+  opt_f_ = nn::Adam(f_.num_params(), adam_of(options_), device_);
+  opt_dt_ = nn::Adam(dt_.num_params(), adam_of(options_), device_);
+  opt_ds_ = nn::Adam(ds_.num_params(), adam_of(options_), device_);
+}
+
+void CycleGan::to(Device device) {
+  device_ = device;
+  for (nn::Mlp* net : {&g_, &f_, &dt_, &ds_}) net->to(device);
+  for (nn::Adam* opt : {&opt_g_, &opt_f_, &opt_dt_, &opt_ds_}) opt->to(device);
+  for (Tensor* t : {&d_logit_a_, &d_logit_b_, &d_fake_t_, &d_fake_s_, &tmp_, &d_cyc_s_, &d_cyc_t_,
+                    &d_cls_, &classifier_grad_})
+    *t = t->to(device);
+  labels_.set_device(device);
+  predictions_.set_device(device);
 }
 
 void CycleGan::size_buffers(int64_t batch, const nn::Mlp* classifier) {
-  d_logit_a_.reshape(batch, 1);
-  d_logit_b_.reshape(batch, 1);
-  d_fake_t_.reshape(batch, dims_);
-  d_fake_s_.reshape(batch, dims_);
-  tmp_.reshape(batch, dims_);
-  d_cyc_s_.reshape(batch, dims_);
-  d_cyc_t_.reshape(batch, dims_);
+  d_logit_a_.reshape(batch, 1, device_);
+  d_logit_b_.reshape(batch, 1, device_);
+  d_fake_t_.reshape(batch, dims_, device_);
+  d_fake_s_.reshape(batch, dims_, device_);
+  tmp_.reshape(batch, dims_, device_);
+  d_cyc_s_.reshape(batch, dims_, device_);
+  d_cyc_t_.reshape(batch, dims_, device_);
   if (classifier) {
-    d_cls_.reshape(batch, classifier->output_size());
-    classifier_grad_.reshape(1, classifier->num_params());
-    labels_.assign(batch, emotion_);
+    EMOAUG_CHECK(classifier->device() == device_, "the classifier and emotion ", emotion_,
+                 "'s CycleGAN are on different devices");
+    d_cls_.reshape(batch, classifier->output_size(), device_);
+    classifier_grad_.reshape(1, classifier->num_params(), device_);
+    // The labels are constant: uploaded when the batch size changes, not every step.
+    if (labels_.size() != batch)
+      labels_.assign(std::vector<int32_t>(static_cast<size_t>(batch), emotion_));
     predictions_.resize(batch);
+    predictions_host_.resize(static_cast<size_t>(batch));
   }
 }
 
@@ -143,8 +159,9 @@ void CycleGan::generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dro
     out.classification +=
         ops::softmax_cross_entropy(logits, labels_.data(), d_cls_.view(), cls_weight);
     ops::argmax_rows(logits, predictions_.data());
+    predictions_.copy_to_host(predictions_host_.data(), s.rows);
     int64_t correct = 0;
-    for (int64_t r = 0; r < s.rows; ++r) correct += predictions_[r] == emotion_;
+    for (int64_t r = 0; r < s.rows; ++r) correct += predictions_host_[r] == emotion_;
     out.accuracy += static_cast<double>(correct) / static_cast<double>(s.rows);
     classifier->zero_grad();
     classifier->backward(c_fake_, d_cls_.view(), tmp_.view());

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/index_buffer.h"
 #include "core/rng.h"
 #include "core/state_dict.h"
 #include "gan/options.h"
@@ -53,6 +54,11 @@ class CycleGan {
   // Fresh optimizers (adversarial training starts anew after pretraining).
   void reset_optimizers();
 
+  // Moves networks, optimizers and step buffers to `device`; the batches given to the steps must
+  // then be there too.
+  void to(Device device);
+  Device device() const { return device_; }
+
   nn::Mlp& G() { return g_; }
   nn::Mlp& F() { return f_; }
   nn::Mlp& DT() { return dt_; }
@@ -65,6 +71,7 @@ class CycleGan {
   CycleGanOptions options_;
   int dims_;
   int emotion_;
+  Device device_ = Device::Host;
   nn::Mlp g_, f_, dt_, ds_;
   nn::Adam opt_g_, opt_f_, opt_dt_, opt_ds_;
 
@@ -75,7 +82,9 @@ class CycleGan {
   Tensor d_cyc_s_, d_cyc_t_;          // [B, d]
   Tensor d_cls_;                      // [B, N]
   Tensor classifier_grad_;            // [1, |C|]
-  std::vector<int32_t> labels_, predictions_;
+  IndexBuffer labels_;                // [B], all this emotion, on the device
+  IndexBuffer predictions_;           // [B], C's argmax, on the device
+  std::vector<int32_t> predictions_host_;
 };
 
 }  // namespace emoaug::gan

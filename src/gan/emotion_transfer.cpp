@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "backend/ops.h"
 #include "core/error.h"
@@ -18,6 +19,13 @@ uint64_t stream_of(int emotion, StreamId purpose) {
 }
 
 std::string emotion_prefix(int emotion) { return "emotion" + std::to_string(emotion); }
+
+// Rng::permutation's ints go to gather_rows through an int32 IndexBuffer.
+static_assert(std::is_same_v<int, int32_t>);
+
+const char* device_name(Device d) {
+  return d == Device::Cuda ? "cuda" : "host";
+}
 
 }  // namespace
 
@@ -89,11 +97,35 @@ float EmotionTransferGroup::learning_rate(int epoch) const {
 // Every set is reshuffled each epoch, and each emotion draws its own shuffle of S.
 void EmotionTransferGroup::batch_orders(int k, const TransferData& data) {
   Rng& shuffle = streams_[k].shuffle;
-  order_s_[k] = shuffle.permutation(static_cast<int>(data.source.rows));
-  order_t_[k] = shuffle.permutation(static_cast<int>(data.targets[local_[k]].rows));
+  order_s_[k].assign(shuffle.permutation(static_cast<int>(data.source.rows)));
+  order_t_[k].assign(shuffle.permutation(static_cast<int>(data.targets[local_[k]].rows)));
+}
+
+void EmotionTransferGroup::check_data_device(const TransferData& data) const {
+  bool ok = data.source.device == device_;
+  for (int e : local_) ok = ok && data.targets.at(e).device == device_;
+  if (!ok)
+    EMOAUG_FAIL("the emotion-transfer group is on ", device_name(device_),
+                " but its training data is not: move the data with Tensor::to");
+}
+
+void EmotionTransferGroup::to(Device device) {
+  device_ = device;
+  for (int e : local_) gans_[e]->to(device);
+  if (classifier_) {
+    classifier_->to(device);
+    classifier_opt_.to(device);
+  }
+  for (size_t k = 0; k < local_.size(); ++k) {
+    batch_s_[k] = batch_s_[k].to(device);
+    batch_t_[k] = batch_t_[k].to(device);
+    order_s_[k].set_device(device);
+    order_t_[k].set_device(device);
+  }
 }
 
 EpochReport EmotionTransferGroup::pretrain_epoch(int epoch, const TransferData& data) {
+  check_data_device(data);
   std::vector<EmotionLosses> sums(num_emotions_);
   const int b = options_.batch_size;
   for (size_t k = 0; k < local_.size(); ++k) {
@@ -125,6 +157,7 @@ void EmotionTransferGroup::classifier_update(float lr) {
 }
 
 EpochReport EmotionTransferGroup::train_epoch(int epoch, const TransferData& data) {
+  check_data_device(data);
   const int iterations = iterations_per_epoch(data);
   if (iterations == 0)
     EMOAUG_FAIL("the smallest training set has fewer rows than one batch of ",

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/index_buffer.h"
 #include "core/rng.h"
 #include "core/state_dict.h"
 #include "gan/cyclegan.h"
@@ -20,7 +21,8 @@
 
 namespace emoaug::gan {
 
-// Training data of a group, already min-max scaled: the source S and one target set per emotion.
+// Training data of a group, already min-max scaled: the source S and one target set per emotion,
+// on the group's device (upload with Tensor::to for a group on CUDA).
 struct TransferData {
   ConstMatView source;
   std::vector<ConstMatView> targets;  // all N, indexed by emotion
@@ -62,8 +64,14 @@ class EmotionTransferGroup {
   // Called once between pretraining and adversarial training.
   void start_adversarial();
 
-  // G_e(source) in inference mode.
+  // G_e(source) in inference mode; source and out on the group's device.
   void generate(int emotion, ConstMatView source, MatView out);
+
+  // Moves every local CycleGAN, C and its optimizer, and the batch buffers to `device`. Random
+  // streams stay on the host (kernels draw by block index), so a run gives the same masks and
+  // shuffles on either device.
+  void to(Device device);
+  Device device() const { return device_; }
 
   // Weights, optimizer moments and random-stream positions of the local emotions and of C.
   void save(StateDict& state) const;
@@ -77,20 +85,23 @@ class EmotionTransferGroup {
   EpochReport finish_report(int epoch, bool pretraining, std::vector<EmotionLosses>& sums);
   void batch_orders(int emotion, const TransferData& data);
   void classifier_update(float lr);
+  void check_data_device(const TransferData& data) const;
 
   CycleGanOptions options_;
   int dims_;
   int num_emotions_;
   float lambda_cls_;
   std::vector<int> local_;
+  Device device_ = Device::Host;
   ClassifierGradientSum* gradient_sum_;
   std::vector<std::unique_ptr<CycleGan>> gans_;  // indexed by emotion; null when not local
   std::vector<EmotionStreams> streams_;          // indexed like local_
   std::unique_ptr<nn::Mlp> classifier_;
   nn::Adam classifier_opt_;
   std::vector<ConstMatView> classifier_grads_;
-  // Per local emotion: this epoch's shuffled orders of S and T_e, and the batch buffers.
-  std::vector<std::vector<int>> order_s_, order_t_;
+  // Per local emotion: this epoch's shuffled orders of S and T_e (drawn on the host, uploaded once
+  // per epoch), and the batch buffers.
+  std::vector<IndexBuffer> order_s_, order_t_;
   std::vector<Tensor> batch_s_, batch_t_;
 };
 

@@ -13,6 +13,10 @@ class Adam {
   Adam() = default;
   Adam(int64_t num_params, ops::AdamHyper hyper, Device device = Device::Host);
 
+  // Moves the moments to `device` (where the model's parameters are).
+  void to(Device device);
+  Device device() const { return m_.device(); }
+
   // One update with learning rate lr (the schedule lives with the caller).
   void step(MatView params, ConstMatView grads, float lr);
 

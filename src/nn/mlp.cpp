@@ -34,6 +34,12 @@ Mlp::Mlp(MlpSpec spec, Rng& init_rng) : spec_(std::move(spec)) {
 
 void Mlp::zero_grad() { ops::zero(grads_.view()); }
 
+void Mlp::to(Device device) {
+  if (device == this->device()) return;
+  params_ = params_.to(device);
+  grads_ = grads_.to(device);
+}
+
 MatView Mlp::weight(int l) {
   const Layer& L = layers_.at(l);
   return {params_.data() + L.weight_offset, L.out, L.in, params_.device()};
@@ -53,6 +59,10 @@ float* Mlp::bias_grad(int l) { return grads_.data() + layers_.at(l).bias_offset;
 ConstMatView Mlp::forward(ConstMatView x, MlpActivations& acts, bool training,
                           Rng* dropout_rng) const {
   EMOAUG_CHECK(x.cols == input_size(), "Mlp ", spec_.describe(), " given input of width ", x.cols);
+  const Device dev = device();
+  EMOAUG_CHECK(x.device == dev || x.data == nullptr, "Mlp ", spec_.describe(), " on ",
+               dev == Device::Cuda ? "cuda" : "host", " given input on ",
+               x.device == Device::Cuda ? "cuda" : "host");
   const int64_t batch = x.rows;
   const int hidden = num_layers() - 1;
   const bool drop = training && spec_.dropout > 0.0f;
@@ -65,13 +75,13 @@ ConstMatView Mlp::forward(ConstMatView x, MlpActivations& acts, bool training,
     const Layer& L = layers_[l];
     const bool last = l == num_layers() - 1;
     Tensor& y = last ? acts.out_ : acts.hidden_[l];
-    y.reshape(batch, L.out);
+    y.reshape(batch, L.out, dev);
     ops::gemm(in, ops::Trans::No, weight(l), ops::Trans::Yes, y.view());
     if (last) {
       ops::add_bias(y.view(), bias(l));
     } else {
       Tensor& mask = acts.masks_[l];
-      if (drop) mask.reshape(batch, L.out);
+      if (drop) mask.reshape(batch, L.out, dev);
       ops::bias_leaky_dropout(y.view(), bias(l), spec_.leaky_slope, drop ? spec_.dropout : 0.0f,
                               drop ? mask.view() : MatView{}, dropout_rng);
     }
@@ -101,7 +111,7 @@ void Mlp::backward(MlpActivations& acts, ConstMatView dout, MatView dx, bool par
       break;
     }
     // Gradient w.r.t. the previous hidden layer's output, then through its dropout and activation.
-    next->reshape(batch, L.in);
+    next->reshape(batch, L.in, device());
     ops::gemm(dz, ops::Trans::No, weight(l), ops::Trans::No, next->view());
     ops::leaky_dropout_backward(next->view(), acts.hidden_[l - 1].view(),
                                 acts.has_masks_ ? acts.masks_[l - 1].view() : ConstMatView{},

@@ -2,12 +2,13 @@
 // building block of every network in the paper (G, F, D, C and the SER classifiers).
 //
 // All parameters live in one flat buffer and all gradients in another (the optimizer and the
-// gradient allreduce each act on a model in one call). Layer l's weight is a [out, in] window of it,
-// the PyTorch layout, so y = x W^T + b.
+// gradient allreduce each act on a model in one call). Layer l's weight is a [out, in] window of
+// it, the PyTorch layout, so y = x W^T + b.
 //
-// A forward pass saves what backward needs in an MlpActivations the caller owns: a network used twice
-// in one step (G on the source batch, and G on F's output in the cycle) keeps two of them. Buffers are
-// sized on first use and reused, so a training step allocates nothing after the first.
+// A forward pass saves what backward needs in an MlpActivations the caller owns: a network used
+// twice in one step (G on the source batch, and G on F's output in the cycle) keeps two of them.
+// Buffers are sized on first use and reused, so a training step allocates nothing after the first.
+// They live where the model does: a model moved with to(Device) fills them on that device.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,11 @@ class Mlp {
   int input_size() const { return spec_.sizes.front(); }
   int output_size() const { return spec_.sizes.back(); }
 
+  // Where parameters, gradients and the activations of later passes live. Models are initialised
+  // on the host (the init stream is drawn there) and then moved.
+  Device device() const { return params_.device(); }
+  void to(Device device);
+
   MatView params() { return params_.view(); }
   ConstMatView params() const { return params_.view(); }
   MatView grads() { return grads_.view(); }
@@ -67,7 +73,8 @@ class Mlp {
   MatView weight_grad(int layer);
   float* bias_grad(int layer);
 
-  // Forward; the returned view is acts.output(). x must stay alive until the matching backward.
+  // Forward; the returned view is acts.output(). x must stay alive until the matching backward and
+  // be on the model's device.
   // Dropout is applied when training and spec().dropout > 0, with draws from dropout_rng.
   ConstMatView forward(ConstMatView x, MlpActivations& acts, bool training,
                        Rng* dropout_rng) const;

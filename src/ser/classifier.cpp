@@ -23,8 +23,17 @@ Classifier::Classifier(int dims, int num_classes, const ClassifierOptions& optio
       mlp_(spec_of(dims, num_classes, options), init_),
       adam_(mlp_.num_params(), options.adam),
       batch_x_(options.batch_size, dims),
-      dlogits_(options.batch_size, num_classes),
-      batch_y_(options.batch_size) {}
+      dlogits_(options.batch_size, num_classes) {}
+
+void Classifier::to(Device device) {
+  mlp_.to(device);
+  adam_.to(device);
+  batch_x_ = batch_x_.to(device);
+  dlogits_ = dlogits_.to(device);
+  order_.set_device(device);
+  ordered_labels_.set_device(device);
+  predictions_.set_device(device);
+}
 
 void Classifier::train(ConstMatView x, const std::vector<int32_t>& labels, int passes,
                        const std::function<void(int)>& on_pass) {
@@ -34,15 +43,23 @@ void Classifier::train(ConstMatView x, const std::vector<int32_t>& labels, int p
   const int64_t batches = x.rows / b;
   if (batches == 0)
     EMOAUG_FAIL("a classifier with batch size ", b, " was given only ", x.rows, " training rows");
+  // Checked here once: on CUDA the loss kernel cannot report a bad label.
+  for (int32_t y : labels)
+    if (y < 0 || y >= num_classes_)
+      EMOAUG_FAIL("classifier training: label ", y, " outside 0..", num_classes_ - 1);
+  ordered_labels_host_.resize(labels.size());
   for (int pass = 1; pass <= passes; ++pass) {
     std::vector<int> order = shuffle_.permutation(static_cast<int>(x.rows));
+    for (size_t i = 0; i < order.size(); ++i) ordered_labels_host_[i] = labels[order[i]];
+    order_.assign(order.data(), x.rows);
+    ordered_labels_.assign(ordered_labels_host_);
     for (int64_t k = 0; k < batches; ++k) {
-      const int* rows = order.data() + k * b;
-      ops::gather_rows(x, rows, batch_x_.view());
-      for (int r = 0; r < b; ++r) batch_y_[r] = labels[rows[r]];
+      ops::gather_rows(x, order_.data() + k * b, batch_x_.view());
       mlp_.zero_grad();
       ConstMatView logits = mlp_.forward(batch_x_.view(), acts_, true, &dropout_);
-      ops::softmax_cross_entropy(logits, batch_y_.data(), dlogits_.view());
+      // The loss value is not used: the _into form with no destination spares CUDA a wait.
+      ops::softmax_cross_entropy_into(logits, ordered_labels_.data() + k * b, dlogits_.view(), 1.0f,
+                                      nullptr);
       mlp_.backward(acts_, dlogits_.view(), MatView{});
       adam_.step(mlp_.params(), mlp_.grads(), options_.lr);
     }
@@ -56,7 +73,9 @@ std::vector<int32_t> Classifier::predict(ConstMatView x) {
   nn::MlpActivations acts;
   for (int64_t r = 0; r < x.rows; r += kChunk) {
     const int64_t n = std::min(kChunk, x.rows - r);
-    ops::argmax_rows(mlp_.forward(x.row_range(r, n), acts, false, nullptr), out.data() + r);
+    predictions_.resize(n);
+    ops::argmax_rows(mlp_.forward(x.row_range(r, n), acts, false, nullptr), predictions_.data());
+    predictions_.copy_to_host(out.data() + r, n);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/index_buffer.h"
 #include "core/rng.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
@@ -22,6 +23,11 @@ class Classifier {
 
   // Passes the authors' loop makes for a configured epoch count.
   static int passes_for(int epochs) { return epochs + 1; }
+
+  // Moves the model, its optimizer and the batch buffers to `device`; x given to train and
+  // predict must then be there too (labels stay a host vector: they are uploaded once a pass).
+  void to(Device device);
+  Device device() const { return mlp_.device(); }
 
   // Trains for `passes` passes over (x, labels); after each pass calls on_pass(pass) (1-based), so
   // a caller can evaluate at several epoch counts in one run.
@@ -40,7 +46,10 @@ class Classifier {
   nn::Adam adam_;
   nn::MlpActivations acts_;
   Tensor batch_x_, dlogits_;
-  std::vector<int32_t> batch_y_;
+  // A pass's shuffled row order and the labels in that order, so batch k reads both at k * batch.
+  IndexBuffer order_, ordered_labels_;
+  std::vector<int32_t> ordered_labels_host_;
+  IndexBuffer predictions_;
 };
 
 }  // namespace emoaug::ser
