@@ -30,7 +30,8 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   config::check_runnable(cfg, path);
   log_set_level(cfg.experiment.log_level);
   if (cfg.experiment.backend == config::Backend::Cuda)
-    EMOAUG_FAIL(path, ": experiment.backend = \"cuda\" is not available in this build; use -s ",
+    EMOAUG_FAIL(path, ": experiment.backend = \"cuda\": the pipeline runs on the CPU backend in ",
+                "this version (the CUDA backend is built and tested op by op, docs/cuda.md); use -s ",
                 "experiment.backend=cpu");
   if (cfg.experiment.threads > 0) openblas_set_num_threads(cfg.experiment.threads);
 

@@ -13,6 +13,7 @@ constexpr int kExitPreempted = 75;  // EX_TEMPFAIL: rerun the same command to re
 int cmd_info(int argc, char** argv);
 int cmd_config(int argc, char** argv);
 int cmd_run(int argc, char** argv);
+int cmd_plan(int argc, char** argv);
 int cmd_aggregate(int argc, char** argv);
 int cmd_report(int argc, char** argv);
 int cmd_import(int argc, char** argv);

@@ -22,6 +22,8 @@ const Command kCommands[] = {
     {"config", "check an experiment config and print it fully resolved", emoaug::app::cmd_config},
     {"run", "run an experiment (CycleGANs, SER classifiers, results, report); resumable",
      emoaug::app::cmd_run},
+    {"plan", "show how a run's tasks would be placed on P ranks, with estimated costs",
+     emoaug::app::cmd_plan},
     {"aggregate", "rebuild results.h5, summary.csv, synthetic.h5 of a run from its task files",
      emoaug::app::cmd_aggregate},
     {"report", "write report.md (Tables 1-3, confusion matrices, figures) of a run",

@@ -102,15 +102,15 @@ double estimate_ser_cost(const RunContext& ctx, const SerTask& task) {
   return 6 * macs * 1e-9 / kGflopsPerRank;  // forward, and backward at twice the forward
 }
 
-dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks) {
+dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished) {
   std::vector<dist::GanTaskCost> gan;
   for (size_t i = 0; i < plan.gan.size(); ++i)
-    if (!gan_task_finished(ctx, plan.gan[i]))
+    if (include_finished || !gan_task_finished(ctx, plan.gan[i]))
       gan.push_back({static_cast<int>(i), ctx.corpora.target.num_classes(),
                      estimate_gan_cost(ctx, plan.gan[i])});
   std::vector<dist::SerTaskCost> ser;
   for (size_t i = 0; i < plan.ser.size(); ++i)
-    if (!ser_task_finished(ctx, plan.ser[i]))
+    if (include_finished || !ser_task_finished(ctx, plan.ser[i]))
       ser.push_back({static_cast<int>(i), estimate_ser_cost(ctx, plan.ser[i])});
   dist::PlacementOptions options;
   options.ranks = ranks;

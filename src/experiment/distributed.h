@@ -19,8 +19,9 @@ namespace emoaug::experiment {
 double estimate_gan_cost(const RunContext& ctx, const GanTask& task);
 double estimate_ser_cost(const RunContext& ctx, const SerTask& task);
 
-// The placement of `plan`'s unfinished tasks on `ranks` ranks; task ids index plan.gan / plan.ser.
-dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks);
+// The placement of `plan`'s unfinished tasks (all of them with include_finished) on `ranks` ranks;
+// task ids index plan.gan / plan.ser.
+dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished = false);
 
 // `emoaug plan`: which rank runs what, in which wave, with estimated costs.
 std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed);
