@@ -1,8 +1,10 @@
 #include "experiment/run_dir.h"
 
+#include <ftw.h>
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -38,8 +40,21 @@ std::string read_text_file(const std::string& path) {
   return text.str();
 }
 
+namespace {
+// A write that was killed (kill -9, node failure) leaves its temporary file behind; nothing reads
+// those, and a rerun would only pile them up.
+int remove_stale_temporary(const char* path, const struct stat*, int type, struct FTW* ftw) {
+  const std::string name = path + ftw->base;
+  if (type == FTW_F && name.size() > 5 && name[0] == '.' &&
+      name.compare(name.size() - 4, 4, ".tmp") == 0)
+    std::remove(path);
+  return 0;
+}
+}  // namespace
+
 void RunDirectory::prepare(const std::string& config_toml) const {
   make_directories(root_ + "/tasks");
+  nftw((root_ + "/tasks").c_str(), remove_stale_temporary, 16, FTW_PHYS);
   const std::string config_path = path("config.toml");
   if (file_exists(config_path)) {
     const std::string existing = read_text_file(config_path);

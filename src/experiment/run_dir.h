@@ -13,6 +13,8 @@ class RunDirectory {
 
   // Creates the folders and writes config.toml, or, when the folder already holds a run, checks
   // that it is a run of the same resolved config (a rerun continues it) and fails otherwise.
+  // Temporary files left by killed writes are removed. Call it on one rank, before the others
+  // start.
   void prepare(const std::string& config_toml) const;
 
   const std::string& root() const { return root_; }

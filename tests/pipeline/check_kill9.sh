@@ -20,4 +20,6 @@ rc=$?
 rc=$(run 2 "$WORK/killed" "${LONG[@]}")
 [ "$rc" = 0 ] || { cat "$WORK/killed.log"; fail "rerun exited $rc"; }
 "$COMPARE" "$WORK/reference" "$WORK/killed" || fail "rerun after kill -9 differs"
+leftover=$(find "$WORK/killed" -name '.*.tmp')
+[ -z "$leftover" ] || fail "temporary files of killed writes left behind: $leftover"
 echo "1 passed, 0 failed"
