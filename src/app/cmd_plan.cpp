@@ -12,7 +12,9 @@
 namespace emoaug::app {
 
 int cmd_plan(int argc, char** argv) {
-  std::string path, ranks_text = "1";
+  char default_gflops[32];
+  std::snprintf(default_gflops, sizeof(default_gflops), "%g", experiment::kDefaultGflopsPerRank);
+  std::string path, ranks_text = "1", gflops_text = default_gflops;
   std::vector<std::string> sets;
   bool all = false;
   ArgParser args("emoaug plan",
@@ -24,11 +26,17 @@ int cmd_plan(int argc, char** argv) {
   args.option("ranks", "P", "number of MPI ranks to plan for", &ranks_text, 'n');
   args.option_list("set", "KEY=VALUE", "override one config key (see emoaug config --help)", &sets,
                    's');
+  args.option("gflops", "G",
+              "sustained GFLOP/s of one rank, to turn the estimated work into seconds "
+              "(docs/benchmarks.md)",
+              &gflops_text);
   args.flag("all", "plan every task, also those the run directory already holds", &all);
   args.epilog("example:\n  emoaug plan configs/paper.toml --ranks 32");
   if (!args.parse(argc, argv)) return kExitOk;
   const int ranks = parse_int(ranks_text, "--ranks");
   if (ranks < 1) EMOAUG_FAIL("--ranks must be at least 1, got ", ranks);
+  const double gflops = parse_double(gflops_text, "--gflops");
+  if (!(gflops > 0)) EMOAUG_FAIL("--gflops must be positive, got ", gflops_text);
   const config::ExperimentConfig cfg = config::load_config(path, sets);
   config::check_runnable(cfg, path);
   experiment::RunContext ctx{cfg, experiment::RunDirectory(cfg.experiment.output),
@@ -36,7 +44,7 @@ int cmd_plan(int argc, char** argv) {
   const experiment::Plan plan =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
   const std::string text =
-      experiment::describe_placement(ctx, plan, experiment::place(ctx, plan, ranks, all));
+      experiment::describe_placement(ctx, plan, experiment::place(ctx, plan, ranks, all, gflops), gflops);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;
 }

@@ -18,11 +18,6 @@
 namespace emoaug::experiment {
 namespace {
 
-// Sustained single-rank throughput the estimates are turned into seconds with: the training step
-// of bench/bench_mlp_step on this project's 2-core machine (docs/benchmarks.md). Only ratios
-// matter for the placement; the absolute seconds are a rough guide.
-constexpr double kGflopsPerRank = 30.0;
-
 double mlp_macs(int in, const std::vector<int>& hidden, int out) {
   double macs = 0;
   int prev = in;
@@ -60,7 +55,7 @@ std::vector<int64_t> class_sizes_in(const RunContext& ctx, const GanTask& task) 
 
 }  // namespace
 
-double estimate_gan_cost(const RunContext& ctx, const GanTask& task) {
+double estimate_gan_gflop(const RunContext& ctx, const GanTask& task) {
   const gan::CycleGanOptions& o = ctx.cfg.gan.options;
   const int d = static_cast<int>(ctx.corpora.target.dims());
   const int n = ctx.corpora.target.num_classes();
@@ -78,10 +73,10 @@ double estimate_gan_cost(const RunContext& ctx, const GanTask& task) {
   const double adversarial = 2 * g + 12 * disc + o.generator_steps * (12 * g + 4 * disc + 3 * c);
   const double macs = o.batch_size * iterations * n *
                       (o.pretrain_epochs * pretrain + o.epochs * adversarial);
-  return 2 * macs * 1e-9 / kGflopsPerRank;
+  return 2 * macs * 1e-9;
 }
 
-double estimate_ser_cost(const RunContext& ctx, const SerTask& task) {
+double estimate_ser_gflop(const RunContext& ctx, const SerTask& task) {
   const ser::ClassifierOptions& o = classifier_options(ctx.cfg, task);
   const data::Corpus& x = ctx.corpora.target;
   const int n = x.num_classes();
@@ -99,26 +94,28 @@ double estimate_ser_cost(const RunContext& ctx, const SerTask& task) {
   if (task.protocol == Protocol::Cross)
     for (int e : ctx.cfg.ser.dev_epochs) epochs = std::max(epochs, e);
   const double macs = rows * ser::Classifier::passes_for(epochs) * mlp_macs(static_cast<int>(x.dims()), o.hidden, n);
-  return 6 * macs * 1e-9 / kGflopsPerRank;  // forward, and backward at twice the forward
+  return 6 * macs * 1e-9;  // forward, and backward at twice the forward
 }
 
-dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished) {
+dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished,
+                 double gflops_per_rank) {
   std::vector<dist::GanTaskCost> gan;
   for (size_t i = 0; i < plan.gan.size(); ++i)
     if (include_finished || !gan_task_finished(ctx, plan.gan[i]))
       gan.push_back({static_cast<int>(i), ctx.corpora.target.num_classes(),
-                     estimate_gan_cost(ctx, plan.gan[i])});
+                     estimate_gan_gflop(ctx, plan.gan[i]) / gflops_per_rank});
   std::vector<dist::SerTaskCost> ser;
   for (size_t i = 0; i < plan.ser.size(); ++i)
     if (include_finished || !ser_task_finished(ctx, plan.ser[i]))
-      ser.push_back({static_cast<int>(i), estimate_ser_cost(ctx, plan.ser[i])});
+      ser.push_back({static_cast<int>(i), estimate_ser_gflop(ctx, plan.ser[i]) / gflops_per_rank});
   dist::PlacementOptions options;
   options.ranks = ranks;
   options.ranks_per_group = ctx.cfg.dist.ranks_per_group;
   return dist::make_plan(gan, ser, options);
 }
 
-std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed) {
+std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed,
+                               double gflops_per_rank) {
   std::string out = dist::describe_plan(placed);
   char line[256];
   if (!placed.waves.empty()) out += "\nGAN groups (task ids above):\n";
@@ -137,7 +134,7 @@ std::string describe_placement(const RunContext& ctx, const Plan& plan, const di
   std::snprintf(line, sizeof(line),
                 "\nCosts are estimated from layer sizes, epochs and rows at %.0f GFLOP/s per rank "
                 "(%s).\n",
-                kGflopsPerRank, ctx.cfg.experiment.name.c_str());
+                gflops_per_rank, ctx.cfg.experiment.name.c_str());
   return out + line;
 }
 
