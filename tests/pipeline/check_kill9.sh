@@ -8,7 +8,7 @@ rc=$(run 2 "$WORK/reference" "${LONG[@]}")
 timeout 240 "$MPIRUN" --oversubscribe -np 2 "$EMOAUG" run "$SRC/configs/demo.toml" "${QUICK[@]}" \
   "${LONG[@]}" -s "experiment.output=$WORK/killed" --no-report >"$WORK/killed.log" 2>&1 &
 pid=$!
-sleep 3
+wait_for_training "$WORK/killed"
 mpirun_pid=$(pgrep -P $pid | head -n 1)
 victim=$(pgrep -P "$mpirun_pid" | tail -n 1)
 [ -n "$victim" ] || fail "no rank process found under mpirun $mpirun_pid"

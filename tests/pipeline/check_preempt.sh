@@ -11,7 +11,7 @@ rc=$(run 2 "$WORK/reference" "${LONG[@]}")
 timeout 240 "$MPIRUN" --oversubscribe -np 2 "$EMOAUG" run "$SRC/configs/demo.toml" "${QUICK[@]}" \
   "${LONG[@]}" -s "experiment.output=$WORK/stopped" --no-report >"$WORK/stopped.log" 2>&1 &
 pid=$!
-sleep 3
+wait_for_training "$WORK/stopped"
 mpirun_pid=$(pgrep -P $pid | head -n 1)
 [ -n "$mpirun_pid" ] || fail "mpirun not found under timeout $pid"
 kill -USR2 "$mpirun_pid"
@@ -27,7 +27,7 @@ rc=$(run 2 "$WORK/stopped" "${LONG[@]}")
 "$EMOAUG" run "$SRC/configs/demo.toml" "${QUICK[@]}" "${LONG[@]}" -s "experiment.output=$WORK/single" \
   --no-report >"$WORK/single.log" 2>&1 &
 pid=$!
-sleep 3
+wait_for_training "$WORK/single"
 kill -TERM $pid
 wait $pid
 rc=$?

@@ -22,6 +22,16 @@ run() {
   echo $?
 }
 
+# wait_for_training OUTPUT: returns once a GAN task of the run has started (its folder exists), so
+# that a signal sent next finds the handlers installed and training under way.
+wait_for_training() {
+  for _ in $(seq 1 240); do
+    [ -d "$1/tasks/gan" ] && { sleep 1; return 0; }
+    sleep 0.5
+  done
+  fail "the run in $1 did not start training"
+}
+
 fail() {
   echo "FAILED: $*"
   exit 1
