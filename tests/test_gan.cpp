@@ -8,6 +8,7 @@
 
 #include "backend/ops.h"
 #include "gan/emotion_transfer.h"
+#include "gan/statistics.h"
 #include "gan_problem.h"
 #include "test_helpers.h"
 
@@ -15,6 +16,7 @@ using namespace emoaug;
 using gan::CycleGanOptions;
 using gan::EmotionTransferGroup;
 using gan::TransferData;
+using gan::mean_abs_mean_difference;
 
 namespace {
 
@@ -22,18 +24,6 @@ using emoaug::testing::all_emotions;
 using Problem = emoaug::testing::GanProblem;
 CycleGanOptions small_options() {
   return emoaug::testing::small_gan_options();
-}
-
-// Table 1's measure: mean over features of |mean_f(a) - mean_f(b)|.
-double mean_abs_mean_difference(ConstMatView a, ConstMatView b) {
-  double total = 0.0;
-  for (int64_t c = 0; c < a.cols; ++c) {
-    double ma = 0, mb = 0;
-    for (int64_t r = 0; r < a.rows; ++r) ma += a(r, c);
-    for (int64_t r = 0; r < b.rows; ++r) mb += b(r, c);
-    total += std::fabs(ma / a.rows - mb / b.rows);
-  }
-  return total / a.cols;
 }
 
 }  // namespace
@@ -174,4 +164,17 @@ TEST(EmotionTransfer, ResumeFromStateContinuesBitIdentically) {
     EXPECT_EQ(0, std::memcmp(values.data(), other.data(), values.size() * sizeof(float))) << name;
   }
   EXPECT_EQ(a.ints, b.ints);
+}
+
+TEST(TransferStatistics, MeanDifferenceAndColumnMoments) {
+  Tensor a(2, 3), b(1, 3);
+  // Column means of a: 1, 2, 3; of b: 1.5, 2, 2.
+  const float av[] = {0, 1, 2, 2, 3, 4}, bv[] = {1.5f, 2, 2};
+  std::copy(av, av + 6, a.data());
+  std::copy(bv, bv + 3, b.data());
+  EXPECT_DOUBLE_EQ(mean_abs_mean_difference(a.view(), b.view()), (0.5 + 0 + 1) / 3);
+  std::vector<double> mean, std;
+  gan::column_mean_std(a.view(), {0, 2}, mean, std);
+  EXPECT_EQ(mean, (std::vector<double>{1, 3}));
+  EXPECT_EQ(std, (std::vector<double>{1, 1}));
 }

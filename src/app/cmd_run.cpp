@@ -115,12 +115,9 @@ int cmd_aggregate(int argc, char** argv) {
                  "repetitions; UAR in percent).");
   args.positional("RUNDIR", "a run directory made by emoaug run", &dir);
   if (!args.parse(argc, argv)) return kExitOk;
-  config::ExperimentConfig cfg = experiment::load_run_config(dir);
-  experiment::RunContext ctx{cfg, experiment::RunDirectory(dir), experiment::load_corpora(cfg)};
-  const experiment::Plan plan =
-      experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
-  experiment::aggregate(ctx, plan, experiment::RunInfo{});
-  const std::string csv = experiment::read_text_file(ctx.dir.path("summary.csv"));
+  const experiment::ExistingRun run = experiment::open_existing_run(dir);
+  experiment::aggregate(run.ctx, run.plan, experiment::RunInfo{});
+  const std::string csv = experiment::read_text_file(run.ctx.dir.path("summary.csv"));
   std::fwrite(csv.data(), 1, csv.size(), stdout);
   return kExitOk;
 }
@@ -133,11 +130,8 @@ int cmd_report(int argc, char** argv) {
                  "python3-matplotlib when available).");
   args.positional("RUNDIR", "a run directory with results.h5", &dir);
   if (!args.parse(argc, argv)) return kExitOk;
-  config::ExperimentConfig cfg = experiment::load_run_config(dir);
-  experiment::RunContext ctx{cfg, experiment::RunDirectory(dir), experiment::load_corpora(cfg)};
-  const experiment::Plan plan =
-      experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
-  std::printf("%s\n", experiment::write_report(ctx, plan).c_str());
+  const experiment::ExistingRun run = experiment::open_existing_run(dir);
+  std::printf("%s\n", experiment::write_report(run.ctx, run.plan).c_str());
   return kExitOk;
 }
 

@@ -227,4 +227,11 @@ config::ExperimentConfig load_run_config(const std::string& run_dir) {
   return cfg;
 }
 
+ExistingRun open_existing_run(const std::string& run_dir) {
+  config::ExperimentConfig cfg = load_run_config(run_dir);
+  RunContext ctx{cfg, RunDirectory(run_dir), load_corpora(cfg)};
+  Plan plan = make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
+  return {std::move(ctx), std::move(plan)};
+}
+
 }  // namespace emoaug::experiment

@@ -42,4 +42,11 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info);
 // The run directory's own config, for `emoaug aggregate RUNDIR` and `emoaug report RUNDIR`.
 config::ExperimentConfig load_run_config(const std::string& run_dir);
 
+// An existing run: its config, corpora and plan.
+struct ExistingRun {
+  RunContext ctx;
+  Plan plan;
+};
+ExistingRun open_existing_run(const std::string& run_dir);
+
 }  // namespace emoaug::experiment

@@ -16,6 +16,7 @@
 #include "data/scaler.h"
 #include "experiment/state_io.h"
 #include "gan/emotion_transfer.h"
+#include "gan/statistics.h"
 
 namespace emoaug::experiment {
 namespace {
@@ -117,32 +118,6 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-// Mean over features of |mean_f(a) - mean_f(b)| (paper Table 1).
-double mean_abs_mean_difference(ConstMatView a, ConstMatView b) {
-  double total = 0.0;
-  for (int64_t c = 0; c < a.cols; ++c) {
-    double ma = 0, mb = 0;
-    for (int64_t r = 0; r < a.rows; ++r) ma += a(r, c);
-    for (int64_t r = 0; r < b.rows; ++r) mb += b(r, c);
-    total += std::fabs(ma / a.rows - mb / b.rows);
-  }
-  return total / a.cols;
-}
-
-void column_mean_std(ConstMatView x, const std::vector<int>& columns, std::vector<double>& mean,
-                     std::vector<double>& std) {
-  mean.assign(columns.size(), 0.0);
-  std.assign(columns.size(), 0.0);
-  for (size_t k = 0; k < columns.size(); ++k) {
-    double s = 0, ss = 0;
-    for (int64_t r = 0; r < x.rows; ++r) s += x(r, columns[k]);
-    const double m = s / x.rows;
-    for (int64_t r = 0; r < x.rows; ++r) ss += (x(r, columns[k]) - m) * (x(r, columns[k]) - m);
-    mean[k] = m;
-    std[k] = std::sqrt(ss / x.rows);
-  }
-}
-
 // Which source rows are transferred: all of S, or generate_per_class rows of a seeded shuffle
 // (repeating S when asking for more rows than it has). The same rows for every emotion.
 std::vector<int> generation_rows(const RunContext& ctx, const GanTask& task) {
@@ -209,13 +184,13 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
                   "' produced non-finite features (training diverged; lower gan.lr)");
 
   const ConstMatView target = scaled.targets[emotion].view();
-  const double target_source = mean_abs_mean_difference(target, scaled.source.view());
-  const double target_synthetic = mean_abs_mean_difference(target, synthetic_scaled.view());
+  const double target_source = gan::mean_abs_mean_difference(target, scaled.source.view());
+  const double target_synthetic = gan::mean_abs_mean_difference(target, synthetic_scaled.view());
   std::vector<double> mean_s, std_s, mean_g, std_g, mean_t, std_t;
   const std::vector<int>& columns = ctx.corpora.stats_features;
-  column_mean_std(scaled.source.view(), columns, mean_s, std_s);
-  column_mean_std(synthetic_scaled.view(), columns, mean_g, std_g);
-  column_mean_std(target, columns, mean_t, std_t);
+  gan::column_mean_std(scaled.source.view(), columns, mean_s, std_s);
+  gan::column_mean_std(synthetic_scaled.view(), columns, mean_g, std_g);
+  gan::column_mean_std(target, columns, mean_t, std_t);
 
   const std::string path = ctx.dir.gan_output(task.name(), emotion);
   write_atomically(path, [&](const std::string& temp) {

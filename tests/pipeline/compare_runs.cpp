@@ -37,13 +37,13 @@ bool compare(const std::string& a_dir, const std::string& b_dir) {
   if (ca.size() != cb.size() || std::memcmp(ca.data(), cb.data(), ca.size() * sizeof(float)))
     return fail("summary/confusion");
 
-  config::ExperimentConfig cfg = experiment::load_run_config(a_dir);
-  experiment::RunContext a{cfg, experiment::RunDirectory(a_dir), experiment::load_corpora(cfg)};
-  experiment::RunContext b{cfg, experiment::RunDirectory(b_dir), {}};
-  const experiment::Plan plan = experiment::make_plan(cfg, static_cast<int>(a.corpora.folds.size()));
+  const experiment::ExistingRun run = experiment::open_existing_run(a_dir);
+  const experiment::RunContext& a = run.ctx;
+  const experiment::RunDirectory b_run(b_dir);
+  const experiment::Plan& plan = run.plan;
   for (const experiment::SerTask& t : plan.ser) {
     experiment::SerOutcome x = experiment::read_ser_outcome(a.dir.ser_result(t.name()));
-    experiment::SerOutcome y = experiment::read_ser_outcome(b.dir.ser_result(t.name()));
+    experiment::SerOutcome y = experiment::read_ser_outcome(b_run.ser_result(t.name()));
     if (x.uar != y.uar || x.uar_dev != y.uar_dev || !same(x.recall, y.recall) ||
         !same(x.confusion, y.confusion) || !same(x.predictions, y.predictions))
       return fail(t.name());
@@ -51,7 +51,7 @@ bool compare(const std::string& a_dir, const std::string& b_dir) {
   for (const experiment::GanTask& t : plan.gan)
     for (int e = 0; e < a.corpora.target.num_classes(); ++e) {
       data::Corpus x = data::read_corpus(a.dir.gan_output(t.name(), e), "synthetic");
-      data::Corpus y = data::read_corpus(b.dir.gan_output(t.name(), e), "synthetic");
+      data::Corpus y = data::read_corpus(b_run.gan_output(t.name(), e), "synthetic");
       if (x.features.size() != y.features.size() ||
           std::memcmp(x.features.data(), y.features.data(), x.features.size() * sizeof(float)))
         return fail(t.name() + " emotion " + std::to_string(e) + " synthetic features");
