@@ -116,7 +116,7 @@ int cmd_aggregate(int argc, char** argv) {
   args.positional("RUNDIR", "a run directory made by emoaug run", &dir);
   if (!args.parse(argc, argv)) return kExitOk;
   const experiment::ExistingRun run = experiment::open_existing_run(dir);
-  experiment::aggregate(run.ctx, run.plan, experiment::RunInfo{});
+  experiment::aggregate(run.ctx, run.plan, experiment::read_run_info(run.ctx));
   const std::string csv = experiment::read_text_file(run.ctx.dir.path("summary.csv"));
   std::fwrite(csv.data(), 1, csv.size(), stdout);
   return kExitOk;

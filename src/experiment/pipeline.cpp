@@ -219,6 +219,24 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
   }
 }
 
+RunInfo read_run_info(const RunContext& ctx) {
+  RunInfo info;
+  const std::string path = ctx.dir.path("results.h5");
+  if (!file_exists(path)) return info;
+  data::h5::File file = data::h5::File::open(path);
+  data::h5::Group root = file.root();
+  info.ranks = static_cast<int>(root.read_int_attr("ranks"));
+  std::string hosts = root.read_string_attr("hosts");
+  for (size_t at = 0; !hosts.empty() && at != std::string::npos;) {
+    const size_t comma = hosts.find(',', at);
+    info.hosts.push_back(hosts.substr(at, comma == std::string::npos ? comma : comma - at));
+    at = comma == std::string::npos ? comma : comma + 1;
+  }
+  info.devices = root.read_string_attr("devices");
+  info.seconds = root.read_double_attr("seconds");
+  return info;
+}
+
 config::ExperimentConfig load_run_config(const std::string& run_dir) {
   const std::string path = run_dir + "/config.toml";
   if (!file_exists(path)) EMOAUG_FAIL(run_dir, " is not an emoaug run directory (no config.toml)");

@@ -35,6 +35,10 @@ struct RunInfo {
   double seconds = 0;
 };
 
+// The provenance an earlier aggregation recorded in results.h5 (defaults when there is none), so
+// that `emoaug aggregate` keeps it.
+RunInfo read_run_info(const RunContext& ctx);
+
 // Reads every task file of the plan and writes results.h5, summary.csv and synthetic.h5 into the
 // run directory. Fails naming the first missing task when the run is incomplete.
 void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info);
