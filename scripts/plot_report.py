@@ -94,6 +94,9 @@ def main(run_dir):
     plt.close(fig)
     out.append("![Fig. 3: confusion matrices](fig3_confusion.png)")
 
+    if all(st == "real" for st in setting):
+        print("\n\n".join(out))
+        return
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for p in sorted(set(protocol)):
         for st in ("syn", "real+syn"):

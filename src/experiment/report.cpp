@@ -55,8 +55,13 @@ void uar_table(std::ostringstream& md, const SummaryTable& t, const std::string&
     return -1;
   };
   md << "| λcls | Real | Syn. | Real + Syn. |\n|---|---|---|---|\n";
-  for (double lambda : lambdas) {
-    md << "| " << format_lambda(lambda) << " |";
+  // Without synthetic settings λcls plays no part: one row.
+  bool synthetic = false;
+  for (size_t i = 0; i < t.setting.size(); ++i)
+    synthetic = synthetic || (t.protocol[i] == protocol && t.setting[i] != "real");
+  const std::vector<double> rows = synthetic ? lambdas : std::vector<double>{lambdas.front()};
+  for (double lambda : rows) {
+    md << "| " << (synthetic ? format_lambda(lambda) : "–") << " |";
     for (const char* s : {"real", "syn", "real+syn"}) {
       const int i = find(s, lambda);
       if (i < 0)
@@ -169,7 +174,11 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   const char* python_env = std::getenv("EMOAUG_PYTHON");
   const std::string python =
       python_env ? python_env : file_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  const std::string command = python + " '" + script + "' '" + ctx.dir.root() + "' 2>&1";
+  // The script prints the markdown that embeds its figures; its stderr (warnings, or why it
+  // failed) goes to a side file so that only the reason's last line reaches the report.
+  const std::string errors = ctx.dir.path(".plot_report.err");
+  const std::string command =
+      python + " '" + script + "' '" + ctx.dir.root() + "' 2>'" + errors + "'";
   std::string figures;
   if (FILE* pipe = popen(command.c_str(), "r")) {
     char line[512];
@@ -178,11 +187,16 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
     if (status == 0) {
       md << "\n## Figures\n\n" << figures;
     } else {
-      md << "\n## Figures\n\nNot drawn: " << (figures.empty() ? "python3 failed" : figures)
+      std::string reason = "python3 failed";
+      std::istringstream err(file_exists(errors) ? read_text_file(errors) : "");
+      for (std::string l; std::getline(err, l);)
+        if (!l.empty()) reason = l;
+      md << "\n## Figures\n\nNot drawn: " << reason
          << "\n(install python3-matplotlib and python3-h5py, then run `emoaug report "
          << ctx.dir.root() << "`)\n";
-      log_warn("figures not drawn: %s", figures.c_str());
+      log_warn("figures not drawn: %s", reason.c_str());
     }
+    std::remove(errors.c_str());
   }
 
   const std::string path = ctx.dir.path("report.md");
