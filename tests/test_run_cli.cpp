@@ -1,0 +1,56 @@
+// `emoaug run` as a user meets it when something is wrong: one clear line, a non-zero exit, and no
+// run directory left half made.
+#include <gtest/gtest.h>
+
+#include "testing.h"
+
+using namespace emoaug::testing;
+
+namespace {
+// A synthetic data set and the demo config pointed at it.
+std::string demo_args(const TempDir& dir) {
+  return std::string(EMOAUG_SOURCE_DIR) + "/configs/demo.toml -s data.target=" + dir.path() +
+         "/data/target.h5 -s data.source=" + dir.path() + "/data/source.h5 -s data.cross=" +
+         dir.path() + "/data/cross.h5 -s experiment.output=" + dir.path() + "/run";
+}
+}  // namespace
+
+TEST(RunCli, MissingConfigIsOneLine) {
+  TempDir dir;
+  CliResult r = run_emoaug("run " + dir.path() + "/nothing.toml", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("nothing.toml"), std::string::npos) << r.err;
+}
+
+TEST(RunCli, BadOverrideNamesTheKey) {
+  TempDir dir;
+  ASSERT_EQ(run_emoaug("synth -o " + dir.path() + "/data", dir).exit_code, 0);
+  CliResult r = run_emoaug("run " + demo_args(dir) + " -s gan.epochs=-3", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("gan.epochs"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(dir.path() + "/run/config.toml"));
+}
+
+TEST(RunCli, AChangedConfigDoesNotContinueAnotherRun) {
+  TempDir dir;
+  ASSERT_EQ(run_emoaug("synth -o " + dir.path() + "/data", dir).exit_code, 0);
+  const std::string quick =
+      " -s gan.epochs=1 -s gan.pretrain.epochs=1 -s ser.repetitions=1 -s 'ser.settings=[\"real\"]'"
+      " -s ser.cross_corpus=false -s experiment.log_level=quiet --no-report";
+  ASSERT_EQ(run_emoaug("run " + demo_args(dir) + quick, dir).exit_code, 0);
+  EXPECT_TRUE(exists(dir.path() + "/run/summary.csv"));
+  CliResult r = run_emoaug("run " + demo_args(dir) + quick + " -s ser.real.lr=0.002", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("different config"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lr"), std::string::npos) << r.err;
+}
+
+TEST(RunCli, CudaBackendIsRefusedWithTheReason) {
+  TempDir dir;
+  ASSERT_EQ(run_emoaug("synth -o " + dir.path() + "/data", dir).exit_code, 0);
+  CliResult r = run_emoaug("run " + demo_args(dir) + " -s experiment.backend=cuda", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("CPU backend"), std::string::npos) << r.err;
+}
