@@ -44,6 +44,9 @@ TEST(RunCli, AChangedConfigDoesNotContinueAnotherRun) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("different config"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("lr"), std::string::npos) << r.err;
+  // Thread counts and the log level do not change results: the run continues.
+  r = run_emoaug("run " + demo_args(dir) + quick + " -s experiment.threads=1 -s experiment.log_level=debug", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST(RunCli, CudaBackendIsRefusedWithTheReason) {

@@ -39,7 +39,7 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   const bool leader = world.rank() == 0;
   experiment::RunContext ctx{cfg, experiment::RunDirectory(cfg.experiment.output),
                              experiment::load_corpora(cfg)};
-  if (leader) ctx.dir.prepare(config::to_toml(cfg));
+  if (leader) experiment::prepare_run_directory(ctx.dir, cfg);
   world.barrier();
   const experiment::Plan plan =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));

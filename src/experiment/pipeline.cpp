@@ -44,9 +44,21 @@ Plan make_plan(const config::ExperimentConfig& cfg, int num_folds) {
   return plan;
 }
 
+std::string experiment_identity(const std::string& config_toml) {
+  config::ExperimentConfig cfg = config::parse_config(config_toml, "config.toml", "/");
+  const config::ExperimentSection defaults;
+  cfg.experiment.threads = defaults.threads;
+  cfg.experiment.log_level = defaults.log_level;
+  return config::to_toml(cfg);
+}
+
+void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConfig& cfg) {
+  dir.prepare(config::to_toml(cfg), experiment_identity);
+}
+
 RunContext open_run(const config::ExperimentConfig& cfg) {
   RunContext ctx{cfg, RunDirectory(cfg.experiment.output), load_corpora(cfg)};
-  ctx.dir.prepare(config::to_toml(cfg));
+  prepare_run_directory(ctx.dir, cfg);
   return ctx;
 }
 

@@ -19,6 +19,13 @@ struct Plan {
 
 Plan make_plan(const config::ExperimentConfig& cfg, int num_folds);
 
+// The part of a resolved config that defines the experiment's results: the config text with the
+// settings that only change how it runs (BLAS threads, log level) set to their defaults. A run
+// directory continues under a config with the same identity.
+std::string experiment_identity(const std::string& config_toml);
+// Prepares the run directory for cfg (config.toml written, or checked by experiment_identity).
+void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConfig& cfg);
+
 // Loads the corpora and prepares the run directory (config.toml written or checked).
 RunContext open_run(const config::ExperimentConfig& cfg);
 

@@ -52,15 +52,18 @@ int remove_stale_temporary(const char* path, const struct stat*, int type, struc
 }
 }  // namespace
 
-void RunDirectory::prepare(const std::string& config_toml) const {
+void RunDirectory::prepare(const std::string& config_toml,
+                           const std::function<std::string(const std::string&)>& identity) const {
   make_directories(root_ + "/tasks");
   nftw((root_ + "/tasks").c_str(), remove_stale_temporary, 16, FTW_PHYS);
   const std::string config_path = path("config.toml");
   if (file_exists(config_path)) {
-    const std::string existing = read_text_file(config_path);
-    if (existing == config_toml) return;
+    const std::string existing = identity ? identity(read_text_file(config_path))
+                                          : read_text_file(config_path);
+    const std::string wanted = identity ? identity(config_toml) : config_toml;
+    if (existing == wanted) return;
     // Name the first line that differs, so the user sees which setting changed.
-    std::istringstream a(existing), b(config_toml);
+    std::istringstream a(existing), b(wanted);
     std::string la, lb;
     int line = 0;
     while (true) {

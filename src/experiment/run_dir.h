@@ -3,6 +3,7 @@
 // atomically, so a killed or preempted run resumes by skipping them.
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace emoaug::experiment {
@@ -15,7 +16,10 @@ class RunDirectory {
   // that it is a run of the same resolved config (a rerun continues it) and fails otherwise.
   // Temporary files left by killed writes are removed. Call it on one rank, before the others
   // start.
-  void prepare(const std::string& config_toml) const;
+  // `identity` maps a config text to what must match for a rerun to continue the run (default: the
+  // text itself); settings that do not change results, like thread counts, can be left out there.
+  void prepare(const std::string& config_toml,
+               const std::function<std::string(const std::string&)>& identity = {}) const;
 
   const std::string& root() const { return root_; }
   std::string path(const std::string& leaf) const { return root_ + "/" + leaf; }
