@@ -1,5 +1,6 @@
 #include "experiment/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -42,6 +43,28 @@ Plan make_plan(const config::ExperimentConfig& cfg, int num_folds) {
             plan.ser.push_back({s, p, s == Setting::Real ? 0.0 : lambda, f, rep});
     }
   return plan;
+}
+
+Plan select_lambdas(const Plan& plan, const config::ExperimentConfig& cfg,
+                    const std::vector<double>& chosen) {
+  const std::vector<double>& grid = cfg.gan.lambda_cls;
+  auto chosen_has = [&](double lambda) {
+    return std::find(chosen.begin(), chosen.end(), lambda) != chosen.end();
+  };
+  for (double lambda : chosen)
+    if (std::find(grid.begin(), grid.end(), lambda) == grid.end()) {
+      std::string values;
+      for (double g : grid) values += (values.empty() ? "" : ", ") + format_lambda(g);
+      EMOAUG_FAIL("λcls ", format_lambda(lambda), " is not in gan.lambda_cls = [", values, "]");
+    }
+  // `real` does not depend on λcls; an arbitrary but fixed owner keeps it from running twice.
+  const bool real = !grid.empty() && chosen_has(grid.front());
+  Plan part;
+  for (const GanTask& t : plan.gan)
+    if (chosen_has(t.lambda_cls)) part.gan.push_back(t);
+  for (const SerTask& t : plan.ser)
+    if (t.setting == Setting::Real ? real : chosen_has(t.lambda_cls)) part.ser.push_back(t);
+  return part;
 }
 
 RunContext open_run(const config::ExperimentConfig& cfg) {

@@ -19,6 +19,13 @@ struct Plan {
 
 Plan make_plan(const config::ExperimentConfig& cfg, int num_folds);
 
+// The part of `plan` that belongs to the λcls values `chosen`: their GAN groups and λ-dependent SER
+// tasks, plus the `real` SER tasks when `chosen` holds the grid's first value. Running each grid
+// value once (a SLURM array, one element per value) thus runs every task exactly once, all in one
+// run directory. Throws naming a value that is not in cfg.gan.lambda_cls.
+Plan select_lambdas(const Plan& plan, const config::ExperimentConfig& cfg,
+                    const std::vector<double>& chosen);
+
 // Loads the corpora and prepares the run directory (config.toml written or checked).
 RunContext open_run(const config::ExperimentConfig& cfg);
 
