@@ -118,7 +118,7 @@ int cmd_run(int argc, char** argv) {
   args.flag("no-report", "skip report.md (results.h5 and summary.csv are still written)",
             &no_report);
   args.option_list("lambda-cls", "X",
-                   "run only the tasks of λcls = X, a value of gan.lambda_cls (repeatable): its "
+                   "run only the tasks of λcls = X, a value of gan.lambda_cls: its "
                    "CycleGANs and SER classifiers, and the real-data classifiers when X is the "
                    "grid's first value. The run directory keeps the whole grid; once every value "
                    "has run, `emoaug aggregate` and `emoaug report` finish it (one SLURM array "
