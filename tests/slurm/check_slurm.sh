@@ -99,9 +99,10 @@ su -s /bin/sh munge -c "munged --socket=$SCR/munge/socket --pid-file=$SCR/munge/
 HOST=$(hostname)
 MEM=$(awk '/MemTotal/ { print int($2 / 1024 * 0.8) }' /proc/meminfo)
 [ "$MEM" -gt 20000 ] && MEM=20000
+# Addresses beside the names: a container's hostname need not resolve.
 cat >"$SLURM_CONF" <<EOF
 ClusterName=emoaugtest
-SlurmctldHost=$HOST
+SlurmctldHost=$HOST(127.0.0.1)
 SlurmctldPort=$CTLD_PORT
 SlurmdPort=$SLURMD_PORT
 SlurmUser=root
@@ -123,7 +124,7 @@ MpiDefault=none
 ReturnToService=2
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
-NodeName=$HOST CPUs=2 RealMemory=$MEM
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=2 RealMemory=$MEM
 PartitionName=emoaug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
 slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start"
