@@ -23,8 +23,23 @@ namespace emoaug::app {
 
 namespace {
 
-int run_experiment(const std::string& path, const std::vector<std::string>& sets, bool no_report,
-                   dist::World& world, std::chrono::steady_clock::time_point started) {
+// Tasks of the full plan that have not finished yet.
+size_t unfinished(const experiment::RunContext& ctx, const experiment::Plan& plan) {
+  size_t n = 0;
+  for (const auto& t : plan.gan) n += !experiment::gan_task_finished(ctx, t);
+  for (const auto& t : plan.ser) n += !experiment::ser_task_finished(ctx, t);
+  return n;
+}
+
+std::string lambda_list(const std::vector<double>& lambdas) {
+  std::string out;
+  for (double l : lambdas) out += (out.empty() ? "" : ", ") + experiment::format_lambda(l);
+  return out;
+}
+
+int run_experiment(const std::string& path, const std::vector<std::string>& sets,
+                   const std::vector<double>& lambdas, bool no_report, dist::World& world,
+                   std::chrono::steady_clock::time_point started) {
   install_stop_handlers();
   config::ExperimentConfig cfg = config::load_config(path, sets);
   config::check_runnable(cfg, path);
@@ -34,6 +49,8 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
                 "this version (the CUDA backend is built and tested op by op, docs/cuda.md); use -s ",
                 "experiment.backend=cpu");
   if (cfg.experiment.threads > 0) openblas_set_num_threads(cfg.experiment.threads);
+  // A λcls outside the grid fails here, before the run directory is touched.
+  if (!lambdas.empty()) experiment::select_lambdas({}, cfg, lambdas);
 
   // Rank 0 prepares the run directory before anyone reads or writes in it.
   const bool leader = world.rank() == 0;
@@ -41,17 +58,33 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
                              experiment::load_corpora(cfg)};
   if (leader) experiment::prepare_run_directory(ctx.dir, cfg);
   world.barrier();
-  const experiment::Plan plan =
+  const experiment::Plan full =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
+  const bool part = !lambdas.empty();
+  const experiment::Plan plan = part ? experiment::select_lambdas(full, cfg, lambdas) : full;
   if (leader) {
     size_t gan_done = 0, ser_done = 0;
     for (const auto& t : plan.gan) gan_done += experiment::gan_task_finished(ctx, t);
     for (const auto& t : plan.ser) ser_done += experiment::ser_task_finished(ctx, t);
-    log_info("%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) -> %s",
-             cfg.experiment.name.c_str(), plan.gan.size(), gan_done, plan.ser.size(), ser_done,
-             world.size(), ctx.dir.root().c_str());
+    log_info(
+        "%s%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) -> %s",
+        cfg.experiment.name.c_str(),
+        part ? (" (λcls " + lambda_list(lambdas) + " only)").c_str() : "", plan.gan.size(),
+        gan_done, plan.ser.size(), ser_done, world.size(), ctx.dir.root().c_str());
   }
   experiment::run_all_distributed(ctx, plan, world);
+  if (part) {
+    // The other values' tasks may be running elsewhere right now (array elements): assembling
+    // results.h5 is the job of `emoaug aggregate` once all of them are done.
+    if (leader) {
+      const size_t left = unfinished(ctx, full);
+      log_info("λcls %s: %zu tasks done; %zu of the run's %zu tasks still to run%s",
+               lambda_list(lambdas).c_str(), plan.gan.size() + plan.ser.size(), left,
+               full.gan.size() + full.ser.size(),
+               left ? "" : (" (all done: emoaug aggregate " + ctx.dir.root() + ")").c_str());
+    }
+    return kExitOk;
+  }
 
   experiment::RunInfo info;
   info.ranks = world.size();
@@ -67,12 +100,12 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   return kExitOk;
 }
 
-
 }  // namespace
 
 int cmd_run(int argc, char** argv) {
   std::string path;
   std::vector<std::string> sets;
+  std::vector<std::string> lambda_texts;
   bool no_report = false;
   ArgParser args("emoaug run",
                  "Run a whole experiment: emotion-transfer CycleGANs per (λcls, fold), SER "
@@ -85,34 +118,45 @@ int cmd_run(int argc, char** argv) {
                    's');
   args.flag("no-report", "skip report.md (results.h5 and summary.csv are still written)",
             &no_report);
+  args.option_list("lambda-cls", "X",
+                   "run only the tasks of λcls = X, a value of gan.lambda_cls: its "
+                   "CycleGANs and SER classifiers, and the real-data classifiers when X is the "
+                   "grid's first value. The run directory keeps the whole grid; once every value "
+                   "has run, `emoaug aggregate` and `emoaug report` finish it (one SLURM array "
+                   "element per value; docs/slurm.md)",
+                   &lambda_texts);
   args.epilog(
       "exit codes: 0 done, 1 error, 2 usage, 75 preempted (rerun the same command to resume)\n"
       "\nexamples:\n"
       "  emoaug run configs/demo.toml\n"
       "  emoaug run configs/iemocap.toml -s gan.epochs=50 -s gan.pretrain.epochs=20\n"
+      "  emoaug run configs/demo.toml --lambda-cls 2    # one part of the λcls sweep\n"
       "  mpirun -np 4 emoaug run configs/paper.toml");
   if (!args.parse(argc, argv)) return kExitOk;
+  std::vector<double> lambdas;
+  for (const std::string& t : lambda_texts) lambdas.push_back(parse_double(t, "--lambda-cls"));
   const auto started = std::chrono::steady_clock::now();
   dist::World world(&argc, &argv);
   try {
-    return run_experiment(path, sets, no_report, world, started);
+    return run_experiment(path, sets, lambdas, no_report, world, started);
   } catch (const Preempted&) {
     throw;  // every rank stopped at the same point (see run_all_distributed)
   } catch (const std::exception& e) {
     // A failure on some ranks only would leave the others waiting in a collective.
     if (world.size() > 1)
-      world.abort(kExitError, "emoaug run: error on rank " + std::to_string(world.rank()) + ": " +
-                                  e.what());
+      world.abort(kExitError,
+                  "emoaug run: error on rank " + std::to_string(world.rank()) + ": " + e.what());
     throw;
   }
 }
 
 int cmd_aggregate(int argc, char** argv) {
   std::string dir;
-  ArgParser args("emoaug aggregate",
-                 "Rebuild results.h5, summary.csv and synthetic.h5 of a run directory from its task "
-                 "files (columns of summary.csv: protocol, setting, lambda_cls, uar_mean, uar_std, "
-                 "repetitions; UAR in percent).");
+  ArgParser args(
+      "emoaug aggregate",
+      "Rebuild results.h5, summary.csv and synthetic.h5 of a run directory from its task "
+      "files (columns of summary.csv: protocol, setting, lambda_cls, uar_mean, uar_std, "
+      "repetitions; UAR in percent).");
   args.positional("RUNDIR", "a run directory made by emoaug run", &dir);
   if (!args.parse(argc, argv)) return kExitOk;
   const experiment::ExistingRun run = experiment::open_existing_run(dir);

@@ -19,5 +19,6 @@ int cmd_report(int argc, char** argv);
 int cmd_import(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_synth(int argc, char** argv);
+int cmd_submit(int argc, char** argv);
 
 }  // namespace emoaug::app

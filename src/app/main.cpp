@@ -28,6 +28,8 @@ const Command kCommands[] = {
      emoaug::app::cmd_aggregate},
     {"report", "write report.md (Tables 1-3, confusion matrices, figures) of a run",
      emoaug::app::cmd_report},
+    {"submit", "submit a job spec's sweep to SLURM (array + aggregation, or one MPI job)",
+     emoaug::app::cmd_submit},
     {"import", "import openSMILE ARFF/CSV or the authors' netCDF4 features into a corpus file",
      emoaug::app::cmd_import},
     {"inspect", "check a corpus file and print its rows, classes and groups",

@@ -1,5 +1,6 @@
 #include "experiment/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -54,6 +55,28 @@ std::string experiment_identity(const std::string& config_toml) {
 
 void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConfig& cfg) {
   dir.prepare(config::to_toml(cfg), experiment_identity);
+}
+
+Plan select_lambdas(const Plan& plan, const config::ExperimentConfig& cfg,
+                    const std::vector<double>& chosen) {
+  const std::vector<double>& grid = cfg.gan.lambda_cls;
+  auto chosen_has = [&](double lambda) {
+    return std::find(chosen.begin(), chosen.end(), lambda) != chosen.end();
+  };
+  for (double lambda : chosen)
+    if (std::find(grid.begin(), grid.end(), lambda) == grid.end()) {
+      std::string values;
+      for (double g : grid) values += (values.empty() ? "" : ", ") + format_lambda(g);
+      EMOAUG_FAIL("λcls ", format_lambda(lambda), " is not in gan.lambda_cls = [", values, "]");
+    }
+  // `real` does not depend on λcls; an arbitrary but fixed owner keeps it from running twice.
+  const bool real = !grid.empty() && chosen_has(grid.front());
+  Plan part;
+  for (const GanTask& t : plan.gan)
+    if (chosen_has(t.lambda_cls)) part.gan.push_back(t);
+  for (const SerTask& t : plan.ser)
+    if (t.setting == Setting::Real ? real : chosen_has(t.lambda_cls)) part.ser.push_back(t);
+  return part;
 }
 
 RunContext open_run(const config::ExperimentConfig& cfg) {

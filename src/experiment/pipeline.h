@@ -26,6 +26,13 @@ std::string experiment_identity(const std::string& config_toml);
 // Prepares the run directory for cfg (config.toml written, or checked by experiment_identity).
 void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConfig& cfg);
 
+// The part of `plan` that belongs to the λcls values `chosen`: their GAN groups and λ-dependent SER
+// tasks, plus the `real` SER tasks when `chosen` holds the grid's first value. Running each grid
+// value once (a SLURM array, one element per value) thus runs every task exactly once, all in one
+// run directory. Throws naming a value that is not in cfg.gan.lambda_cls.
+Plan select_lambdas(const Plan& plan, const config::ExperimentConfig& cfg,
+                    const std::vector<double>& chosen);
+
 // Loads the corpora and prepares the run directory (config.toml written or checked).
 RunContext open_run(const config::ExperimentConfig& cfg);
 
