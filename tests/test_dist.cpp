@@ -1,5 +1,5 @@
 // src/dist without MPI: a world of one, the self communicator, the ordered sum on one rank, the
-// task farm alone, and the layering rule that dist sees only core and backend.
+// task farm alone (the layering rule is checked with the others in test_layering.cpp).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -122,26 +122,6 @@ TEST(TaskFarm, AloneReportsTheFailingTaskAndRank) {
   EXPECT_THROW(run_task_farm(world, {1, 1}, [](int) {}), Error);
   EXPECT_EQ(farm_exit_code(std::make_exception_ptr(Preempted("x"))), 75);
   EXPECT_EQ(farm_exit_code(std::make_exception_ptr(Error("x"))), 1);
-}
-
-// DESIGN.md: dist depends only on core and backend ("a stage never knows its rank" the other way).
-TEST(Layering, DistIncludesOnlyCoreAndBackend) {
-  const std::regex include_re(R"re(#include\s+"([a-z_]+)/)re");
-  int files = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::string(EMOAUG_SOURCE_DIR) + "/src/dist")) {
-    std::ifstream in(entry.path());
-    std::string line;
-    ++files;
-    while (std::getline(in, line)) {
-      std::smatch m;
-      if (!std::regex_search(line, m, include_re)) continue;
-      const std::string layer = m[1];
-      EXPECT_TRUE(layer == "core" || layer == "backend" || layer == "dist" || layer == "kernels")
-          << entry.path() << ": " << line;
-    }
-  }
-  EXPECT_GT(files, 0);
 }
 
 }  // namespace
