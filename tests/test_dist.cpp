@@ -3,9 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <regex>
 
 #include "core/error.h"
 #include "dist/communicator.h"
