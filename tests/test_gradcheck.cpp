@@ -29,8 +29,7 @@ void expect_gradient(const std::function<double()>& loss, float* x, const float*
     const double numeric = (up - down) / (2 * eps);
     const double err = std::fabs(numeric - grad[i]) / std::max(1e-2, std::fabs(numeric));
     worst = std::max(worst, err);
-    EXPECT_LT(err, 2e-2) << what << "[" << i << "]: analytic " << grad[i] << " numeric "
-                         << numeric;
+    EXPECT_LT(err, 2e-2) << what << "[" << i << "]: analytic " << grad[i] << " numeric " << numeric;
   }
   ::testing::Test::RecordProperty(what, std::to_string(worst));
 }

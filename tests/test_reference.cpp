@@ -1,5 +1,6 @@
 // Matches emoaug's forward, losses, every gradient and 10 Adam steps against the PyTorch run stored
-// in tests/reference/reference.h5 (made by tests/reference/make_reference.py; CI never needs torch).
+// in tests/reference/reference.h5 (made by tests/reference/make_reference.py; CI never needs
+// torch).
 #include <gtest/gtest.h>
 
 #include <string>

@@ -10,8 +10,9 @@ namespace {
 // A synthetic data set and the demo config pointed at it.
 std::string demo_args(const TempDir& dir) {
   return std::string(EMOAUG_SOURCE_DIR) + "/configs/demo.toml -s data.target=" + dir.path() +
-         "/data/target.h5 -s data.source=" + dir.path() + "/data/source.h5 -s data.cross=" +
-         dir.path() + "/data/cross.h5 -s experiment.output=" + dir.path() + "/run";
+         "/data/target.h5 -s data.source=" + dir.path() +
+         "/data/source.h5 -s data.cross=" + dir.path() +
+         "/data/cross.h5 -s experiment.output=" + dir.path() + "/run";
 }
 }  // namespace
 
@@ -45,7 +46,9 @@ TEST(RunCli, AChangedConfigDoesNotContinueAnotherRun) {
   EXPECT_NE(r.err.find("different config"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("lr"), std::string::npos) << r.err;
   // Thread counts and the log level do not change results: the run continues.
-  r = run_emoaug("run " + demo_args(dir) + quick + " -s experiment.threads=1 -s experiment.log_level=debug", dir);
+  r = run_emoaug(
+      "run " + demo_args(dir) + quick + " -s experiment.threads=1 -s experiment.log_level=debug",
+      dir);
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 

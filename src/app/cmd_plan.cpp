@@ -43,8 +43,8 @@ int cmd_plan(int argc, char** argv) {
                              experiment::load_corpora(cfg)};
   const experiment::Plan plan =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
-  const std::string text =
-      experiment::describe_placement(ctx, plan, experiment::place(ctx, plan, ranks, all, gflops), gflops);
+  const std::string text = experiment::describe_placement(
+      ctx, plan, experiment::place(ctx, plan, ranks, all, gflops), gflops);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;
 }

@@ -2,10 +2,9 @@
 
 namespace emoaug::detail {
 
-void throw_check_failure(const char* file, int line, const char* cond,
-                         const std::string& message) {
-  std::string what = std::string("internal check failed at ") + file + ":" + std::to_string(line) +
-                     ": " + cond;
+void throw_check_failure(const char* file, int line, const char* cond, const std::string& message) {
+  std::string what =
+      std::string("internal check failed at ") + file + ":" + std::to_string(line) + ": " + cond;
   if (!message.empty()) what += " (" + message + ")";
   throw Error(what);
 }

@@ -34,11 +34,11 @@ std::string concat(const Args&... args) {
 }  // namespace emoaug
 
 // Internal invariants: a failure here is a bug in emoaug, reported with the source location.
-#define EMOAUG_CHECK(cond, ...)                                                         \
-  do {                                                                                  \
-    if (!(cond))                                                                        \
-      ::emoaug::detail::throw_check_failure(__FILE__, __LINE__, #cond,                  \
-                                            ::emoaug::detail::concat(__VA_ARGS__));       \
+#define EMOAUG_CHECK(cond, ...)                                                     \
+  do {                                                                              \
+    if (!(cond))                                                                    \
+      ::emoaug::detail::throw_check_failure(__FILE__, __LINE__, #cond,              \
+                                            ::emoaug::detail::concat(__VA_ARGS__)); \
   } while (0)
 
 // User-facing failures (bad input, bad config): the message is the whole story.

@@ -7,7 +7,9 @@ namespace emoaug {
 namespace {
 volatile std::sig_atomic_t g_signal = 0;
 
-extern "C" void on_stop_signal(int signal_number) { g_signal = signal_number; }
+extern "C" void on_stop_signal(int signal_number) {
+  g_signal = signal_number;
+}
 }  // namespace
 
 void install_stop_handlers() {
@@ -18,19 +20,30 @@ void install_stop_handlers() {
   for (int s : {SIGTERM, SIGINT, SIGUSR2}) sigaction(s, &action, nullptr);
 }
 
-bool stop_requested() { return g_signal != 0; }
+bool stop_requested() {
+  return g_signal != 0;
+}
 
 const char* stop_signal_name() {
   switch (g_signal) {
-    case 0: return "";
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    case SIGUSR2: return "SIGUSR2";
-    default: return "a signal";
+    case 0:
+      return "";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
+    case SIGUSR2:
+      return "SIGUSR2";
+    default:
+      return "a signal";
   }
 }
 
-void request_stop(int signal_number) { g_signal = signal_number; }
-void clear_stop_request() { g_signal = 0; }
+void request_stop(int signal_number) {
+  g_signal = signal_number;
+}
+void clear_stop_request() {
+  g_signal = 0;
+}
 
 }  // namespace emoaug

@@ -1,6 +1,7 @@
-// Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11): a counter-based
-// generator, so the value at any position of a stream is a pure function of (key, counter). This is
-// what lets a dropout mask be the same bytes on CPU and GPU, for any thread count or rank layout.
+// Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11): a
+// counter-based generator, so the value at any position of a stream is a pure function of (key,
+// counter). This is what lets a dropout mask be the same bytes on CPU and GPU, for any thread count
+// or rank layout.
 #pragma once
 
 #include <cstdint>

@@ -39,9 +39,13 @@ uint32_t Rng::next_u32() {
   return buffer_.v[used_++];
 }
 
-float Rng::uniform() { return philox_uniform(next_u32()); }
+float Rng::uniform() {
+  return philox_uniform(next_u32());
+}
 
-float Rng::uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
+float Rng::uniform(float lo, float hi) {
+  return lo + (hi - lo) * uniform();
+}
 
 float Rng::normal() {
   // Box–Muller with u1 in (0, 1] so the log is finite.

@@ -1,6 +1,6 @@
-// Rng: one random stream, a pure function of (seed, task id, stream id) — never of a rank number or a
-// thread count. Its whole state is a block counter and a position inside the block, so checkpoints
-// store two integers and a resumed run draws the same numbers.
+// Rng: one random stream, a pure function of (seed, task id, stream id) — never of a rank number or
+// a thread count. Its whole state is a block counter and a position inside the block, so
+// checkpoints store two integers and a resumed run draws the same numbers.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +31,10 @@ class Rng {
       : Rng(seed, task_id, static_cast<uint64_t>(stream)) {}
 
   uint32_t next_u32();
-  float uniform();                      // [0, 1)
-  float uniform(float lo, float hi);    // [lo, hi)
-  float normal();                       // N(0, 1), Box–Muller
-  uint32_t below(uint32_t n);           // uniform in [0, n), unbiased
+  float uniform();                    // [0, 1)
+  float uniform(float lo, float hi);  // [lo, hi)
+  float normal();                     // N(0, 1), Box–Muller
+  uint32_t below(uint32_t n);         // uniform in [0, n), unbiased
   void shuffle(std::vector<int>& values);
   std::vector<int> permutation(int n);
 

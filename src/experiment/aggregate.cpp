@@ -33,7 +33,7 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
   using Key = std::tuple<int, int, double>;
   struct Acc {
     std::map<int, std::vector<double>> by_rep, by_rep_dev;  // repetition -> UARs (folds)
-    std::map<int, std::vector<double>> by_fold;              // fold -> UARs (repetitions)
+    std::map<int, std::vector<double>> by_fold;             // fold -> UARs (repetitions)
     std::vector<double> confusion;
     int tasks = 0;
   };
@@ -52,7 +52,8 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
     for (int t = 0; t < c; ++t) {
       double row = 0;
       for (int p = 0; p < c; ++p) row += o.confusion[t * c + p];
-      for (int p = 0; p < c; ++p) a.confusion[t * c + p] += row > 0 ? o.confusion[t * c + p] / row : 0;
+      for (int p = 0; p < c; ++p)
+        a.confusion[t * c + p] += row > 0 ? o.confusion[t * c + p] / row : 0;
     }
     ++a.tasks;
   }
@@ -76,7 +77,8 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
       r.uar_dev_std = d.std;
     }
     if (r.protocol == Protocol::Within)
-      for (auto& [fold, uars] : a.by_fold) r.fold_means.push_back(100.0 * mean_std(uars, std_kind).mean);
+      for (auto& [fold, uars] : a.by_fold)
+        r.fold_means.push_back(100.0 * mean_std(uars, std_kind).mean);
     r.confusion = a.confusion;
     for (double& v : r.confusion) v /= a.tasks;
     rows.push_back(r);
@@ -90,8 +92,8 @@ std::string summary_csv(const std::vector<SummaryRow>& rows) {
   for (const SummaryRow& r : rows) {
     std::snprintf(line, sizeof(line), "%s,%s,%s,%.2f,%.2f,%d\n", name_of(r.protocol),
                   name_of(r.setting),
-                  r.setting == Setting::Real ? "" : format_lambda(r.lambda_cls).c_str(),
-                  r.uar_mean, r.uar_std, r.repetitions);
+                  r.setting == Setting::Real ? "" : format_lambda(r.lambda_cls).c_str(), r.uar_mean,
+                  r.uar_std, r.repetitions);
     out += line;
   }
   return out;

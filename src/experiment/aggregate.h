@@ -1,6 +1,6 @@
-// Mean ± std over repetitions (the paper's Tables 2 and 3). Within-corpus: a repetition's UAR is the
-// mean over its leave-one-group-out folds; cross-corpus: the UAR on the test part. The std is the
-// population std by default, as the authors' numpy code computed it.
+// Mean ± std over repetitions (the paper's Tables 2 and 3). Within-corpus: a repetition's UAR is
+// the mean over its leave-one-group-out folds; cross-corpus: the UAR on the test part. The std is
+// the population std by default, as the authors' numpy code computed it.
 #pragma once
 
 #include <string>
@@ -13,11 +13,11 @@ namespace emoaug::experiment {
 
 struct SerOutcome {
   SerTask task;
-  double uar = 0.0;      // in [0, 1]
-  double uar_dev = -1;   // cross-corpus: the test UAR at the dev-chosen epoch count (-1 if none)
-  int dev_epochs = 0;    // that epoch count
+  double uar = 0.0;     // in [0, 1]
+  double uar_dev = -1;  // cross-corpus: the test UAR at the dev-chosen epoch count (-1 if none)
+  int dev_epochs = 0;   // that epoch count
   std::vector<double> recall;
-  std::vector<int64_t> confusion;  // C x C
+  std::vector<int64_t> confusion;           // C x C
   std::vector<int32_t> truth, predictions;  // test rows, fixed-epoch predictions
   int epochs = 0;
   int64_t train_rows = 0;

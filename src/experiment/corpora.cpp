@@ -16,7 +16,8 @@ Corpora load_corpora(const config::ExperimentConfig& cfg) {
   if (!c.target.labeled())
     EMOAUG_FAIL(d.target, ": the target corpus has no labels (data.target must be labeled)");
   bool synthetic = false;
-  for (config::SerSetting s : cfg.ser.settings) synthetic = synthetic || s != config::SerSetting::Real;
+  for (config::SerSetting s : cfg.ser.settings)
+    synthetic = synthetic || s != config::SerSetting::Real;
   if (synthetic) {
     c.source = data::read_corpus(d.source);
     data::check_same_features(c.target, d.target, c.source, d.source);

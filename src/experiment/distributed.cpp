@@ -33,7 +33,8 @@ class OrderedGradientSum : public gan::ClassifierGradientSum {
  public:
   OrderedGradientSum(dist::Communicator& comm, const dist::EmotionBlocks& blocks)
       : gradients_(comm, blocks), stats_(comm, blocks) {}
-  void sum(const std::vector<int>&, const std::vector<ConstMatView>& local, MatView total) override {
+  void sum(const std::vector<int>&, const std::vector<ConstMatView>& local,
+           MatView total) override {
     gradients_.sum(local, total);
   }
   void gather_stats(MatView values) override { stats_.gather_rows(values); }
@@ -71,8 +72,8 @@ double estimate_gan_gflop(const RunContext& ctx, const GanTask& task) {
   // generator step runs G and F twice, each D once, C once, all backward too.
   const double pretrain = 12 * g;
   const double adversarial = 2 * g + 12 * disc + o.generator_steps * (12 * g + 4 * disc + 3 * c);
-  const double macs = o.batch_size * iterations * n *
-                      (o.pretrain_epochs * pretrain + o.epochs * adversarial);
+  const double macs =
+      o.batch_size * iterations * n * (o.pretrain_epochs * pretrain + o.epochs * adversarial);
   return 2 * macs * 1e-9;
 }
 
@@ -93,7 +94,8 @@ double estimate_ser_gflop(const RunContext& ctx, const SerTask& task) {
   int epochs = o.epochs;
   if (task.protocol == Protocol::Cross)
     for (int e : ctx.cfg.ser.dev_epochs) epochs = std::max(epochs, e);
-  const double macs = rows * ser::Classifier::passes_for(epochs) * mlp_macs(static_cast<int>(x.dims()), o.hidden, n);
+  const double macs = rows * ser::Classifier::passes_for(epochs) *
+                      mlp_macs(static_cast<int>(x.dims()), o.hidden, n);
   return 6 * macs * 1e-9;  // forward, and backward at twice the forward
 }
 

@@ -36,9 +36,11 @@ Plan make_plan(const config::ExperimentConfig& cfg, int num_folds) {
   }
   for (Protocol p : protocols)
     for (Setting s : cfg.ser.settings) {
-      const std::vector<double> lambdas = s == Setting::Real ? std::vector<double>{0.0} : cfg.gan.lambda_cls;
+      const std::vector<double> lambdas =
+          s == Setting::Real ? std::vector<double>{0.0} : cfg.gan.lambda_cls;
       for (double lambda : lambdas)
-        for (int f = p == Protocol::Within ? 0 : -1; f < (p == Protocol::Within ? num_folds : 0); ++f)
+        for (int f = p == Protocol::Within ? 0 : -1; f < (p == Protocol::Within ? num_folds : 0);
+             ++f)
           for (int rep = 0; rep < cfg.ser.repetitions; ++rep)
             plan.ser.push_back({s, p, s == Setting::Real ? 0.0 : lambda, f, rep});
     }
@@ -95,8 +97,8 @@ void run_ser_logged(const RunContext& ctx, const SerTask& task, size_t index, si
   if (ctx.verbose)
     log_info("[%zu/%zu] %s: UAR %.2f%%%s (%.1fs)", index + 1, total, task.name().c_str(),
              100 * o.uar,
-             o.uar_dev >= 0 ? (", dev-chosen " + std::to_string(o.dev_epochs) + " epochs: " +
-                               std::to_string(100 * o.uar_dev).substr(0, 5) + "%")
+             o.uar_dev >= 0 ? (", dev-chosen " + std::to_string(o.dev_epochs) +
+                               " epochs: " + std::to_string(100 * o.uar_dev).substr(0, 5) + "%")
                                   .c_str()
                             : "",
              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -146,11 +148,12 @@ void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows
     dev_std.push_back(r.uar_dev_std);
     reps.push_back(r.repetitions);
     for (size_t k = 0; k < c2 && k < r.confusion.size(); ++k)
-      confusion(static_cast<int64_t>(i), static_cast<int64_t>(k)) = static_cast<float>(r.confusion[k]);
+      confusion(static_cast<int64_t>(i), static_cast<int64_t>(k)) =
+          static_cast<float>(r.confusion[k]);
     for (int f = 0; f < folds; ++f)
-      fold_means(static_cast<int64_t>(i), f) =
-          f < static_cast<int>(r.fold_means.size()) ? static_cast<float>(r.fold_means[f])
-                                                    : std::numeric_limits<float>::quiet_NaN();
+      fold_means(static_cast<int64_t>(i), f) = f < static_cast<int>(r.fold_means.size())
+                                                   ? static_cast<float>(r.fold_means[f])
+                                                   : std::numeric_limits<float>::quiet_NaN();
   }
   g.write_strings("protocol", protocol);
   g.write_strings("setting", setting);

@@ -94,7 +94,8 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   if (ctx.corpora.has_source()) md << ", source " << cfg.data.source;
   if (ctx.corpora.has_cross()) md << ", cross-corpus " << cfg.data.cross;
   md << ".\n\nUAR in %, mean ± " << config::to_string(cfg.ser.std_kind) << " std over "
-     << cfg.ser.repetitions << " repetitions (a repetition's within-corpus UAR is the mean over its "
+     << cfg.ser.repetitions
+     << " repetitions (a repetition's within-corpus UAR is the mean over its "
      << "leave-one-group-out folds).\n";
   if (!cfg.gan.per_fold && !plan.gan.empty())
     md << "\n**Protocol note:** gan.per_fold = false — the CycleGANs were trained on every "
@@ -112,9 +113,10 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
     data::h5::Group gan = root.open_group("gan");
     for (const GanTask& g : plan.gan)
       for (const std::string& cls : classes) {
-        const std::string where = "lcls=" + format_lambda(g.lambda_cls) +
-                                  (g.fold < 0 ? std::string("/all") : "/fold=" + std::to_string(g.fold)) +
-                                  "/" + cls + "/stats";
+        const std::string where =
+            "lcls=" + format_lambda(g.lambda_cls) +
+            (g.fold < 0 ? std::string("/all") : "/fold=" + std::to_string(g.fold)) + "/" + cls +
+            "/stats";
         data::h5::Group s = gan.open_group(where);
         source_sum += s.read_double_attr("target_source");
         ++source_n;
@@ -169,11 +171,13 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
 
   // Figures: a plotting tool does them better than we would by hand; tables stand without them.
   const char* script_env = std::getenv("EMOAUG_PLOT_SCRIPT");
-  const std::string script = script_env ? script_env : std::string(EMOAUG_SOURCE_ROOT) + "/scripts/plot_report.py";
+  const std::string script =
+      script_env ? script_env : std::string(EMOAUG_SOURCE_ROOT) + "/scripts/plot_report.py";
   // Debian's python3 carries python3-matplotlib; a pyenv or venv python3 first on PATH may not.
   const char* python_env = std::getenv("EMOAUG_PYTHON");
-  const std::string python =
-      python_env ? python_env : file_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const std::string python = python_env                        ? python_env
+                             : file_exists("/usr/bin/python3") ? "/usr/bin/python3"
+                                                               : "python3";
   // The script prints the markdown that embeds its figures; its stderr (warnings, or why it
   // failed) goes to a side file so that only the reason's last line reaches the report.
   const std::string errors = ctx.dir.path(".plot_report.err");

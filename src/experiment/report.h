@@ -11,7 +11,8 @@ namespace emoaug::experiment {
 
 // Writes RUNDIR/report.md from results.h5; returns its path. Figures are attempted with
 // `python3 scripts/plot_report.py` (found next to the executable's source tree or via
-// EMOAUG_PLOT_SCRIPT; EMOAUG_PYTHON picks the interpreter); the tables are written whether or not that works.
+// EMOAUG_PLOT_SCRIPT; EMOAUG_PYTHON picks the interpreter); the tables are written whether or not
+// that works.
 std::string write_report(const RunContext& ctx, const Plan& plan);
 
 }  // namespace emoaug::experiment

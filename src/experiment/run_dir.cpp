@@ -58,8 +58,8 @@ void RunDirectory::prepare(const std::string& config_toml,
   nftw((root_ + "/tasks").c_str(), remove_stale_temporary, 16, FTW_PHYS);
   const std::string config_path = path("config.toml");
   if (file_exists(config_path)) {
-    const std::string existing = identity ? identity(read_text_file(config_path))
-                                          : read_text_file(config_path);
+    const std::string existing =
+        identity ? identity(read_text_file(config_path)) : read_text_file(config_path);
     const std::string wanted = identity ? identity(config_toml) : config_toml;
     if (existing == wanted) return;
     // Name the first line that differs, so the user sees which setting changed.

@@ -25,7 +25,9 @@ class RunDirectory {
   std::string path(const std::string& leaf) const { return root_ + "/" + leaf; }
   // tasks/<task name>: a folder for GAN tasks, <name>.h5 for SER tasks.
   std::string task_path(const std::string& task_name) const;
-  std::string ser_result(const std::string& task_name) const { return task_path(task_name) + ".h5"; }
+  std::string ser_result(const std::string& task_name) const {
+    return task_path(task_name) + ".h5";
+  }
   std::string gan_output(const std::string& task_name, int emotion) const;
   std::string gan_checkpoint(const std::string& task_name, int emotion, int epochs_done) const;
 

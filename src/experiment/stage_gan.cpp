@@ -23,9 +23,9 @@ namespace {
 
 // Columns of the loss history, one row per epoch (pretraining epochs first).
 constexpr int kLossColumns = 8;
-const char* const kLossNames[kLossColumns] = {"epoch",      "adversarial_phase", "discriminator",
-                                              "adversarial", "cycle",            "classification",
-                                              "accuracy",    "pretrain_cycle"};
+const char* const kLossNames[kLossColumns] = {
+    "epoch", "adversarial_phase", "discriminator", "adversarial",
+    "cycle", "classification",    "accuracy",      "pretrain_cycle"};
 
 // The task's training data in the GANs' min-max units: the targets scaled with a scaler fitted on
 // the labeled training rows, the source with its own (DESIGN.md).
@@ -142,8 +142,8 @@ struct History {
     rows.push_back(static_cast<float>(epoch));
     rows.push_back(r.pretraining ? 0.0f : 1.0f);
     for (const gan::EmotionLosses& l : r.per_emotion)
-      for (double v : {l.discriminator, l.adversarial, l.cycle, l.classification, l.accuracy,
-                       l.pretrain})
+      for (double v :
+           {l.discriminator, l.adversarial, l.cycle, l.classification, l.accuracy, l.pretrain})
         rows.push_back(static_cast<float>(v));
   }
   int64_t epochs() const { return width ? static_cast<int64_t>(rows.size()) / width : 0; }
@@ -219,7 +219,8 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
     stats.write_f64_1d("target_std", std_t);
     Tensor losses = history.of_emotion(emotion);
     root.write_f32_2d("losses", losses.view(), false);
-    root.write_strings("loss_columns", std::vector<std::string>(kLossNames, kLossNames + kLossColumns));
+    root.write_strings("loss_columns",
+                       std::vector<std::string>(kLossNames, kLossNames + kLossColumns));
     file.close();
   });
 }
@@ -280,12 +281,14 @@ void run_gan_task(const RunContext& ctx, const GanTask& task, const std::vector<
       const gan::EmotionLosses& m = report.mean;
       if (report.pretraining)
         log_info("%s: pretrain %d/%d | cycle %.4f | %.2fs/epoch, ETA %s", name.c_str(), done,
-                 pretrain, m.pretrain, per_epoch, format_duration(per_epoch * (total - done)).c_str());
-      else
-        log_info("%s: epoch %d/%d | D %.3f adv %.3f cyc %.4f cls %.3f acc %.2f | %.2fs/epoch, ETA %s",
-                 name.c_str(), done - pretrain, o.epochs, m.discriminator, m.adversarial, m.cycle,
-                 m.classification, m.accuracy, per_epoch,
+                 pretrain, m.pretrain, per_epoch,
                  format_duration(per_epoch * (total - done)).c_str());
+      else
+        log_info(
+            "%s: epoch %d/%d | D %.3f adv %.3f cyc %.4f cls %.3f acc %.2f | %.2fs/epoch, ETA %s",
+            name.c_str(), done - pretrain, o.epochs, m.discriminator, m.adversarial, m.cycle,
+            m.classification, m.accuracy, per_epoch,
+            format_duration(per_epoch * (total - done)).c_str());
     }
 
     const bool stopping = report.stop && done < total;
@@ -335,8 +338,8 @@ data::Corpus read_synthetic(const RunContext& ctx, const GanTask& task) {
     const data::Corpus& p = parts.back();
     if (p.class_names.size() != 1 || p.class_names[0] != x.class_names[e] || p.dims() != x.dims())
       EMOAUG_FAIL(path, ": holds ", p.dims(), " features of class '",
-                  p.class_names.empty() ? "" : p.class_names[0], "', expected ", x.dims(),
-                  " of '", x.class_names[e], "'");
+                  p.class_names.empty() ? "" : p.class_names[0], "', expected ", x.dims(), " of '",
+                  x.class_names[e], "'");
     rows += p.rows();
   }
   data::Corpus all;

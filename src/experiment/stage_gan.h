@@ -19,8 +19,8 @@ bool gan_task_finished(const RunContext& ctx, const GanTask& task);
 // Trains (resuming from the newest complete checkpoint) and writes the outputs of the emotions in
 // `local_emotions`. Every rank of a group calls it with its own emotions and a gradient sum over
 // the group. Throws emoaug::Preempted after checkpointing when a stop was requested.
-void run_gan_task(const RunContext& ctx, const GanTask& task, const std::vector<int>& local_emotions,
-                  gan::ClassifierGradientSum& gradient_sum);
+void run_gan_task(const RunContext& ctx, const GanTask& task,
+                  const std::vector<int>& local_emotions, gan::ClassifierGradientSum& gradient_sum);
 
 // The synthetic corpus of a finished task: all emotions, in emotion order, in feature units.
 data::Corpus read_synthetic(const RunContext& ctx, const GanTask& task);

@@ -50,9 +50,12 @@ const ser::ClassifierOptions& classifier_options(const config::ExperimentConfig&
   const config::SerSection& s = cfg.ser;
   const bool cross = task.protocol == Protocol::Cross;
   switch (task.setting) {
-    case SerSetting::Real: return cross ? s.cross_real : s.real;
-    case SerSetting::Syn: return cross ? s.cross_syn : s.syn;
-    case SerSetting::RealSyn: return cross ? s.cross_real_syn : s.real_syn;
+    case SerSetting::Real:
+      return cross ? s.cross_real : s.real;
+    case SerSetting::Syn:
+      return cross ? s.cross_syn : s.syn;
+    case SerSetting::RealSyn:
+      return cross ? s.cross_real_syn : s.real_syn;
   }
   return s.real;
 }
@@ -128,7 +131,8 @@ SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task) {
     if (pass == fixed_passes) fixed_predictions = classifier.predict(test.x.view());
     if (std::find(dev_passes.begin(), dev_passes.end(), pass) == dev_passes.end()) return;
     // The dev part picks the epoch count; ties keep the smaller count.
-    const double dev_uar = ser::evaluate(dev.y, classifier.predict(dev.x.view()), x.num_classes()).uar;
+    const double dev_uar =
+        ser::evaluate(dev.y, classifier.predict(dev.x.view()), x.num_classes()).uar;
     if (dev_uar > best_dev) {
       best_dev = dev_uar;
       out.dev_epochs = pass - 1;

@@ -7,7 +7,9 @@
 
 namespace emoaug::experiment {
 
-const char* name_of(Protocol p) { return p == Protocol::Within ? "within" : "cross"; }
+const char* name_of(Protocol p) {
+  return p == Protocol::Within ? "within" : "cross";
+}
 
 std::string format_lambda(double lambda_cls) {
   char buf[32];
@@ -33,6 +35,8 @@ GanTask SerTask::source_gan(bool per_fold) const {
   return {lambda_cls, per_fold && protocol == Protocol::Within ? fold : -1};
 }
 
-uint64_t task_id(const std::string& name) { return task_id_from_name(name.c_str()); }
+uint64_t task_id(const std::string& name) {
+  return task_id_from_name(name.c_str());
+}
 
 }  // namespace emoaug::experiment

@@ -1,5 +1,5 @@
-// The units of work of an experiment (DESIGN.md, "Work as tasks"). Every task has a stable name; its
-// random streams derive from (experiment seed, task_id(name)) and never from a rank number.
+// The units of work of an experiment (DESIGN.md, "Work as tasks"). Every task has a stable name;
+// its random streams derive from (experiment seed, task_id(name)) and never from a rank number.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +13,19 @@ namespace emoaug::experiment {
 using Setting = config::SerSetting;
 enum class Protocol { Within, Cross };
 
-inline const char* name_of(Setting s) { return config::to_string(s); }  // "real", "syn", "real+syn"
-const char* name_of(Protocol p);                                         // "within", "cross"
+inline const char* name_of(Setting s) {
+  return config::to_string(s);
+}  // "real", "syn", "real+syn"
+const char* name_of(Protocol p);  // "within", "cross"
 
 // Formats a λcls value the same way everywhere it names something (task ids, groups, tables).
 std::string format_lambda(double lambda_cls);
 
-// One emotion-transfer group: N CycleGANs + C for one λcls, trained without the test fold (or on all
-// of the labeled corpus when fold < 0, the paper's leaky protocol).
+// One emotion-transfer group: N CycleGANs + C for one λcls, trained without the test fold (or on
+// all of the labeled corpus when fold < 0, the paper's leaky protocol).
 struct GanTask {
   double lambda_cls = 0.0;
-  int fold = -1;  // index into the leave-one-group-out folds; -1 = all data
+  int fold = -1;             // index into the leave-one-group-out folds; -1 = all data
   std::string name() const;  // "gan/lcls=2/fold=3" or "gan/lcls=2/all"
 };
 

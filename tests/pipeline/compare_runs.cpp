@@ -19,7 +19,8 @@ namespace {
 
 template <typename T>
 bool same(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && (a.empty() || !std::memcmp(a.data(), b.data(), a.size() * sizeof(T)));
+  return a.size() == b.size() &&
+         (a.empty() || !std::memcmp(a.data(), b.data(), a.size() * sizeof(T)));
 }
 
 bool fail(const std::string& what) {
@@ -32,7 +33,8 @@ bool compare(const std::string& a_dir, const std::string& b_dir) {
   data::h5::File fb = data::h5::File::open(b_dir + "/results.h5");
   data::h5::Group sa = fa.root().open_group("summary"), sb = fb.root().open_group("summary");
   for (const char* name : {"uar_mean", "uar_std", "uar_dev_mean", "uar_dev_std", "lambda_cls"})
-    if (!same(sa.read_f64_1d(name), sb.read_f64_1d(name))) return fail(std::string("summary/") + name);
+    if (!same(sa.read_f64_1d(name), sb.read_f64_1d(name)))
+      return fail(std::string("summary/") + name);
   Tensor ca = sa.read_f32_2d("confusion"), cb = sb.read_f32_2d("confusion");
   if (ca.size() != cb.size() || std::memcmp(ca.data(), cb.data(), ca.size() * sizeof(float)))
     return fail("summary/confusion");
