@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <vector>
 
 #include "backend/ops.h"
+#include "core/error.h"
 #include "nn/mlp.h"
 #include "test_helpers.h"
 
@@ -84,9 +86,17 @@ TEST(MlpGradientAccumulation, TwoBackwardsSumAndParamGradsCanBeSkipped) {
   for (int64_t i = 0; i < once.size(); ++i)
     EXPECT_FLOAT_EQ(mlp.grads().data[i], 2.0f * once.data()[i]);
   Tensor dx(4, 3);
-  mlp.backward(acts, r.view(), dx.view(), /*param_grads=*/false);
+  mlp.backward(acts, r.view(), dx.view(), nn::ParamGrads::Skip);
   for (int64_t i = 0; i < once.size(); ++i)
     EXPECT_FLOAT_EQ(mlp.grads().data[i], 2.0f * once.data()[i]);
+  // Write overwrites whatever was there, in grads() or in a buffer of the caller's.
+  mlp.backward(acts, r.view(), MatView{}, nn::ParamGrads::Write);
+  EXPECT_EQ(0, std::memcmp(mlp.grads().data, once.data(), sizeof(float) * once.size()));
+  Tensor own(1, mlp.num_params());
+  own.fill(7.0f);
+  mlp.backward(acts, r.view(), MatView{}, nn::ParamGrads::Write, own.view());
+  EXPECT_EQ(0, std::memcmp(own.data(), once.data(), sizeof(float) * once.size()));
+  EXPECT_THROW(mlp.backward(acts, r.view(), MatView{}, nn::ParamGrads::Write, dx.view()), Error);
 }
 
 TEST(LossGradient, SoftmaxCrossEntropy) {

@@ -32,7 +32,9 @@ Mlp::Mlp(MlpSpec spec, Rng& init_rng) : spec_(std::move(spec)) {
   for (int l = 0; l < num_layers(); ++l) xavier_uniform(weight(l), init_rng);
 }
 
-void Mlp::zero_grad() { ops::zero(grads_.view()); }
+void Mlp::zero_grad() {
+  ops::zero(grads_.view());
+}
 
 void Mlp::to(Device device) {
   if (device == this->device()) return;
@@ -48,13 +50,19 @@ ConstMatView Mlp::weight(int l) const {
   const Layer& L = layers_.at(l);
   return {params_.data() + L.weight_offset, L.out, L.in, params_.device()};
 }
-float* Mlp::bias(int l) { return params_.data() + layers_.at(l).bias_offset; }
-const float* Mlp::bias(int l) const { return params_.data() + layers_.at(l).bias_offset; }
+float* Mlp::bias(int l) {
+  return params_.data() + layers_.at(l).bias_offset;
+}
+const float* Mlp::bias(int l) const {
+  return params_.data() + layers_.at(l).bias_offset;
+}
 MatView Mlp::weight_grad(int l) {
   const Layer& L = layers_.at(l);
   return {grads_.data() + L.weight_offset, L.out, L.in, grads_.device()};
 }
-float* Mlp::bias_grad(int l) { return grads_.data() + layers_.at(l).bias_offset; }
+float* Mlp::bias_grad(int l) {
+  return grads_.data() + layers_.at(l).bias_offset;
+}
 
 ConstMatView Mlp::forward(ConstMatView x, MlpActivations& acts, bool training,
                           Rng* dropout_rng) const {
@@ -90,21 +98,29 @@ ConstMatView Mlp::forward(ConstMatView x, MlpActivations& acts, bool training,
   return acts.out_.view();
 }
 
-void Mlp::backward(MlpActivations& acts, ConstMatView dout, MatView dx, bool param_grads) {
+void Mlp::backward(MlpActivations& acts, ConstMatView dout, MatView dx, ParamGrads mode,
+                   MatView grads) {
   const int64_t batch = acts.input_.rows;
   EMOAUG_CHECK(dout.rows == batch && dout.cols == output_size(), "Mlp backward: dout ", dout.rows,
                "x", dout.cols, " for a batch of ", batch, " and output ", output_size());
   if (dx.data) {
     EMOAUG_CHECK(dx.rows == batch && dx.cols == input_size(), "Mlp backward: dx shape");
   }
+  if (!grads.data) grads = grads_.view();
+  EMOAUG_CHECK(grads.size() == num_params() && grads.device == device(),
+               "Mlp backward: a gradient buffer of ", grads.size(), " floats for ", num_params(),
+               " parameters");
+  const bool param_grads = mode != ParamGrads::Skip;
+  const float beta = mode == ParamGrads::Accumulate ? 1.0f : 0.0f;
   ConstMatView dz = dout;  // gradient w.r.t. the current layer's pre-activation
   Tensor* next = &acts.grad_a_;
   for (int l = num_layers() - 1; l >= 0; --l) {
     const Layer& L = layers_[l];
     ConstMatView x = l == 0 ? acts.input_ : acts.hidden_[l - 1].view();
     if (param_grads) {
-      ops::gemm(dz, ops::Trans::Yes, x, ops::Trans::No, weight_grad(l), 1.0f, 1.0f);
-      ops::col_sum(dz, bias_grad(l), /*accumulate=*/true);
+      MatView dw{grads.data + L.weight_offset, L.out, L.in, grads.device};
+      ops::gemm(dz, ops::Trans::Yes, x, ops::Trans::No, dw, 1.0f, beta);
+      ops::col_sum(dz, grads.data + L.bias_offset, mode == ParamGrads::Accumulate);
     }
     if (l == 0) {
       if (dx.data) ops::gemm(dz, ops::Trans::No, weight(l), ops::Trans::No, dx);

@@ -20,6 +20,10 @@
 
 namespace emoaug::nn {
 
+// What a backward pass does with the parameter gradients: nothing (a discriminator that only passes
+// gradient on to a generator), overwrite them (the first backward of a step), or add to them.
+enum class ParamGrads { Skip, Write, Accumulate };
+
 struct MlpSpec {
   std::vector<int> sizes;  // input, hidden..., output
   float leaky_slope = 0.2f;
@@ -76,13 +80,15 @@ class Mlp {
   // Forward; the returned view is acts.output(). x must stay alive until the matching backward and
   // be on the model's device.
   // Dropout is applied when training and spec().dropout > 0, with draws from dropout_rng.
-  ConstMatView forward(ConstMatView x, MlpActivations& acts, bool training,
-                       Rng* dropout_rng) const;
+  ConstMatView forward(ConstMatView x, MlpActivations& acts, bool training, Rng* dropout_rng) const;
 
-  // Backward of the forward pass saved in acts. Parameter gradients are accumulated into grads()
-  // when param_grads is set (a discriminator that only passes gradient to a generator skips them);
-  // the input gradient is written into dx when dx is non-empty.
-  void backward(MlpActivations& acts, ConstMatView dout, MatView dx, bool param_grads = true);
+  // Backward of the forward pass saved in acts. Parameter gradients go into `grads` as `mode` says:
+  // a flat [1, num_params()] buffer in the layout of grads(), which it is when left empty. With a
+  // buffer of its own a caller may run backward passes of one model on several threads at once
+  // (backward reads the parameters and writes only acts, dx and that buffer). The input gradient
+  // is written into dx when dx is non-empty.
+  void backward(MlpActivations& acts, ConstMatView dout, MatView dx,
+                ParamGrads mode = ParamGrads::Accumulate, MatView grads = {});
 
  private:
   struct Layer {

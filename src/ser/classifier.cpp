@@ -55,12 +55,11 @@ void Classifier::train(ConstMatView x, const std::vector<int32_t>& labels, int p
     ordered_labels_.assign(ordered_labels_host_);
     for (int64_t k = 0; k < batches; ++k) {
       ops::gather_rows(x, order_.data() + k * b, batch_x_.view());
-      mlp_.zero_grad();
       ConstMatView logits = mlp_.forward(batch_x_.view(), acts_, true, &dropout_);
       // The loss value is not used: the _into form with no destination spares CUDA a wait.
       ops::softmax_cross_entropy_into(logits, ordered_labels_.data() + k * b, dlogits_.view(), 1.0f,
                                       nullptr);
-      mlp_.backward(acts_, dlogits_.view(), MatView{});
+      mlp_.backward(acts_, dlogits_.view(), MatView{}, nn::ParamGrads::Write);
       adam_.step(mlp_.params(), mlp_.grads(), options_.lr);
     }
     if (on_pass) on_pass(pass);
