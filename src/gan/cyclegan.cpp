@@ -14,7 +14,9 @@ std::vector<int> with_ends(int in, const std::vector<int>& hidden, int out) {
   return sizes;
 }
 
-ops::AdamHyper adam_of(const CycleGanOptions& o) { return o.adam; }
+ops::AdamHyper adam_of(const CycleGanOptions& o) {
+  return o.adam;
+}
 
 }  // namespace
 
@@ -79,16 +81,15 @@ void CycleGan::size_buffers(int64_t batch, const nn::Mlp* classifier) {
 void CycleGan::pretrain_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout,
                              EmotionLosses& out) {
   size_buffers(s.rows, nullptr);
-  g_.zero_grad();
-  f_.zero_grad();
   // Source cycle s -> G -> F and target cycle t -> F -> G.
   ConstMatView fake_t = g_.forward(s, g_s_, true, &dropout);
   ConstMatView cyc_s = f_.forward(fake_t, f_gs_, true, &dropout);
   ConstMatView fake_s = f_.forward(t, f_t_, true, &dropout);
   ConstMatView cyc_t = g_.forward(fake_s, g_ft_, true, &dropout);
   double loss = ops::mse(cyc_s, s, d_cyc_s_.view()) + ops::mse(cyc_t, t, d_cyc_t_.view());
-  f_.backward(f_gs_, d_cyc_s_.view(), d_fake_t_.view());
-  g_.backward(g_s_, d_fake_t_.view(), MatView{});
+  // Each network's first backward writes its gradients, the second adds to them.
+  f_.backward(f_gs_, d_cyc_s_.view(), d_fake_t_.view(), nn::ParamGrads::Write);
+  g_.backward(g_s_, d_fake_t_.view(), MatView{}, nn::ParamGrads::Write);
   g_.backward(g_ft_, d_cyc_t_.view(), d_fake_s_.view());
   f_.backward(f_t_, d_fake_s_.view(), MatView{});
   opt_g_.step(g_.params(), g_.grads(), lr);
@@ -100,21 +101,19 @@ void CycleGan::pretrain_step(ConstMatView s, ConstMatView t, float lr, Rng& drop
 void CycleGan::discriminator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout,
                                   EmotionLosses& out) {
   size_buffers(s.rows, nullptr);
-  dt_.zero_grad();
-  ds_.zero_grad();
   ConstMatView fake_t = g_.forward(s, g_s_, true, &dropout);
   ConstMatView fake_s = f_.forward(t, f_t_, true, &dropout);
   const float real = options_.real_label;
   // Each discriminator: 0.5 * (BCE(D(real), real_label) + BCE(D(fake), 0)).
-  double loss_t = ops::bce_with_logits(dt_.forward(t, dt_real_, true, &dropout), real,
-                                       d_logit_a_.view(), 0.5f);
-  dt_.backward(dt_real_, d_logit_a_.view(), MatView{});
+  double loss_t =
+      ops::bce_with_logits(dt_.forward(t, dt_real_, true, &dropout), real, d_logit_a_.view(), 0.5f);
+  dt_.backward(dt_real_, d_logit_a_.view(), MatView{}, nn::ParamGrads::Write);
   loss_t += ops::bce_with_logits(dt_.forward(fake_t, dt_fake_, true, &dropout), 0.0f,
                                  d_logit_b_.view(), 0.5f);
   dt_.backward(dt_fake_, d_logit_b_.view(), MatView{});
-  double loss_s = ops::bce_with_logits(ds_.forward(s, ds_real_, true, &dropout), real,
-                                       d_logit_a_.view(), 0.5f);
-  ds_.backward(ds_real_, d_logit_a_.view(), MatView{});
+  double loss_s =
+      ops::bce_with_logits(ds_.forward(s, ds_real_, true, &dropout), real, d_logit_a_.view(), 0.5f);
+  ds_.backward(ds_real_, d_logit_a_.view(), MatView{}, nn::ParamGrads::Write);
   loss_s += ops::bce_with_logits(ds_.forward(fake_s, ds_fake_, true, &dropout), 0.0f,
                                  d_logit_b_.view(), 0.5f);
   ds_.backward(ds_fake_, d_logit_b_.view(), MatView{});
@@ -126,8 +125,6 @@ void CycleGan::discriminator_step(ConstMatView s, ConstMatView t, float lr, Rng&
 void CycleGan::generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout,
                               nn::Mlp* classifier, float cls_weight, EmotionLosses& out) {
   size_buffers(s.rows, classifier);
-  g_.zero_grad();
-  f_.zero_grad();
   const float real = options_.real_label;
   const float lambda_cyc = options_.lambda_cyc;
 
@@ -137,19 +134,20 @@ void CycleGan::generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dro
   ConstMatView cyc_t = g_.forward(fake_s, g_ft_, true, &dropout);
 
   // Adversarial terms: gradients flow through D into the fakes; D's own gradients are not needed.
-  double adv = ops::bce_with_logits(dt_.forward(fake_t, dt_fake_, true, &dropout), real,
-                                    d_logit_a_.view());
-  adv += ops::bce_with_logits(ds_.forward(fake_s, ds_fake_, true, &dropout), real,
-                              d_logit_b_.view());
-  dt_.backward(dt_fake_, d_logit_a_.view(), d_fake_t_.view(), /*param_grads=*/false);
-  ds_.backward(ds_fake_, d_logit_b_.view(), d_fake_s_.view(), /*param_grads=*/false);
+  double adv =
+      ops::bce_with_logits(dt_.forward(fake_t, dt_fake_, true, &dropout), real, d_logit_a_.view());
+  adv +=
+      ops::bce_with_logits(ds_.forward(fake_s, ds_fake_, true, &dropout), real, d_logit_b_.view());
+  dt_.backward(dt_fake_, d_logit_a_.view(), d_fake_t_.view(), nn::ParamGrads::Skip);
+  ds_.backward(ds_fake_, d_logit_b_.view(), d_fake_s_.view(), nn::ParamGrads::Skip);
 
   // Cycle terms: F's and G's second uses, whose input gradients join the fakes' gradients.
   double cyc = ops::mse(cyc_s, s, d_cyc_s_.view(), lambda_cyc);
   cyc += ops::mse(cyc_t, t, d_cyc_t_.view(), lambda_cyc);
-  f_.backward(f_gs_, d_cyc_s_.view(), tmp_.view());
+  // Each network's first backward writes its gradients, the second adds to them.
+  f_.backward(f_gs_, d_cyc_s_.view(), tmp_.view(), nn::ParamGrads::Write);
   ops::axpy(1.0f, tmp_.view(), d_fake_t_.view());
-  g_.backward(g_ft_, d_cyc_t_.view(), tmp_.view());
+  g_.backward(g_ft_, d_cyc_t_.view(), tmp_.view(), nn::ParamGrads::Write);
   ops::axpy(1.0f, tmp_.view(), d_fake_s_.view());
   out.adversarial += adv;
   out.cycle += cyc;
@@ -163,10 +161,10 @@ void CycleGan::generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dro
     int64_t correct = 0;
     for (int64_t r = 0; r < s.rows; ++r) correct += predictions_host_[r] == emotion_;
     out.accuracy += static_cast<double>(correct) / static_cast<double>(s.rows);
-    classifier->zero_grad();
-    classifier->backward(c_fake_, d_cls_.view(), tmp_.view());
+    // Into this emotion's own buffer: C is shared, and emotions may run on several threads.
+    classifier->backward(c_fake_, d_cls_.view(), tmp_.view(), nn::ParamGrads::Write,
+                         classifier_grad_.view());
     ops::axpy(1.0f, tmp_.view(), d_fake_t_.view());
-    ops::copy(classifier->grads(), classifier_grad_.view());
   }
 
   g_.backward(g_s_, d_fake_t_.view(), MatView{});
