@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backend/cpu/kernels_cpu.h"
 #include "core/error.h"
 
 namespace emoaug::ops::cpu {
@@ -16,18 +17,11 @@ bool has(ConstMatView x) {
   return x.data != nullptr;
 }
 
-// Fills mask[i] = dropout scale of draw i, a whole Philox block at a time.
+// Fills mask[i] = dropout scale of draw i from blocks reserved on the layer's stream.
 void fill_dropout_mask(float* mask, int64_t n, float p, Rng& rng) {
   const uint64_t blocks = static_cast<uint64_t>((n + 3) / 4);
   const fn::DropoutDraws draws{rng.key0(), rng.key1(), rng.stream(), rng.reserve_blocks(blocks), p};
-  for (uint64_t q = 0; q < blocks; ++q) {
-    float quad[4];
-    fn::dropout_quad(draws, q, quad);
-    for (int w = 0; w < 4; ++w) {
-      int64_t i = static_cast<int64_t>(q) * 4 + w;
-      if (i < n) mask[i] = quad[w];
-    }
-  }
+  kernels::dropout_mask(mask, n, draws);
 }
 
 }  // namespace
@@ -69,42 +63,29 @@ void leaky_relu(MatView x, float slope) {
 }
 
 void leaky_relu_backward(MatView dy, ConstMatView y, float slope) {
-  for (int64_t i = 0; i < dy.size(); ++i)
-    dy.data[i] *= fn::leaky_relu_grad_from_output(y.data[i], slope);
+  kernels::leaky_mask_backward(dy.data, y.data, nullptr, dy.size(), slope);
 }
 
 void dropout(MatView x, MatView mask, float p, Rng& rng) {
   fill_dropout_mask(mask.data, mask.size(), p, rng);
-  for (int64_t i = 0; i < x.size(); ++i) x.data[i] *= mask.data[i];
+  kernels::multiply(x.data, mask.data, x.size());
 }
 
 void dropout_backward(MatView dy, ConstMatView mask) {
-  for (int64_t i = 0; i < dy.size(); ++i) dy.data[i] *= mask.data[i];
+  kernels::multiply(dy.data, mask.data, dy.size());
 }
 
 void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatView mask,
                         Rng* rng) {
   const bool drop = p > 0.0f;
   if (drop) fill_dropout_mask(mask.data, mask.size(), p, *rng);
-  for (int64_t r = 0; r < y.rows; ++r) {
-    float* row = y.row(r);
-    const float* mrow = drop ? mask.row(r) : nullptr;
-    for (int64_t c = 0; c < y.cols; ++c) {
-      float v = fn::leaky_relu(row[c] + bias[c], slope);
-      row[c] = drop ? v * mrow[c] : v;
-    }
-  }
+  for (int64_t r = 0; r < y.rows; ++r)
+    kernels::bias_leaky_mask_row(y.row(r), bias, drop ? mask.row(r) : nullptr, y.cols, slope);
 }
 
 void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float slope) {
-  if (has(mask)) {
-    // Where the mask dropped a unit y is 0 and the gradient is 0 whatever leaky' says.
-    for (int64_t i = 0; i < dy.size(); ++i)
-      dy.data[i] *= mask.data[i] * fn::leaky_relu_grad_from_output(y.data[i], slope);
-  } else {
-    for (int64_t i = 0; i < dy.size(); ++i)
-      dy.data[i] *= fn::leaky_relu_grad_from_output(y.data[i], slope);
-  }
+  // Where the mask dropped a unit y is 0 and the gradient is 0 whatever leaky' says.
+  kernels::leaky_mask_backward(dy.data, y.data, has(mask) ? mask.data : nullptr, dy.size(), slope);
 }
 
 void sigmoid(ConstMatView x, MatView y) {
@@ -194,8 +175,25 @@ void zero(MatView x) {
 }
 
 void adam(MatView params, ConstMatView grads, MatView m, MatView v, const fn::AdamStep& s) {
-  for (int64_t i = 0; i < params.size(); ++i)
-    fn::adam_update(params.data[i], grads.data[i], m.data[i], v.data[i], s);
+  kernels::adam(params.data, grads.data, m.data, v.data, params.size(), s);
+}
+
+namespace {
+// Read during static initialisation, after OpenBLAS's own (a library initialises before the
+// program that links it), before anyone changed it.
+const int g_initial_blas_threads = openblas_get_num_threads();
+}  // namespace
+
+int blas_threads() {
+  return openblas_get_num_threads();
+}
+
+void set_blas_threads(int threads) {
+  openblas_set_num_threads(threads);
+}
+
+int initial_blas_threads() {
+  return g_initial_blas_threads;
 }
 
 }  // namespace emoaug::ops::cpu
