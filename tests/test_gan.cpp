@@ -15,8 +15,8 @@
 using namespace emoaug;
 using gan::CycleGanOptions;
 using gan::EmotionTransferGroup;
-using gan::TransferData;
 using gan::mean_abs_mean_difference;
+using gan::TransferData;
 
 namespace {
 
@@ -42,8 +42,8 @@ TEST(EmotionTransfer, MovesTheSourceTowardEachTarget) {
     group.generate(e, p.source.view(), synthetic.view());
     const double before = mean_abs_mean_difference(p.targets[e].view(), p.source.view());
     const double after = mean_abs_mean_difference(p.targets[e].view(), synthetic.view());
-    EXPECT_LT(after, 0.35 * before) << "emotion " << e << ": |T-S| " << before << ", |T-G(S)| "
-                                    << after;
+    EXPECT_LT(after, 0.35 * before)
+        << "emotion " << e << ": |T-S| " << before << ", |T-G(S)| " << after;
   }
 }
 
@@ -177,4 +177,39 @@ TEST(TransferStatistics, MeanDifferenceAndColumnMoments) {
   gan::column_mean_std(a.view(), {0, 2}, mean, std);
   EXPECT_EQ(mean, (std::vector<double>{1, 3}));
   EXPECT_EQ(std, (std::vector<double>{1, 1}));
+}
+
+// The local emotions train side by side on ops::cpu_threads() threads with single-threaded BLAS:
+// the bytes are those of one thread, for pretraining and adversarial epochs alike.
+TEST(EmotionTransfer, SameBytesOnAnyNumberOfThreads) {
+  const int dims = 40, emotions = 3;
+  Problem p(dims, emotions, 96, 5);
+  CycleGanOptions o = small_options();
+  o.generator_hidden = {96, 48, 96};
+  const int blas = ops::blas_threads();
+  auto run = [&](int threads) {
+    const int saved = ops::cpu_threads();
+    ops::set_cpu_threads(threads);
+    gan::LocalGradientSum sum;
+    EmotionTransferGroup group(o, dims, emotions, 2.0f, 11, 2, all_emotions(emotions), &sum);
+    for (int e = 0; e < 2; ++e) group.pretrain_epoch(e, p.data);
+    group.start_adversarial();
+    for (int e = 0; e < 3; ++e) group.train_epoch(e, p.data);
+    EXPECT_EQ(ops::blas_threads(), blas) << "an epoch leaves BLAS's thread count as it was";
+    ops::set_cpu_threads(saved);
+    StateDict state;
+    group.save(state);
+    return state;
+  };
+  const StateDict one = run(1);
+  for (int threads : {2, 3}) {
+    const StateDict many = run(threads);
+    ASSERT_EQ(one.floats.size(), many.floats.size());
+    for (const auto& [name, values] : one.floats) {
+      const std::vector<float>& other = many.floats.at(name);
+      ASSERT_EQ(values.size(), other.size()) << name;
+      EXPECT_EQ(0, std::memcmp(values.data(), other.data(), values.size() * sizeof(float)))
+          << name << " on " << threads << " threads";
+    }
+  }
 }

@@ -1,12 +1,16 @@
-#include <cblas.h>
+#include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "backend/ops.h"
 #include "config/config.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -37,6 +41,24 @@ std::string lambda_list(const std::vector<double>& lambdas) {
   return out;
 }
 
+// CPU threads per rank: experiment.threads, else OPENBLAS_NUM_THREADS or OMP_NUM_THREADS when set,
+// else the cores this rank may run on, shared with the node's other ranks unless the launcher
+// already gave each rank cores of its own (mpirun binds 1-2 ranks to a core each, srun
+// --cpus-per-task sets a mask): one OpenBLAS thread per core in every rank oversubscribes a node.
+int threads_per_rank(int configured, int local_ranks) {
+  if (configured > 0) return configured;
+  for (const char* var : {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"}) {
+    const char* value = std::getenv(var);
+    if (value && std::atoi(value) > 0) return std::atoi(value);
+  }
+  const int node = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  const int usable = sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : node;
+  if (usable < node) return std::max(1, usable);
+  return std::max(1, node / std::max(1, local_ranks));
+}
+
 int run_experiment(const std::string& path, const std::vector<std::string>& sets,
                    const std::vector<double>& lambdas, bool no_report, dist::World& world,
                    std::chrono::steady_clock::time_point started) {
@@ -45,10 +67,15 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   config::check_runnable(cfg, path);
   log_set_level(cfg.experiment.log_level);
   if (cfg.experiment.backend == config::Backend::Cuda)
-    EMOAUG_FAIL(path, ": experiment.backend = \"cuda\": the pipeline runs on the CPU backend in ",
-                "this version (the CUDA backend is built and tested op by op, docs/cuda.md); use -s ",
-                "experiment.backend=cpu");
-  if (cfg.experiment.threads > 0) openblas_set_num_threads(cfg.experiment.threads);
+    EMOAUG_FAIL(
+        path, ": experiment.backend = \"cuda\": the pipeline runs on the CPU backend in ",
+        "this version (the CUDA backend is built and tested op by op, docs/cuda.md); use -s ",
+        "experiment.backend=cpu");
+  // The threads go to a GAN group's emotions; every gemm runs on one OpenBLAS thread, whose
+  // results, unlike those of its threaded gemm, do not depend on how many ranks share the node.
+  const int threads = threads_per_rank(cfg.experiment.threads, world.local_size());
+  ops::set_cpu_threads(threads);
+  ops::set_blas_threads(1);
   // A λcls outside the grid fails here, before the run directory is touched.
   if (!lambdas.empty()) experiment::select_lambdas({}, cfg, lambdas);
 
@@ -67,10 +94,11 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
     for (const auto& t : plan.gan) gan_done += experiment::gan_task_finished(ctx, t);
     for (const auto& t : plan.ser) ser_done += experiment::ser_task_finished(ctx, t);
     log_info(
-        "%s%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) -> %s",
+        "%s%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) "
+        "of %d thread(s) -> %s",
         cfg.experiment.name.c_str(),
         part ? (" (λcls " + lambda_list(lambdas) + " only)").c_str() : "", plan.gan.size(),
-        gan_done, plan.ser.size(), ser_done, world.size(), ctx.dir.root().c_str());
+        gan_done, plan.ser.size(), ser_done, world.size(), threads, ctx.dir.root().c_str());
   }
   experiment::run_all_distributed(ctx, plan, world);
   if (part) {

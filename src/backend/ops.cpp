@@ -17,6 +17,7 @@ namespace {
 
 std::atomic<bool> g_tf32{false};
 std::atomic<uint64_t> g_gemm_flops{0};
+std::atomic<int> g_cpu_threads{0};  // 0: not set
 
 const char* name_of(Device d) {
   return d == Device::Cuda ? "cuda" : "host";
@@ -306,6 +307,25 @@ void synchronize() {
 
 uint64_t gemm_flops() {
   return g_gemm_flops.load(std::memory_order_relaxed);
+}
+
+int cpu_threads() {
+  const int set = g_cpu_threads.load(std::memory_order_relaxed);
+  return set > 0 ? set : cpu::initial_blas_threads();
+}
+
+void set_cpu_threads(int threads) {
+  EMOAUG_CHECK(threads >= 1, "CPU threads: ", threads);
+  g_cpu_threads.store(threads, std::memory_order_relaxed);
+}
+
+int blas_threads() {
+  return cpu::blas_threads();
+}
+
+void set_blas_threads(int threads) {
+  EMOAUG_CHECK(threads >= 1, "BLAS threads: ", threads);
+  cpu::set_blas_threads(threads);
 }
 
 }  // namespace emoaug::ops

@@ -115,4 +115,14 @@ void synchronize();
 // turn time into FLOP/s with it.
 uint64_t gemm_flops();
 
+// CPU threads that work above the ops may use: a GAN group trains that many emotions side by side.
+// Default: OpenBLAS's thread count when the program started (the cores, or OPENBLAS_NUM_THREADS).
+int cpu_threads();
+void set_cpu_threads(int threads);
+// OpenBLAS's own threads per gemm (default: the cores). Its results change in the last bits with
+// this count, so `emoaug run` keeps it at 1 and parallelises above the ops (emotions, ranks): then
+// a result is the same bytes for any thread or rank count.
+int blas_threads();
+void set_blas_threads(int threads);
+
 }  // namespace emoaug::ops

@@ -36,7 +36,7 @@ struct ExperimentSection {
   uint64_t seed = 1;   // every task's seed derives from (seed, task id)
   std::string output;  // run directory, absolute once loaded (default: ./runs/<name>)
   Backend backend = Backend::Cpu;
-  int threads = 0;  // BLAS threads per rank; 0 = the library's choice
+  int threads = 0;  // CPU threads per rank (docs/config.md); 0 = from the rank's cores
   LogLevel log_level = LogLevel::Info;
 };
 

@@ -18,7 +18,9 @@ uint64_t stream_of(int emotion, StreamId purpose) {
   return (static_cast<uint64_t>(emotion + 1) << 8) | static_cast<uint64_t>(purpose);
 }
 
-std::string emotion_prefix(int emotion) { return "emotion" + std::to_string(emotion); }
+std::string emotion_prefix(int emotion) {
+  return "emotion" + std::to_string(emotion);
+}
 
 // Rng::permutation's ints go to gather_rows through an int32 IndexBuffer.
 static_assert(std::is_same_v<int, int32_t>);
@@ -26,6 +28,27 @@ static_assert(std::is_same_v<int, int32_t>);
 const char* device_name(Device d) {
   return d == Device::Cuda ? "cuda" : "host";
 }
+
+// Single-threaded BLAS for the scope of an epoch on the host, whoever calls it: the threads go to
+// the emotions instead, and the bytes stay those of any other thread count.
+class SingleThreadedBlas {
+ public:
+  explicit SingleThreadedBlas(Device device)
+      : active_(device == Device::Host), saved_(active_ ? ops::blas_threads() : 1) {
+    if (saved_ != 1) ops::set_blas_threads(1);
+  }
+  ~SingleThreadedBlas() {
+    if (saved_ != 1) ops::set_blas_threads(saved_);
+  }
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+  // The threads the emotions may use.
+  int threads() const { return active_ ? ops::cpu_threads() : 1; }
+
+ private:
+  bool active_;
+  int saved_;
+};
 
 }  // namespace
 
@@ -72,8 +95,8 @@ EmotionTransferGroup::EmotionTransferGroup(const CycleGanOptions& options, int d
 }
 
 CycleGan& EmotionTransferGroup::cyclegan(int emotion) {
-  EMOAUG_CHECK(emotion >= 0 && emotion < num_emotions_ && gans_[emotion],
-               "emotion ", emotion, " is not held by this group");
+  EMOAUG_CHECK(emotion >= 0 && emotion < num_emotions_ && gans_[emotion], "emotion ", emotion,
+               " is not held by this group");
   return *gans_[emotion];
 }
 
@@ -91,7 +114,8 @@ int EmotionTransferGroup::pretrain_iterations(const TransferData& data, int emot
 
 float EmotionTransferGroup::learning_rate(int epoch) const {
   const int periods = options_.lr_decay_every > 0 ? epoch / options_.lr_decay_every : 0;
-  return static_cast<float>(options_.lr * std::pow(static_cast<double>(options_.lr_decay), periods));
+  return static_cast<float>(options_.lr *
+                            std::pow(static_cast<double>(options_.lr_decay), periods));
 }
 
 // Every set is reshuffled each epoch, and each emotion draws its own shuffle of S.
@@ -124,13 +148,27 @@ void EmotionTransferGroup::to(Device device) {
   }
 }
 
+template <class F>
+void EmotionTransferGroup::for_local_emotions(int threads, F&& fn) {
+  const int count = static_cast<int>(local_.size());
+  const int workers = device_ == Device::Host ? std::min(threads, count) : 1;
+  if (workers <= 1) {
+    for (int k = 0; k < count; ++k) fn(k);
+    return;
+  }
+  if (!pool_ || pool_->threads() != workers) pool_ = std::make_unique<WorkerPool>(workers);
+  pool_->run(count, fn);
+}
+
 EpochReport EmotionTransferGroup::pretrain_epoch(int epoch, const TransferData& data) {
   check_data_device(data);
+  const SingleThreadedBlas blas(device_);
   std::vector<EmotionLosses> sums(num_emotions_);
   const int b = options_.batch_size;
-  for (size_t k = 0; k < local_.size(); ++k) {
+  // Pretraining has no shared part: each emotion's whole epoch is one piece of work.
+  for_local_emotions(blas.threads(), [&](int k) {
     const int e = local_[k];
-    batch_orders(static_cast<int>(k), data);
+    batch_orders(k, data);
     const int iterations = pretrain_iterations(data, e);
     if (iterations == 0)
       EMOAUG_FAIL("emotion ", e, ": fewer rows than one batch of ", b, " (source ",
@@ -141,7 +179,7 @@ EpochReport EmotionTransferGroup::pretrain_epoch(int epoch, const TransferData& 
       gans_[e]->pretrain_step(batch_s_[k].view(), batch_t_[k].view(), options_.pretrain_lr,
                               streams_[k].dropout, sums[e]);
     }
-  }
+  });
   return finish_report(epoch, true, sums);
 }
 
@@ -160,28 +198,32 @@ EpochReport EmotionTransferGroup::train_epoch(int epoch, const TransferData& dat
   check_data_device(data);
   const int iterations = iterations_per_epoch(data);
   if (iterations == 0)
-    EMOAUG_FAIL("the smallest training set has fewer rows than one batch of ",
-                options_.batch_size);
+    EMOAUG_FAIL("the smallest training set has fewer rows than one batch of ", options_.batch_size);
   const int b = options_.batch_size;
   const float lr = learning_rate(epoch);
   // C's loss is the mean cross-entropy over all N generated batches, weighted by λcls.
   const float cls_weight = lambda_cls_ / static_cast<float>(num_emotions_);
+  const SingleThreadedBlas blas(device_);
   std::vector<EmotionLosses> sums(num_emotions_);
   for (size_t k = 0; k < local_.size(); ++k) batch_orders(static_cast<int>(k), data);
+  auto generator_step = [&](int k) {
+    gans_[local_[k]]->generator_step(batch_s_[k].view(), batch_t_[k].view(), lr,
+                                     streams_[k].dropout, classifier_.get(), cls_weight,
+                                     sums[local_[k]]);
+  };
   for (int it = 0; it < iterations; ++it) {
-    for (size_t k = 0; k < local_.size(); ++k) {
+    // An emotion's discriminator step and its first generator step in one piece of work: emotions
+    // meet only in C's update, so the order across emotions does not matter.
+    for_local_emotions(blas.threads(), [&](int k) {
       const int e = local_[k];
       ops::gather_rows(data.source, order_s_[k].data() + it * b, batch_s_[k].view());
       ops::gather_rows(data.targets[e], order_t_[k].data() + it * b, batch_t_[k].view());
-      gans_[e]->discriminator_step(batch_s_[k].view(), batch_t_[k].view(), lr,
-                                   streams_[k].dropout, sums[e]);
-    }
+      gans_[e]->discriminator_step(batch_s_[k].view(), batch_t_[k].view(), lr, streams_[k].dropout,
+                                   sums[e]);
+      if (options_.generator_steps > 0) generator_step(k);
+    });
     for (int step = 0; step < options_.generator_steps; ++step) {
-      for (size_t k = 0; k < local_.size(); ++k) {
-        const int e = local_[k];
-        gans_[e]->generator_step(batch_s_[k].view(), batch_t_[k].view(), lr,
-                                 streams_[k].dropout, classifier_.get(), cls_weight, sums[e]);
-      }
+      if (step > 0) for_local_emotions(blas.threads(), generator_step);
       if (classifier_) classifier_update(lr);
     }
     for (int e : local_) sums[e].iterations += 1;

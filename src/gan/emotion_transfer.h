@@ -15,6 +15,7 @@
 #include "core/index_buffer.h"
 #include "core/rng.h"
 #include "core/state_dict.h"
+#include "core/worker_pool.h"
 #include "gan/cyclegan.h"
 #include "gan/gradient_sum.h"
 #include "gan/options.h"
@@ -34,14 +35,15 @@ struct EpochReport {
   bool pretraining = false;
   std::vector<EmotionLosses> per_emotion;  // N entries, averaged (iterations = 1)
   EmotionLosses mean;                      // over emotions
-  bool stop = false;  // a rank of the group was asked to stop: checkpoint and leave after this epoch
+  // A rank of the group was asked to stop: checkpoint and leave after this epoch.
+  bool stop = false;
 };
 
 class EmotionTransferGroup {
  public:
-  EmotionTransferGroup(const CycleGanOptions& options, int dims, int num_emotions,
-                       float lambda_cls, uint64_t seed, uint64_t task_id,
-                       std::vector<int> local_emotions, ClassifierGradientSum* gradient_sum);
+  EmotionTransferGroup(const CycleGanOptions& options, int dims, int num_emotions, float lambda_cls,
+                       uint64_t seed, uint64_t task_id, std::vector<int> local_emotions,
+                       ClassifierGradientSum* gradient_sum);
 
   int num_emotions() const { return num_emotions_; }
   const std::vector<int>& local_emotions() const { return local_; }
@@ -54,6 +56,10 @@ class EmotionTransferGroup {
   // Iterations per pretraining epoch of one emotion: min(floor(|S|/batch), floor(|T_e|/batch)).
   int pretrain_iterations(const TransferData& data, int emotion) const;
 
+  // On the host the local emotions of an epoch train side by side on up to ops::cpu_threads()
+  // threads (they meet only in C's update, which stays on the calling thread), each calling
+  // single-threaded BLAS, so the bytes do not depend on the thread count (OpenBLAS's own threading
+  // would change them). A group with fewer local emotions than threads leaves the rest idle.
   // One pretraining epoch of every local emotion (constant learning rate).
   EpochReport pretrain_epoch(int epoch, const TransferData& data);
   // One adversarial epoch: per iteration one discriminator step and generator_steps generator
@@ -86,6 +92,9 @@ class EmotionTransferGroup {
   void batch_orders(int emotion, const TransferData& data);
   void classifier_update(float lr);
   void check_data_device(const TransferData& data) const;
+  // fn(k) for every local emotion index k, on the pool's threads on the host.
+  template <class F>
+  void for_local_emotions(int threads, F&& fn);
 
   CycleGanOptions options_;
   int dims_;
@@ -103,6 +112,7 @@ class EmotionTransferGroup {
   // per epoch), and the batch buffers.
   std::vector<IndexBuffer> order_s_, order_t_;
   std::vector<Tensor> batch_s_, batch_t_;
+  std::unique_ptr<WorkerPool> pool_;  // sized at first use on the host
 };
 
 }  // namespace emoaug::gan
