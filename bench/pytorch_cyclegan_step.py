@@ -140,11 +140,13 @@ def main():
     if device.type == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for it in range(args.iterations):
         iteration(it)
     if device.type == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
 
     print(f"torch_version {torch.__version__}")
     print(f"device {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}")
@@ -153,6 +155,8 @@ def main():
     print(f"cyclegan_iterations {args.iterations}")
     print(f"cyclegan_ms_per_it_pytorch {seconds / args.iterations * 1e3:.3f}")
     print(f"cyclegan_it_per_s_pytorch {args.iterations / seconds:.3f}")
+    # CPU seconds of all threads (user and system, spinning included) per iteration.
+    print(f"cyclegan_cpu_s_per_it_pytorch {cpu_seconds / args.iterations:.3f}")
 
 
 if __name__ == "__main__":
