@@ -2,7 +2,13 @@
 // task farm alone (the layering rule is checked with the others in test_layering.cpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "dist/communicator.h"
@@ -119,6 +125,63 @@ TEST(TaskFarm, AloneReportsTheFailingTaskAndRank) {
   EXPECT_THROW(run_task_farm(world, {1, 1}, [](int) {}), Error);
   EXPECT_EQ(farm_exit_code(std::make_exception_ptr(Preempted("x"))), 75);
   EXPECT_EQ(farm_exit_code(std::make_exception_ptr(Error("x"))), 1);
+}
+
+TEST(TaskFarm, AloneWithThreadsRunsTasksAtOnceEachExactlyOnce) {
+  World world{World::NoMpi{}};
+  FarmOptions options;
+  options.threads = 3;
+  std::mutex mutex;
+  std::vector<int> seen;
+  std::atomic<int> running{0}, most{0};
+  std::vector<int> order;
+  for (int t = 0; t < 30; ++t) order.push_back(29 - t);
+  std::vector<int> ran = run_task_farm(
+      world, order,
+      [&](int t) {
+        const int now = ++running;
+        for (int m = most; now > m && !most.compare_exchange_weak(m, now);) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(t % 3 == 0 ? 20 : 2));
+        --running;
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back(t);
+      },
+      options);
+  EXPECT_EQ(ran, order) << "tasks start in the given order";
+  std::sort(seen.begin(), seen.end());
+  std::vector<int> all(30);
+  for (int t = 0; t < 30; ++t) all[t] = t;
+  EXPECT_EQ(seen, all);
+  EXPECT_GT(most.load(), 1) << "tasks never overlapped";
+  EXPECT_LE(most.load(), 3);
+}
+
+TEST(TaskFarm, AloneWithThreadsLetsRunningTasksFinishThenReportsTheFailure) {
+  World world{World::NoMpi{}};
+  FarmOptions options;
+  options.threads = 2;
+  std::atomic<int> finished{0}, started{0};
+  try {
+    run_task_farm(
+        world, {1, 2, 3, 4, 5, 6},
+        [&](int t) {
+          ++started;
+          if (t == 2) throw Error("disk full");
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          ++finished;
+        },
+        options);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "error on rank 0 in task 2: disk full");
+  }
+  EXPECT_EQ(finished.load(), started.load() - 1) << "a running task was cut short";
+  EXPECT_LT(started.load(), 6) << "tasks kept starting after the failure";
+  options.threads = 0;
+  EXPECT_THROW(run_task_farm(
+                   world, {1, 2}, [](int) {}, options),
+               Error);
 }
 
 }  // namespace

@@ -149,11 +149,17 @@ bool exists_path(hid_t base, const std::string& name) {
 }  // namespace
 
 void silence_errors() {
-  static bool done = false;
+  // A thread-safe HDF5 keeps an error stack, and its printing switch, per thread.
+  thread_local bool done = false;
   if (!done) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     done = true;
   }
+}
+
+bool library_is_threadsafe() {
+  hbool_t yes = 0;
+  return H5is_library_threadsafe(&yes) >= 0 && yes;
 }
 
 // ---- Id ---------------------------------------------------------------------------------------
@@ -372,8 +378,7 @@ void Group::write_f64_1d(const std::string& name, const std::vector<double>& val
   hsize_t dims[1] = {values.size()};
   Id space(H5Screate_simple(1, dims, nullptr), H5Sclose);
   Id dcpl = dataset_plist(1, dims, false);
-  create_and_write(name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), dcpl.get(),
-                   values.data());
+  create_and_write(name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), dcpl.get(), values.data());
 }
 
 std::vector<double> Group::read_f64_1d(const std::string& name) const {

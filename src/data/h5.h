@@ -134,7 +134,11 @@ class File {
   std::string path_;
 };
 
-// Turns off HDF5's printing of its error stack (idempotent; File::open/create call it).
+// Turns off HDF5's printing of its error stack for the calling thread (idempotent; File::open and
+// File::create call it).
 void silence_errors();
+
+// Whether this HDF5 was built thread-safe: only then may several threads call it at once.
+bool library_is_threadsafe();
 
 }  // namespace emoaug::data::h5

@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -59,56 +61,77 @@ std::string failure_line(int rank, int task, const std::exception_ptr& error) {
                      " in the task farm: " + what_of(error));
 }
 
-// Rank 0's own tasks, one at a time on a second thread, so that the main thread stays free for MPI.
-class OwnTaskThread {
+// Up to `threads` tasks at once, each on a thread of its own, started and collected by the one
+// thread that owns the slots (the main thread, the only one that calls MPI). Rank 0's coordinator
+// uses them so that its main thread stays free to answer requests; the other ranks so that a rank
+// of several cores runs several tasks.
+class TaskSlots {
  public:
-  OwnTaskThread(const std::function<void(int)>& run, int gpu) : run_(run), gpu_(gpu) {
-    thread_ = std::thread([this] { loop(); });
+  TaskSlots(const std::function<void(int)>& run, int threads, int gpu)
+      : run_(run), gpu_(gpu), slots_(static_cast<size_t>(threads)) {
+    for (size_t i = 0; i < slots_.size(); ++i)
+      slots_[i].thread = std::thread([this, i] { loop(slots_[i]); });
   }
-  ~OwnTaskThread() {
+  // Waits for the running tasks to end.
+  ~TaskSlots() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_ = true;
     }
-    cv_.notify_all();
-    thread_.join();
+    wake_.notify_all();
+    for (Slot& s : slots_) s.thread.join();
   }
+  TaskSlots(const TaskSlots&) = delete;
+  TaskSlots& operator=(const TaskSlots&) = delete;
 
-  bool busy() const { return busy_; }  // main thread only
+  // Owner thread only.
+  bool idle() const { return running_ < static_cast<int>(slots_.size()); }
+  bool busy() const { return running_ > 0; }
   void start(int task) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      task_ = task;
-      has_task_ = true;
-      done_ = false;
+      for (Slot& s : slots_)
+        if (!s.has_task && !s.running) {
+          s.task = task;
+          s.has_task = true;
+          break;
+        }
     }
-    busy_ = true;
-    cv_.notify_all();
+    ++running_;
+    wake_.notify_all();
   }
-  // Waits up to `timeout` for the running task; true (and its error, if any) once it has ended.
+  // Waits up to `timeout` for a running task to end; true (with its id and error, if any) once
+  // one has.
   bool wait_done(std::chrono::microseconds timeout, int* task, std::exception_ptr* error) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!cv_.wait_for(lock, timeout, [this] { return done_; })) return false;
-    done_ = false;
-    busy_ = false;
-    *task = task_;
-    *error = error_;
-    error_ = nullptr;
+    if (!done_cv_.wait_for(lock, timeout, [this] { return !finished_.empty(); })) return false;
+    *task = finished_.front().first;
+    *error = finished_.front().second;
+    finished_.erase(finished_.begin());
+    --running_;
     return true;
   }
 
  private:
-  void loop() {
+  struct Slot {
+    std::thread thread;
+    int task = -1;
+    bool has_task = false;  // given a task it has not taken yet
+    bool running = false;
+  };
+
+  void loop(Slot& slot) {
 #ifdef EMOAUG_HAVE_CUDA
     // The current device is per thread: this one must use the rank's GPU too.
     if (gpu_ >= 0) cudaSetDevice(gpu_);
 #endif
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      cv_.wait(lock, [this] { return stop_ || has_task_; });
-      if (stop_) return;
-      has_task_ = false;
-      const int task = task_;
+      wake_.wait(lock, [&] { return stop_ || slot.has_task; });
+      if (stop_ && !slot.has_task) return;
+      slot.has_task = false;
+      slot.running = true;
+      const int task = slot.task;
       lock.unlock();
       std::exception_ptr error;
       try {
@@ -117,64 +140,105 @@ class OwnTaskThread {
         error = std::current_exception();
       }
       lock.lock();
-      error_ = error;
-      done_ = true;
-      cv_.notify_all();
+      slot.running = false;
+      finished_.emplace_back(task, error);
+      done_cv_.notify_all();
     }
   }
 
   const std::function<void(int)>& run_;
   int gpu_;
-  std::thread thread_;
+  std::vector<Slot> slots_;
   std::mutex mutex_;
-  std::condition_variable cv_;
-  int task_ = -1;
-  bool has_task_ = false;
-  bool done_ = false;
+  std::condition_variable wake_, done_cv_;
+  std::vector<std::pair<int, std::exception_ptr>> finished_;  // in the order they ended
   bool stop_ = false;
-  bool busy_ = false;
-  std::exception_ptr error_;
+  int running_ = 0;  // started and not yet collected; owner thread only
 };
 
+constexpr std::chrono::hours kForever{24 * 365};
+
+// The error of a task in a world without MPI: the caller's own error path reports it.
+[[noreturn]] void rethrow_with_context(const World& world, int task,
+                                       const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Preempted& e) {
+    throw Preempted("rank " + std::to_string(world.rank()) + " in task " + std::to_string(task) +
+                    ": " + e.what());
+  } catch (const std::exception& e) {
+    throw Error("error on rank " + std::to_string(world.rank()) + " in task " +
+                std::to_string(task) + ": " + e.what());
+  }
+}
+
 std::vector<int> run_alone(const World& world, const std::vector<int>& order,
-                           const std::function<void(int)>& run) {
+                           const std::function<void(int)>& run, int threads) {
   std::vector<int> ran;
-  for (int task : order) {
-    try {
-      run(task);
-    } catch (const Preempted& e) {
-      throw Preempted("rank " + std::to_string(world.rank()) + " in task " + std::to_string(task) +
-                      ": " + e.what());
-    } catch (const std::exception& e) {
-      throw Error("error on rank " + std::to_string(world.rank()) + " in task " +
-                  std::to_string(task) + ": " + e.what());
+  if (threads == 1) {
+    for (int task : order) {
+      try {
+        run(task);
+      } catch (...) {
+        rethrow_with_context(world, task, std::current_exception());
+      }
+      ran.push_back(task);
     }
-    ran.push_back(task);
+    return ran;
+  }
+  // On a failure no new task starts; the running ones end (their outputs are whole), then the
+  // first error is rethrown.
+  TaskSlots slots(run, threads, world.gpu());
+  size_t next = 0;
+  int failed_task = -1;
+  std::exception_ptr failure;
+  while (slots.busy() || (!failure && next < order.size())) {
+    while (!failure && next < order.size() && slots.idle()) {
+      ran.push_back(order[next]);
+      slots.start(order[next++]);
+    }
+    int task = -1;
+    std::exception_ptr error;
+    if (slots.wait_done(kForever, &task, &error) && error && !failure) {
+      failure = error;
+      failed_task = task;
+    }
+  }
+  if (failure) rethrow_with_context(world, failed_task, failure);
+  return ran;
+}
+
+std::vector<int> run_worker(const World& world, MPI_Comm comm, const std::function<void(int)>& run,
+                            const FarmOptions& options) {
+  std::vector<int> ran;
+  TaskSlots slots(run, options.threads, world.gpu());
+  bool more = true;
+  while (more || slots.busy()) {
+    // One request per free slot, each answered before the next is sent, so the coordinator tells
+    // this rank "no more" exactly once.
+    while (more && slots.idle()) {
+      int request = world.rank(), task = kNoMoreTasks;
+      EMOAUG_MPI_CHECK(MPI_Send(&request, 1, MPI_INT, 0, kTagRequest, comm));
+      EMOAUG_MPI_CHECK(MPI_Recv(&task, 1, MPI_INT, 0, kTagReply, comm, MPI_STATUS_IGNORE));
+      if (task == kNoMoreTasks) {
+        more = false;
+      } else {
+        ran.push_back(task);
+        slots.start(task);
+      }
+    }
+    if (!slots.busy()) continue;
+    int task = -1;
+    std::exception_ptr error;
+    if (slots.wait_done(kForever, &task, &error) && error) fail(world, task, error);
   }
   return ran;
 }
 
-std::vector<int> run_worker(const World& world, MPI_Comm comm,
-                            const std::function<void(int)>& run) {
-  std::vector<int> ran;
-  for (;;) {
-    int request = world.rank(), task = kNoMoreTasks;
-    EMOAUG_MPI_CHECK(MPI_Send(&request, 1, MPI_INT, 0, kTagRequest, comm));
-    EMOAUG_MPI_CHECK(MPI_Recv(&task, 1, MPI_INT, 0, kTagReply, comm, MPI_STATUS_IGNORE));
-    if (task == kNoMoreTasks) return ran;
-    try {
-      run(task);
-    } catch (...) {
-      fail(world, task, std::current_exception());
-    }
-    ran.push_back(task);
-  }
-}
-
-// The coordinator's loop: answer requests, keep rank 0's own thread busy, until every task has
+// The coordinator's loop: answer requests, keep rank 0's own slots busy, until every task has
 // run and every worker has been told that there is no more.
 void serve(const World& world, MPI_Comm comm, const std::vector<int>& order,
-           const FarmOptions& options, OwnTaskThread& own, std::vector<int>& ran) {
+           const FarmOptions& options, TaskSlots& own, std::vector<int>& ran) {
   size_t next = 0;
   int workers_done = 0;
   const int workers = world.size() - 1;
@@ -192,14 +256,14 @@ void serve(const World& world, MPI_Comm comm, const std::vector<int>& order,
       if (reply == kNoMoreTasks) ++workers_done;
       EMOAUG_MPI_CHECK(MPI_Send(&reply, 1, MPI_INT, status.MPI_SOURCE, kTagReply, comm));
     }
-    if (!own.busy() && next < order.size()) own.start(order[next++]);
+    while (own.idle() && next < order.size()) {
+      ran.push_back(order[next]);
+      own.start(order[next++]);
+    }
     if (own.busy()) {
       int task = -1;
       std::exception_ptr error;
-      if (own.wait_done(options.poll_interval, &task, &error)) {
-        if (error) fail(world, task, error);
-        ran.push_back(task);
-      }
+      if (own.wait_done(options.poll_interval, &task, &error) && error) fail(world, task, error);
     } else if (workers_done < workers) {
       std::this_thread::sleep_for(options.poll_interval);
     }
@@ -209,12 +273,12 @@ void serve(const World& world, MPI_Comm comm, const std::vector<int>& order,
 std::vector<int> run_coordinator(const World& world, MPI_Comm comm, const std::vector<int>& order,
                                  const std::function<void(int)>& run, const FarmOptions& options) {
   std::vector<int> ran;
-  OwnTaskThread own(run, world.gpu());
+  TaskSlots own(run, options.threads, world.gpu());
   try {
     serve(world, comm, order, options, own, ran);
   } catch (...) {
-    // Abort from here, while `own` lives: unwinding would join its thread, that is, wait for rank
-    // 0's current task to end before the job could.
+    // Abort from here, while `own` lives: unwinding would join its threads, that is, wait for
+    // rank 0's current tasks to end before the job could.
     protocol_failure(world, std::current_exception());
   }
   return ran;
@@ -229,6 +293,8 @@ int farm_exit_code(const std::exception_ptr& error) {
 std::vector<int> run_task_farm(World& world, const std::vector<int>& order,
                                const std::function<void(int task)>& run,
                                const FarmOptions& options) {
+  EMOAUG_CHECK(options.threads >= 1, "the task farm needs at least one thread per rank, not ",
+               options.threads);
   const bool alone = !world.uses_mpi() || world.size() == 1;
   if (world.rank() == 0) {
     // Only rank 0 reads the order, so only it can find it wrong; the workers are already on their
@@ -245,7 +311,7 @@ std::vector<int> run_task_farm(World& world, const std::vector<int>& order,
       world.abort(1, "emoaug: error on rank 0 in the task farm: " + problem);
     }
   }
-  if (alone) return run_alone(world, order, run);
+  if (alone) return run_alone(world, order, run, options.threads);
 
   // A private communicator: the farm's messages cannot meet anybody else's.
   MPI_Comm comm = MPI_COMM_NULL;
@@ -253,7 +319,7 @@ std::vector<int> run_task_farm(World& world, const std::vector<int>& order,
   std::vector<int> ran;
   try {
     ran = world.rank() == 0 ? run_coordinator(world, comm, order, run, options)
-                            : run_worker(world, comm, run);
+                            : run_worker(world, comm, run, options);
   } catch (...) {
     protocol_failure(world, std::current_exception());
   }

@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <memory>
 
+#include "backend/ops.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
+#include "data/h5.h"
 #include "dist/communicator.h"
 #include "dist/ordered_sum.h"
 #include "dist/task_farm.h"
@@ -174,13 +176,22 @@ void run_all_distributed(RunContext& ctx, const Plan& plan, dist::World& world) 
                       "resume");
   }
   ctx.verbose = true;
+  // A rank's CPU threads each run an SER task (single-threaded BLAS keeps the bytes those of any
+  // other split); the tasks read and write HDF5 files, which only a thread-safe HDF5 allows.
+  dist::FarmOptions farm;
+  farm.threads = data::h5::library_is_threadsafe() ? ops::cpu_threads() : 1;
   if (leader && !placed.ser_order.empty())
-    log_info("SER: %zu tasks over %d rank(s)", placed.ser_order.size(), world.size());
+    log_info("SER: %zu tasks over %d rank(s) x %d thread(s)%s", placed.ser_order.size(),
+             world.size(), farm.threads,
+             farm.threads == 1 && ops::cpu_threads() > 1
+                 ? " (this HDF5 is not thread-safe: one task at a time per rank)"
+                 : "");
   std::vector<size_t> position(plan.ser.size(), 0);
   for (size_t k = 0; k < placed.ser_order.size(); ++k) position[placed.ser_order[k]] = k;
-  dist::run_task_farm(world, placed.ser_order, [&](int id) {
-    run_ser_logged(ctx, plan.ser[id], position[id], placed.ser_order.size());
-  });
+  dist::run_task_farm(
+      world, placed.ser_order,
+      [&](int id) { run_ser_logged(ctx, plan.ser[id], position[id], placed.ser_order.size()); },
+      farm);
   world.barrier();
 }
 

@@ -1,11 +1,12 @@
-// The task farm under mpirun (1, 2, 4 ranks): every task runs exactly once, each rank takes its
-// tasks in priority order, and the farm can be entered again. Failures are tested by
-// check_farm_failure.sh with farm_driver.cpp, since they end the job.
+// The task farm under mpirun (1, 2, 4 ranks): every task runs exactly once, with one or several
+// threads per rank, each rank takes its tasks in priority order, and the farm can be entered
+// again. Failures are tested by check_farm_failure.sh with farm_driver.cpp, since they end the job.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -47,22 +48,37 @@ TEST(MpiTaskFarm, EveryTaskRunsExactlyOnceInPriorityOrderPerRank) {
   for (int t = 0; t < kTasks; ++t)
     if (t % 5) order.push_back(t);
 
-  std::vector<int> seen;
-  std::vector<int> ran = run_task_farm(world, order, [&](int task) {
-    sleepy(task);
-    seen.push_back(task);
-  });
-  EXPECT_EQ(ran, seen);
-  // A rank receives tasks in queue order, so its list is a subsequence of the priority order.
-  std::vector<size_t> positions;
-  for (int t : ran) positions.push_back(std::find(order.begin(), order.end(), t) - order.begin());
-  EXPECT_TRUE(std::is_sorted(positions.begin(), positions.end()));
+  for (int threads : {1, 3}) {
+    FarmOptions options;
+    options.threads = threads;
+    std::mutex mutex;
+    std::vector<int> seen;
+    std::vector<int> ran = run_task_farm(
+        world, order,
+        [&](int task) {
+          sleepy(task);
+          std::lock_guard<std::mutex> lock(mutex);
+          seen.push_back(task);
+        },
+        options);
+    std::vector<int> sorted_ran = ran, sorted_seen = seen;
+    std::sort(sorted_ran.begin(), sorted_ran.end());
+    std::sort(sorted_seen.begin(), sorted_seen.end());
+    EXPECT_EQ(sorted_ran, sorted_seen) << threads << " thread(s)";
+    if (threads == 1) {
+      EXPECT_EQ(ran, seen);
+    }
+    // A rank receives tasks in queue order, so its list is a subsequence of the priority order.
+    std::vector<size_t> positions;
+    for (int t : ran) positions.push_back(std::find(order.begin(), order.end(), t) - order.begin());
+    EXPECT_TRUE(std::is_sorted(positions.begin(), positions.end())) << threads << " thread(s)";
 
-  std::vector<int> all = gather_lists(ran);
-  std::sort(all.begin(), all.end());
-  std::vector<int> expected(kTasks);
-  for (int t = 0; t < kTasks; ++t) expected[t] = t;
-  EXPECT_EQ(all, expected);
+    std::vector<int> all = gather_lists(ran);
+    std::sort(all.begin(), all.end());
+    std::vector<int> expected(kTasks);
+    for (int t = 0; t < kTasks; ++t) expected[t] = t;
+    EXPECT_EQ(all, expected) << threads << " thread(s)";
+  }
 }
 
 TEST(MpiTaskFarm, CanRunAgainWithFewerTasksThanRanksOrNone) {
