@@ -26,10 +26,9 @@ int main(int argc, char** argv) {
   bench::fill_uniform(target, 4);
   nn::MlpActivations acts;
   auto step = [&] {
-    mlp.zero_grad();
     ConstMatView y = mlp.forward(x.view(), acts, true, &drop);
     ops::mse(y, target.view(), dout.view());
-    mlp.backward(acts, dout.view(), MatView{});
+    mlp.backward(acts, dout.view(), MatView{}, nn::ParamGrads::Write);
     adam.step(mlp.params(), mlp.grads(), 2e-4f);
   };
   // Forward 2*B*in*out per layer; backward the weight gradient for every layer and the input

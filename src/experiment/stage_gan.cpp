@@ -263,11 +263,16 @@ void run_gan_task(const RunContext& ctx, const GanTask& task, const std::vector<
     if (ctx.verbose) log_info("%s: resuming after epoch %d of %d", name.c_str(), done, total);
   }
 
-  auto started = std::chrono::steady_clock::now();
-  auto last_print = started - std::chrono::hours(1);
-  const int first = done;
+  // Seconds per epoch are measured per phase: an adversarial epoch costs a few pretraining ones.
+  auto phase_started = std::chrono::steady_clock::now();
+  auto last_print = phase_started - std::chrono::hours(1);
+  int phase_first = done;
   for (int k = done; k < total; ++k) {
-    if (k == pretrain) group.start_adversarial();
+    if (k == pretrain) {
+      group.start_adversarial();
+      phase_started = std::chrono::steady_clock::now();
+      phase_first = k;
+    }
     const gan::EpochReport report =
         k < pretrain ? group.pretrain_epoch(k, data) : group.train_epoch(k - pretrain, data);
     history.append(k, report);
@@ -277,12 +282,12 @@ void run_gan_task(const RunContext& ctx, const GanTask& task, const std::vector<
     if (ctx.verbose && (now - last_print > std::chrono::seconds(10) || done == total)) {
       last_print = now;
       const double per_epoch =
-          std::chrono::duration<double>(now - started).count() / (done - first);
+          std::chrono::duration<double>(now - phase_started).count() / (done - phase_first);
       const gan::EmotionLosses& m = report.mean;
       if (report.pretraining)
-        log_info("%s: pretrain %d/%d | cycle %.4f | %.2fs/epoch, ETA %s", name.c_str(), done,
-                 pretrain, m.pretrain, per_epoch,
-                 format_duration(per_epoch * (total - done)).c_str());
+        log_info("%s: pretrain %d/%d | cycle %.4f | %.2fs/epoch, pretraining ends in %s",
+                 name.c_str(), done, pretrain, m.pretrain, per_epoch,
+                 format_duration(per_epoch * (pretrain - done)).c_str());
       else
         log_info(
             "%s: epoch %d/%d | D %.3f adv %.3f cyc %.4f cls %.3f acc %.2f | %.2fs/epoch, ETA %s",
