@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 
 #include "backend/ops.h"
@@ -39,10 +40,18 @@ inline double sgemm_gflops(int n) {
   Tensor a(n, n), b(n, n), c(n, n);
   fill_uniform(a, 1);
   fill_uniform(b, 2);
-  double s = time_per_call([&] { ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No,
-                                           c.view()); },
-                           1, 5);
+  double s = time_per_call(
+      [&] { ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view()); }, 1, 5);
   return 2.0 * n * n * static_cast<double>(n) / s * 1e-9;
+}
+
+// The value after argv[i] (advancing i), or exit 2 naming the option that lacks it.
+inline const char* option_value(int argc, char** argv, int& i) {
+  if (i + 1 >= argc) {
+    std::fprintf(stderr, "%s needs a value\n", argv[i]);
+    std::exit(2);
+  }
+  return argv[++i];
 }
 
 }  // namespace emoaug::bench

@@ -20,13 +20,11 @@
 
 #include "backend/ops.h"
 #include "bench_common.h"
-#include "gan/emotion_transfer.h"
+#include "paper_cyclegan.h"
 
 using namespace emoaug;
 
 namespace {
-
-constexpr int kDims = 1582, kEmotions = 4, kBatch = 64;
 
 // CPU seconds of the whole process (all threads, user and system): unlike wall time it barely
 // moves when other work shares the machine, so it measures efficiency where wall time cannot.
@@ -59,13 +57,6 @@ double sgemm_gflops_per_core(int n) {
   return 2.0 * n * n * static_cast<double>(n) / best * 1e-9;
 }
 
-Tensor uniform01(int64_t rows, int64_t cols, uint64_t seed) {
-  Tensor t(rows, cols);
-  Rng rng(seed, 0, StreamId::Data);
-  for (int64_t i = 0; i < t.size(); ++i) t.data()[i] = rng.uniform();
-  return t;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,13 +65,7 @@ int main(int argc, char** argv) {
   bool roofline = true;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    auto value = [&] {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", arg.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
+    auto value = [&] { return bench::option_value(argc, argv, i); };
     if (arg == "--threads") {
       threads = std::atoi(value());
     } else if (arg == "--iterations") {
@@ -106,25 +91,14 @@ int main(int argc, char** argv) {
     ops::set_blas_threads(threads);
   }
 
-  gan::CycleGanOptions options;  // the paper's architecture, dropout and batch size
-  options.batch_size = kBatch;
-  const int64_t rows = static_cast<int64_t>(kBatch) * iterations;
-  Tensor source = uniform01(rows, kDims, 10);
-  std::vector<Tensor> targets;
-  gan::TransferData data;
-  data.source = source.view();
-  for (int e = 0; e < kEmotions; ++e) targets.push_back(uniform01(rows, kDims, 11 + e));
-  for (const Tensor& t : targets) data.targets.push_back(t.view());
-
-  gan::LocalGradientSum sum;
-  gan::EmotionTransferGroup group(options, kDims, kEmotions, lambda_cls, 1, 1, {0, 1, 2, 3}, &sum);
-  group.start_adversarial();
-  group.train_epoch(0, data);  // warm-up: buffers sized, pages touched
+  bench::PaperCycleGan paper(iterations, lambda_cls, Device::Host);
+  gan::EmotionTransferGroup& group = paper.group;
+  group.train_epoch(0, paper.data);  // warm-up: buffers sized, pages touched
 
   const uint64_t flops_before = ops::gemm_flops();
   const double cpu_start = process_cpu_seconds();
   const double start = bench::seconds_now();
-  for (int e = 1; e <= epochs; ++e) group.train_epoch(e, data);
+  for (int e = 1; e <= epochs; ++e) group.train_epoch(e, paper.data);
   const double seconds = bench::seconds_now() - start;
   const double cpu_seconds = process_cpu_seconds() - cpu_start;
   const double flops = static_cast<double>(ops::gemm_flops() - flops_before);

@@ -18,25 +18,17 @@
 
 #include "backend/ops.h"
 #include "bench_common.h"
-#include "gan/emotion_transfer.h"
+#include "paper_cyclegan.h"
 
 using namespace emoaug;
 
 namespace {
 
-constexpr int kDims = 1582, kEmotions = 4, kBatch = 64;
-
-Tensor uniform_on_device(int64_t rows, int64_t cols, uint64_t seed) {
-  Tensor t(rows, cols);
-  Rng rng(seed, 0, StreamId::Data);
-  for (int64_t i = 0; i < t.size(); ++i) t.data()[i] = rng.uniform();
-  return t.to(Device::Cuda);
-}
-
 // TFLOP/s of one large square sgemm on this GPU in the current math mode: the roofline the
 // training step's small (batch 64) gemms are compared with.
 double cublas_sgemm_tflops(int n) {
-  Tensor a = uniform_on_device(n, n, 1), b = uniform_on_device(n, n, 2), c(n, n, Device::Cuda);
+  Tensor a = bench::PaperCycleGan::uniform01(n, n, 1, Device::Cuda);
+  Tensor b = bench::PaperCycleGan::uniform01(n, n, 2, Device::Cuda), c(n, n, Device::Cuda);
   auto run = [&] {
     ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view());
     ops::synchronize();
@@ -53,13 +45,7 @@ int main(int argc, char** argv) {
   float lambda_cls = 1.0f;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    auto value = [&] {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", arg.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
+    auto value = [&] { return bench::option_value(argc, argv, i); };
     if (arg == "--tf32") {
       tf32 = true;
     } else if (arg == "--iterations") {
@@ -83,26 +69,14 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop{};
   cudaGetDeviceProperties(&prop, 0);
 
-  gan::CycleGanOptions options;  // the paper's architecture, dropout and batch size
-  options.batch_size = kBatch;
-  const int64_t rows = static_cast<int64_t>(kBatch) * iterations;
-  Tensor source = uniform_on_device(rows, kDims, 10);
-  std::vector<Tensor> targets;
-  gan::TransferData data;
-  data.source = source.view();
-  for (int e = 0; e < kEmotions; ++e) targets.push_back(uniform_on_device(rows, kDims, 11 + e));
-  for (const Tensor& t : targets) data.targets.push_back(t.view());
-
-  gan::LocalGradientSum sum;
-  gan::EmotionTransferGroup group(options, kDims, kEmotions, lambda_cls, 1, 1, {0, 1, 2, 3}, &sum);
-  group.to(Device::Cuda);
-  group.start_adversarial();
-  group.train_epoch(0, data);  // warm-up: buffers, cuBLAS heuristics, first-touch
+  bench::PaperCycleGan paper(iterations, lambda_cls, Device::Cuda);
+  gan::EmotionTransferGroup& group = paper.group;
+  group.train_epoch(0, paper.data);  // warm-up: buffers, cuBLAS heuristics, first-touch
   ops::synchronize();
 
   const uint64_t flops_before = ops::gemm_flops();
   const double start = bench::seconds_now();
-  for (int e = 1; e <= epochs; ++e) group.train_epoch(e, data);
+  for (int e = 1; e <= epochs; ++e) group.train_epoch(e, paper.data);
   ops::synchronize();
   const double seconds = bench::seconds_now() - start;
   const double flops = static_cast<double>(ops::gemm_flops() - flops_before);

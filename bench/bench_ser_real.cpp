@@ -61,13 +61,7 @@ int main(int argc, char** argv) {
   int blas_threads = 1, jobs = 1, folds = 0, repetitions = 5, epochs = 70;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    auto value = [&] {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", arg.c_str());
-        std::exit(2);
-      }
-      return std::atoi(argv[++i]);
-    };
+    auto value = [&] { return std::atoi(bench::option_value(argc, argv, i)); };
     if (arg == "--blas-threads") {
       blas_threads = value();
     } else if (arg == "--jobs") {
