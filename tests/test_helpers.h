@@ -31,6 +31,8 @@ inline double max_rel_error(ConstMatView a, ConstMatView b) {
   return worst;
 }
 
-inline std::string data_dir() { return std::string(EMOAUG_SOURCE_DIR) + "/../shared/data"; }
+inline std::string data_dir() {
+  return std::string(EMOAUG_SOURCE_DIR) + "/../shared/data";
+}
 
 }  // namespace emoaug::testing

@@ -20,8 +20,7 @@ int cmd_synth(int argc, char** argv) {
                  "DIR/source.h5 (unlabeled, other feature means and scales) and DIR/cross.h5 "
                  "(labeled, the same classes under a domain shift), in corpus v1. The same options "
                  "give byte-identical files.");
-  args.option("output", "DIR", "folder to write into (created if missing; required)", &dir,
-              'o');
+  args.option("output", "DIR", "folder to write into (created if missing; required)", &dir, 'o');
   args.option("dims", "D", "features per row", &dims);
   args.option("classes", "C", "emotion classes (4: angry, happy, neutral, sad)", &classes);
   args.option("sessions", "S", "sessions of the target (speakers of the other two)", &sessions);

@@ -19,12 +19,12 @@ namespace emoaug::gan {
 
 // Losses of one emotion summed over the iterations of an epoch (divide by `iterations`).
 struct EmotionLosses {
-  double discriminator = 0;  // mean of D_T's and D_S's BCE
-  double adversarial = 0;    // generator BCE, both directions summed
-  double cycle = 0;          // cycle MSE, both directions summed (unweighted)
-  double classification = 0; // C's cross-entropy on G(s)
-  double accuracy = 0;       // C's accuracy on G(s)
-  double pretrain = 0;       // cycle MSE during pretraining
+  double discriminator = 0;   // mean of D_T's and D_S's BCE
+  double adversarial = 0;     // generator BCE, both directions summed
+  double cycle = 0;           // cycle MSE, both directions summed (unweighted)
+  double classification = 0;  // C's cross-entropy on G(s)
+  double accuracy = 0;        // C's accuracy on G(s)
+  double pretrain = 0;        // cycle MSE during pretraining
   int64_t iterations = 0;
 };
 
@@ -43,8 +43,8 @@ class CycleGan {
   // One generator update of G and F: adversarial BCE toward real_label in both directions,
   // lambda_cyc x cycle MSE, and, when classifier is given, cls_weight x CE(C(G(s)), emotion).
   // C's gradient for this emotion is left in classifier_grad (C itself is not updated here).
-  void generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout,
-                      nn::Mlp* classifier, float cls_weight, EmotionLosses& out);
+  void generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout, nn::Mlp* classifier,
+                      float cls_weight, EmotionLosses& out);
 
   // G(source) in inference mode (no dropout), written into out.
   void generate(ConstMatView source, MatView out);
@@ -77,7 +77,7 @@ class CycleGan {
 
   // Saved activations: one per use of a network within a step.
   nn::MlpActivations g_s_, f_t_, f_gs_, g_ft_, dt_fake_, ds_fake_, dt_real_, ds_real_, c_fake_;
-  Tensor d_logit_a_, d_logit_b_;     // [B, 1]
+  Tensor d_logit_a_, d_logit_b_;      // [B, 1]
   Tensor d_fake_t_, d_fake_s_, tmp_;  // [B, d]
   Tensor d_cyc_s_, d_cyc_t_;          // [B, d]
   Tensor d_cls_;                      // [B, N]

@@ -27,9 +27,9 @@ struct CycleGanOptions {
   int batch_size = 64;
   int generator_steps = 2;  // generator updates per iteration, after one discriminator update
   float lr = 2e-4f;
-  float lr_decay = 0.8f;   // lr * lr_decay^floor(epoch / lr_decay_every)
+  float lr_decay = 0.8f;  // lr * lr_decay^floor(epoch / lr_decay_every)
   int lr_decay_every = 50;
-  ops::AdamHyper adam{};   // lr above overrides adam.lr
+  ops::AdamHyper adam{};  // lr above overrides adam.lr
 
   // Pretraining of G_i and F_i on cycle reconstruction only.
   int pretrain_epochs = 10000;

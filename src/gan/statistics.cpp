@@ -7,8 +7,8 @@
 namespace emoaug::gan {
 
 double mean_abs_mean_difference(ConstMatView a, ConstMatView b) {
-  EMOAUG_CHECK(a.cols == b.cols && a.rows > 0 && b.rows > 0, "shapes ", a.rows, "x", a.cols, " and ",
-               b.rows, "x", b.cols);
+  EMOAUG_CHECK(a.cols == b.cols && a.rows > 0 && b.rows > 0, "shapes ", a.rows, "x", a.cols,
+               " and ", b.rows, "x", b.cols);
   double total = 0.0;
   for (int64_t c = 0; c < a.cols; ++c) {
     double ma = 0, mb = 0;

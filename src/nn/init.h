@@ -1,5 +1,5 @@
-// Parameter initialisation: Xavier/Glorot uniform weights (the authors' TensorFlow default for dense
-// layers), zero biases.
+// Parameter initialisation: Xavier/Glorot uniform weights (the authors' TensorFlow default for
+// dense layers), zero biases.
 #pragma once
 
 #include "core/rng.h"

@@ -1,7 +1,7 @@
 // An SER classifier as the authors trained it: an Mlp with leaky ReLU and dropout, Xavier init,
 // Adam, softmax cross-entropy; each pass over the data is a fresh shuffle with the last partial
-// batch dropped. Their loop ran `epochs + 1` passes (range(epochs + 1)); Trainer::passes_for says so
-// in one place.
+// batch dropped. Their loop ran `epochs + 1` passes (range(epochs + 1)); Trainer::passes_for says
+// so in one place.
 #pragma once
 
 #include <cstdint>

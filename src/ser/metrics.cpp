@@ -20,9 +20,11 @@ Evaluation evaluate(const std::vector<int32_t>& truth, const std::vector<int32_t
   int present = 0;
   for (int c = 0; c < num_classes; ++c) {
     int64_t row = 0;
-    for (int p = 0; p < num_classes; ++p) row += ev.confusion[static_cast<size_t>(c) * num_classes + p];
+    for (int p = 0; p < num_classes; ++p)
+      row += ev.confusion[static_cast<size_t>(c) * num_classes + p];
     if (row == 0) continue;
-    ev.recall[c] = static_cast<double>(ev.confusion[static_cast<size_t>(c) * num_classes + c]) / row;
+    ev.recall[c] =
+        static_cast<double>(ev.confusion[static_cast<size_t>(c) * num_classes + c]) / row;
     ev.uar += ev.recall[c];
     ++present;
   }
