@@ -102,6 +102,18 @@ TEST(OrderedSum, OneRankMatchesTheLocalGradientSumBytes) {
   sum.gather_rows(stats.view());
 }
 
+TEST(World, DefaultCpuThreadsShareTheNodeUnlessTheLauncherBoundTheRank) {
+  EXPECT_EQ(default_cpu_threads("6", 2, 16, 4), 6) << "OPENBLAS/OMP_NUM_THREADS win";
+  EXPECT_EQ(default_cpu_threads("0", 16, 16, 4), 4) << "a zero or junk value is ignored";
+  EXPECT_EQ(default_cpu_threads("x", 16, 16, 4), 4);
+  EXPECT_EQ(default_cpu_threads(nullptr, 16, 16, 4), 4) << "unbound: the node's cores / ranks";
+  EXPECT_EQ(default_cpu_threads(nullptr, 16, 16, 1), 16);
+  EXPECT_EQ(default_cpu_threads(nullptr, 3, 16, 4), 3) << "a CPU mask of 3 cores: all of it";
+  EXPECT_EQ(default_cpu_threads(nullptr, 2, 2, 4), 1) << "more ranks than cores: one each";
+  EXPECT_EQ(default_cpu_threads(nullptr, 0, 0, 1), 1);
+  EXPECT_GE(default_cpu_threads(1), 1);
+}
+
 TEST(TaskFarm, AloneRunsEveryTaskInOrder) {
   World world{World::NoMpi{}};
   std::vector<int> seen;

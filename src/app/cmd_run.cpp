@@ -1,11 +1,7 @@
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "app/args.h"
@@ -41,24 +37,6 @@ std::string lambda_list(const std::vector<double>& lambdas) {
   return out;
 }
 
-// CPU threads per rank: experiment.threads, else OPENBLAS_NUM_THREADS or OMP_NUM_THREADS when set,
-// else the cores this rank may run on, shared with the node's other ranks unless the launcher
-// already gave each rank cores of its own (mpirun binds 1-2 ranks to a core each, srun
-// --cpus-per-task sets a mask): one OpenBLAS thread per core in every rank oversubscribes a node.
-int threads_per_rank(int configured, int local_ranks) {
-  if (configured > 0) return configured;
-  for (const char* var : {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"}) {
-    const char* value = std::getenv(var);
-    if (value && std::atoi(value) > 0) return std::atoi(value);
-  }
-  const int node = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  const int usable = sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : node;
-  if (usable < node) return std::max(1, usable);
-  return std::max(1, node / std::max(1, local_ranks));
-}
-
 int run_experiment(const std::string& path, const std::vector<std::string>& sets,
                    const std::vector<double>& lambdas, bool no_report, dist::World& world,
                    std::chrono::steady_clock::time_point started) {
@@ -71,9 +49,10 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
         path, ": experiment.backend = \"cuda\": the pipeline runs on the CPU backend in ",
         "this version (the CUDA backend is built and tested op by op, docs/cuda.md); use -s ",
         "experiment.backend=cpu");
-  // The threads go to a GAN group's emotions; every gemm runs on one OpenBLAS thread, whose
-  // results, unlike those of its threaded gemm, do not depend on how many ranks share the node.
-  const int threads = threads_per_rank(cfg.experiment.threads, world.local_size());
+  // The threads go to a GAN group's emotions and to SER tasks side by side; every gemm runs on
+  // one OpenBLAS thread, whose results, unlike its threaded gemm's, depend on no thread count.
+  const int threads = cfg.experiment.threads > 0 ? cfg.experiment.threads
+                                                 : dist::default_cpu_threads(world.local_size());
   ops::set_cpu_threads(threads);
   ops::set_blas_threads(1);
   // A λcls outside the grid fails here, before the run directory is touched.

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -196,6 +198,27 @@ void World::abort(int exit_code, const std::string& line) const {
   MPI_Finalized(&finalized);
   if (uses_mpi_ && !finalized) MPI_Abort(MPI_COMM_WORLD, exit_code);
   std::exit(exit_code);
+}
+
+int default_cpu_threads(const char* env_threads, int usable_cores, int node_cores,
+                        int local_ranks) {
+  if (env_threads && std::atoi(env_threads) > 0) return std::atoi(env_threads);
+  if (usable_cores > 0 && usable_cores < node_cores) return usable_cores;
+  return std::max(1, std::max(1, node_cores) / std::max(1, local_ranks));
+}
+
+int default_cpu_threads(int local_ranks) {
+  const char* env = nullptr;
+  for (const char* var : {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"}) {
+    env = std::getenv(var);
+    if (env && std::atoi(env) > 0) break;
+    env = nullptr;
+  }
+  const int node = static_cast<int>(std::thread::hardware_concurrency());
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  const int usable = sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : node;
+  return default_cpu_threads(env, usable, node, local_ranks);
 }
 
 }  // namespace emoaug::dist

@@ -99,6 +99,15 @@ class World {
 // The same device choice as a pure function, for tests and for `emoaug plan`.
 int gpu_for_local_rank(int local_rank, int device_count);
 
+// CPU threads for a rank when the config leaves it open: OPENBLAS_NUM_THREADS or OMP_NUM_THREADS
+// when set (SLURM's --cpus-per-task arrives that way), else the cores this process may run on,
+// shared with the node's other ranks unless the launcher already gave each rank cores of its own
+// (mpirun binds a few ranks to a core each, srun --cpus-per-task sets a mask). Never below 1.
+int default_cpu_threads(int local_ranks);
+// The same from explicit inputs: an environment value (or null), the cores of the process's CPU
+// mask and of the node.
+int default_cpu_threads(const char* env_threads, int usable_cores, int node_cores, int local_ranks);
+
 // FNV-1a of a hostname; ranks with equal hashes are on one node.
 uint64_t hostname_hash(const std::string& hostname);
 
