@@ -288,12 +288,16 @@ void run_gan_task(const RunContext& ctx, const GanTask& task, const std::vector<
         log_info("%s: pretrain %d/%d | cycle %.4f | %.2fs/epoch, pretraining ends in %s",
                  name.c_str(), done, pretrain, m.pretrain, per_epoch,
                  format_duration(per_epoch * (pretrain - done)).c_str());
-      else
-        log_info(
-            "%s: epoch %d/%d | D %.3f adv %.3f cyc %.4f cls %.3f acc %.2f | %.2fs/epoch, ETA %s",
-            name.c_str(), done - pretrain, o.epochs, m.discriminator, m.adversarial, m.cycle,
-            m.classification, m.accuracy, per_epoch,
-            format_duration(per_epoch * (total - done)).c_str());
+      else {
+        // C's loss and accuracy on the generated batches, where λcls > 0 brings C in.
+        char classifier[64] = "";
+        if (group.has_classifier())
+          std::snprintf(classifier, sizeof(classifier), " cls %.3f acc %.2f", m.classification,
+                        m.accuracy);
+        log_info("%s: epoch %d/%d | D %.3f adv %.3f cyc %.4f%s | %.2fs/epoch, ETA %s", name.c_str(),
+                 done - pretrain, o.epochs, m.discriminator, m.adversarial, m.cycle, classifier,
+                 per_epoch, format_duration(per_epoch * (total - done)).c_str());
+      }
     }
 
     const bool stopping = report.stop && done < total;
