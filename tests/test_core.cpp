@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <set>
+#include <string>
 
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/tensor.h"
+#include "core/version.h"
 
 using namespace emoaug;
 
@@ -120,4 +123,9 @@ TEST(Error, CheckNamesFileAndLine) {
     EXPECT_NE(what.find("test_core.cpp:"), std::string::npos) << what;
     EXPECT_NE(what.find("context 42"), std::string::npos) << what;
   }
+}
+
+TEST(Version, GitShaIsACommitOrUnknown) {
+  const std::string sha = emoaug::git_sha();
+  EXPECT_TRUE(std::regex_match(sha, std::regex("[0-9a-f]{12}(-dirty)?|unknown"))) << sha;
 }

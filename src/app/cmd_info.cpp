@@ -6,13 +6,14 @@
 #include "app/args.h"
 #include "app/commands.h"
 #include "backend/ops.h"
+#include "core/version.h"
 
 namespace emoaug::app {
 
 int cmd_info(int argc, char** argv) {
   ArgParser args("emoaug info", "Show the version, the build and the backends available here.");
   if (!args.parse(argc, argv)) return kExitOk;
-  std::printf("emoaug %s (git %s)\n", EMOAUG_VERSION, EMOAUG_GIT_SHA);
+  std::printf("emoaug %s (git %s)\n", EMOAUG_VERSION, git_sha());
   std::printf("cpu backend: OpenBLAS %s, %d threads\n", openblas_get_config(),
               openblas_get_num_threads());
 #ifdef EMOAUG_HAVE_CUDA

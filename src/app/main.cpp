@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "core/error.h"
+#include "core/version.h"
 
 namespace {
 
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? kExitUsage : kExitOk;
   }
   if (!std::strcmp(argv[1], "--version")) {
-    std::printf("emoaug %s (%s)\n", EMOAUG_VERSION, EMOAUG_GIT_SHA);
+    std::printf("emoaug %s (%s)\n", EMOAUG_VERSION, emoaug::git_sha());
     return kExitOk;
   }
   for (const Command& c : kCommands) {

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
+#include "core/version.h"
 #include "data/h5.h"
 #include "experiment/aggregate.h"
 #include "experiment/stage_gan.h"
@@ -191,7 +192,7 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
     data::h5::Group root = file.root();
     root.write_string_attr("format", "emoaug-results");
     root.write_string_attr("version", EMOAUG_VERSION);
-    root.write_string_attr("git_sha", EMOAUG_GIT_SHA);
+    root.write_string_attr("git_sha", git_sha());
     root.write_string_attr("config", config::to_toml(cfg));
     root.write_string_attr("created", now_utc());
     root.write_int_attr("ranks", info.ranks);
