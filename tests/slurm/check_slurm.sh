@@ -177,11 +177,15 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 [ "$requeued" = 1 ] || fail "element 0 was not requeued after USR2"
-# SLURM holds a requeued job back for two minutes; a test need not wait them out.
+# SLURM holds a requeued job back for two minutes; a test need not wait them out. The hold may be
+# set only after the requeue shows, so lift it again while the element waits for its begin time.
 scontrol update JobId="$ELEMENT" StartTime=now || fail "scontrol update StartTime"
 
-for _ in $(seq 1200); do
+for i in $(seq 1200); do
   [ -z "$(squeue -h)" ] && break
+  if [ $((i % 5)) = 0 ] && squeue -h -j "$ELEMENT" -o %r 2>/dev/null | grep -q BeginTime; then
+    scontrol update JobId="$ELEMENT" StartTime=now 2>/dev/null
+  fi
   sleep 0.2
 done
 [ -z "$(squeue -h)" ] || fail "jobs still queued after 240 s: $(squeue)"
