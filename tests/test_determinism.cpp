@@ -21,7 +21,12 @@ std::atomic<bool> g_count_new{false};
 std::atomic<int64_t> g_news{0};
 }  // namespace
 
-// Counts heap allocations made through operator new while g_count_new is set.
+// Counts heap allocations made through operator new while g_count_new is set. The replacements
+// allocate with malloc, so free is their match; GCC, which inlines a delete into code whose new it
+// takes for the library's, would warn otherwise (it does under the sanitizers).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void* operator new(size_t size) {
   if (g_count_new.load(std::memory_order_relaxed)) g_news.fetch_add(1);
   if (void* p = std::malloc(size ? size : 1)) return p;
