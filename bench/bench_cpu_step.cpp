@@ -20,6 +20,7 @@
 
 #include "backend/ops.h"
 #include "bench_common.h"
+#include "dist/world.h"
 #include "paper_cyclegan.h"
 
 using namespace emoaug;
@@ -84,12 +85,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  // The emotions train on `threads` threads (single-threaded BLAS each); the roofline sgemm runs
-  // on as many OpenBLAS threads.
-  if (threads > 0) {
-    ops::set_cpu_threads(threads);
-    ops::set_blas_threads(threads);
-  }
+  // The emotions train on `threads` threads (single-threaded BLAS each), by default as many as
+  // `emoaug run` would give one rank here; the roofline sgemm runs on as many OpenBLAS threads.
+  if (threads <= 0) threads = dist::default_cpu_threads(1);
+  ops::set_cpu_threads(threads);
+  ops::set_blas_threads(threads);
 
   bench::PaperCycleGan paper(iterations, lambda_cls, Device::Host);
   gan::EmotionTransferGroup& group = paper.group;

@@ -311,7 +311,7 @@ uint64_t gemm_flops() {
 
 int cpu_threads() {
   const int set = g_cpu_threads.load(std::memory_order_relaxed);
-  return set > 0 ? set : cpu::initial_blas_threads();
+  return set > 0 ? set : 1;
 }
 
 void set_cpu_threads(int threads) {

@@ -115,8 +115,9 @@ void synchronize();
 // turn time into FLOP/s with it.
 uint64_t gemm_flops();
 
-// CPU threads that work above the ops may use: a GAN group trains that many emotions side by side.
-// Default: OpenBLAS's thread count when the program started (the cores, or OPENBLAS_NUM_THREADS).
+// CPU threads that work above the ops may use: a GAN group trains that many emotions side by side,
+// a rank runs that many SER tasks at once. Default 1; `emoaug run` sets the rank's share of the node
+// (dist::default_cpu_threads).
 int cpu_threads();
 void set_cpu_threads(int threads);
 // OpenBLAS's own threads per gemm (default: the cores). Its results change in the last bits with

@@ -178,22 +178,12 @@ void adam(MatView params, ConstMatView grads, MatView m, MatView v, const fn::Ad
   kernels::adam(params.data, grads.data, m.data, v.data, params.size(), s);
 }
 
-namespace {
-// Read during static initialisation, after OpenBLAS's own (a library initialises before the
-// program that links it), before anyone changed it.
-const int g_initial_blas_threads = openblas_get_num_threads();
-}  // namespace
-
 int blas_threads() {
   return openblas_get_num_threads();
 }
 
 void set_blas_threads(int threads) {
   openblas_set_num_threads(threads);
-}
-
-int initial_blas_threads() {
-  return g_initial_blas_threads;
 }
 
 }  // namespace emoaug::ops::cpu

@@ -32,8 +32,6 @@ void gather_rows(ConstMatView src, const int* rows, MatView dst);
 void zero(MatView x);
 int blas_threads();
 void set_blas_threads(int threads);
-// OpenBLAS's thread count when the program started.
-int initial_blas_threads();
 // The step's scalars (bias corrections, flavour) are folded into s by the dispatcher.
 void adam(MatView params, ConstMatView grads, MatView m, MatView v, const fn::AdamStep& s);
 
