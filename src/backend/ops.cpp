@@ -6,6 +6,7 @@
 #include <cmath>
 #include <initializer_list>
 
+#include "backend/cpu/gemm_cpu.h"
 #include "backend/cpu/ops_cpu.h"
 #include "core/error.h"
 #ifdef EMOAUG_HAVE_CUDA
@@ -326,6 +327,14 @@ int blas_threads() {
 void set_blas_threads(int threads) {
   EMOAUG_CHECK(threads >= 1, "BLAS threads: ", threads);
   cpu::set_blas_threads(threads);
+}
+
+void set_blocked_cpu_gemm(bool enabled) {
+  cpu::set_blocked_gemm_enabled(enabled);
+}
+
+bool blocked_cpu_gemm() {
+  return cpu::blocked_gemm_available();
 }
 
 }  // namespace emoaug::ops

@@ -116,8 +116,8 @@ void synchronize();
 uint64_t gemm_flops();
 
 // CPU threads that work above the ops may use: a GAN group trains that many emotions side by side,
-// a rank runs that many SER tasks at once. Default 1; `emoaug run` sets the rank's share of the node
-// (dist::default_cpu_threads).
+// a rank runs that many SER tasks at once. Default 1; `emoaug run` sets the rank's share of the
+// node (dist::default_cpu_threads).
 int cpu_threads();
 void set_cpu_threads(int threads);
 // OpenBLAS's own threads per gemm (default: the cores). Its results change in the last bits with
@@ -125,5 +125,11 @@ void set_cpu_threads(int threads);
 // a result is the same bytes for any thread or rank count.
 int blas_threads();
 void set_blas_threads(int threads);
+// The CPU gemm on one BLAS thread: emoaug's blocked AVX-512 kernels (backend/cpu/gemm_cpu.h) for
+// batch-sized shapes when the CPU has AVX-512, else OpenBLAS. Off: always OpenBLAS (benchmarks and
+// tests put the two side by side). Process-wide, default on; the two differ in the last bits.
+void set_blocked_cpu_gemm(bool enabled);
+// Whether a batch-sized gemm on one BLAS thread runs the blocked kernels now.
+bool blocked_cpu_gemm();
 
 }  // namespace emoaug::ops

@@ -1,5 +1,6 @@
-// CPU backend: OpenBLAS for gemm, plain loops over kernels/functors.h for everything else. Sums are
-// accumulated in double and in a fixed order, so results do not depend on the thread count.
+// CPU backend: the blocked kernels of gemm_cpu.h or OpenBLAS for gemm, plain loops over
+// kernels/functors.h for everything else. Sums are accumulated in double and in a fixed order, so
+// results do not depend on the thread count.
 #include "backend/cpu/ops_cpu.h"
 
 #include <cblas.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backend/cpu/gemm_cpu.h"
 #include "backend/cpu/kernels_cpu.h"
 #include "core/error.h"
 
@@ -34,6 +36,9 @@ void gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c, float a
     scale(c, beta);
     return;
   }
+  // On several BLAS threads OpenBLAS is faster than one thread of ours (and a caller asking for
+  // them wants OpenBLAS's parallel gemm).
+  if (blas_threads() == 1 && blocked_gemm(a, ta, b, tb, c, alpha, beta)) return;
   cblas_sgemm(CblasRowMajor, ta == Trans::No ? CblasNoTrans : CblasTrans,
               tb == Trans::No ? CblasNoTrans : CblasTrans, static_cast<int>(m), static_cast<int>(n),
               static_cast<int>(k), alpha, a.data, static_cast<int>(a.cols), b.data,

@@ -1,0 +1,84 @@
+// The gemms of the paper's networks at batch 64 on one thread, OpenBLAS beside emoaug's blocked
+// kernels (backend/cpu/gemm_cpu.h), each form a layer's step runs: forward x·Wᵀ, input gradient
+// dy·W, weight gradient dW += dyᵀ·x. The weight matrices come from a pool larger than the L3
+// cache, as in a training step of 4 emotions' networks, where no weight matrix is in cache when its
+// gemm starts. Prints `gemm_<form>_<in>x<out>_<openblas|blocked> GFLOP/s` lines and the machine's
+// one-core sgemm.
+//   bench_gemm_shapes [BATCH]
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "backend/ops.h"
+#include "bench_common.h"
+
+using namespace emoaug;
+
+namespace {
+
+constexpr int64_t kPoolBytes = int64_t{96} << 20;  // three times this machine's 32 MiB L3
+
+struct Layer {
+  int in, out;
+};
+
+// GFLOP/s of `form` on the layer, cycling through enough weight matrices to miss the caches.
+double measure(const char* form, const Layer& l, int batch, bool blocked) {
+  ops::set_blocked_cpu_gemm(blocked);
+  const int64_t weight_bytes = int64_t{4} * l.in * l.out;
+  const int pool = static_cast<int>(std::max<int64_t>(2, kPoolBytes / weight_bytes));
+  std::vector<Tensor> weights, grads;
+  for (int i = 0; i < pool; ++i) {
+    weights.emplace_back(l.out, l.in);
+    grads.emplace_back(l.out, l.in);
+    bench::fill_uniform(weights.back(), 10 + i);
+  }
+  Tensor x(batch, l.in), dy(batch, l.out), y(batch, l.out), dx(batch, l.in);
+  bench::fill_uniform(x, 1);
+  bench::fill_uniform(dy, 2);
+  const std::string f = form;
+  int next = 0;
+  auto call = [&] {
+    const int i = next++ % pool;
+    if (f == "forward")
+      ops::gemm(x.view(), ops::Trans::No, weights[i].view(), ops::Trans::Yes, y.view());
+    else if (f == "input_grad")
+      ops::gemm(dy.view(), ops::Trans::No, weights[i].view(), ops::Trans::No, dx.view());
+    else
+      ops::gemm(dy.view(), ops::Trans::Yes, x.view(), ops::Trans::No, grads[i].view(), 1.0f, 1.0f);
+  };
+  const double s = bench::time_per_call(call, pool, std::max(3 * pool, 30));
+  return 2.0 * batch * l.in * static_cast<double>(l.out) / s * 1e-9;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int batch = argc > 1 ? std::atoi(argv[1]) : 64;
+  if (batch < 1) {
+    std::fprintf(stderr, "usage: bench_gemm_shapes [BATCH]\n");
+    return 2;
+  }
+  ops::set_blas_threads(1);
+  if (!ops::blocked_cpu_gemm())
+    std::printf("# this CPU has no AVX-512: both columns are OpenBLAS\n");
+  // G/F 1582-1000-500-1000-1582, D 1582-1000-1000-1, C 1582-100-100-4.
+  const std::vector<Layer> layers{{1582, 1000}, {1000, 500},  {500, 1000},
+                                  {1000, 1582}, {1000, 1000}, {1000, 1},
+                                  {1582, 100},  {100, 100},   {100, 4}};
+  std::printf("batch %d\n", batch);
+  for (const char* form : {"forward", "input_grad", "weight_grad"}) {
+    for (const Layer& l : layers) {
+      const double base = measure(form, l, batch, false);
+      const double ours = measure(form, l, batch, true);
+      std::printf("gemm_%s_%dx%d_openblas %.1f\n", form, l.in, l.out, base);
+      std::printf("gemm_%s_%dx%d_blocked %.1f\n", form, l.in, l.out, ours);
+    }
+  }
+  ops::set_blocked_cpu_gemm(false);
+  std::printf("sgemm_2048_gflops_one_core %.1f\n", bench::sgemm_gflops(2048));
+  ops::set_blocked_cpu_gemm(true);
+  return 0;
+}
