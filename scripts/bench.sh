@@ -58,7 +58,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'
 emo=() pt=() pt_default=() peak=() emo_cpu=() pt_cpu=() core=() eff=()
 pytorch_cyclegan() {
   OMP_NUM_THREADS=$threads "$@" "$PYTHON" bench/pytorch_cyclegan_step.py --device cpu \
-    --threads "$threads" --lambda-cls 2 --iterations 4 --warmup 1
+    --threads "$threads" --lambda-cls 2 --iterations 8 --warmup 1
 }
 for r in $(seq "$reps"); do
   e=$log/cyclegan_emoaug_$r.txt pd=$log/cyclegan_pytorch_default_$r.txt

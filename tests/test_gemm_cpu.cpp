@@ -99,16 +99,18 @@ TEST(BlockedGemm, ForwardFormIsTheProductOverEveryTail) {
 TEST(BlockedGemm, InputGradientFormIsTheProductOverEveryTail) {
   if (!cpu::blocked_gemm_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
   // Rows: blocks of 6; columns: strips of 64 ending in a 1-, 2-, 3- or 4-vector tile with a
-  // partial last vector; reductions shorter and longer than the prefetch distance.
+  // partial last vector; reductions around the prefetch distance and split unevenly between the
+  // row blocks that fetch the next strip.
   check_form(Trans::No, Trans::No,
-             {{1, 256, 1},
-              {5, 257, 3},
+             {{1, 256, 16},
+              {5, 257, 17},
               {6, 272, 16},
               {7, 300, 17},
               {11, 320, 40},
               {64, 330, 100},
               {65, 383, 18},
-              {13, 448, 5}});
+              {13, 448, 33},
+              {64, 400, 300}});
 }
 
 TEST(BlockedGemm, WeightGradientFormIsTheProductOverEveryTail) {
@@ -151,6 +153,7 @@ TEST(BlockedGemm, RoutesBatchSizedShapesAndLeavesTheRestToOpenBlas) {
   EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::Yes, 64, 1, 1000));
   EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::Yes, 64, 4, 100));
   EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::No, 64, 100, 100));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::No, 64, 1000, 1));
   Tensor a(64, 64), b(64, 64), c(64, 64);
   EXPECT_FALSE(cpu::blocked_gemm(a.view(), Trans::Yes, b.view(), Trans::Yes, c.view(), 1, 0));
 

@@ -50,7 +50,8 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
         "this version (the CUDA backend is built and tested op by op, docs/cuda.md); use -s ",
         "experiment.backend=cpu");
   // The threads go to a GAN group's emotions and to SER tasks side by side; every gemm runs on
-  // one OpenBLAS thread, whose results, unlike its threaded gemm's, depend on no thread count.
+  // one thread (the blocked kernels or OpenBLAS's single-threaded gemm), whose results, unlike
+  // OpenBLAS's threaded gemm's, depend on no thread count.
   const int threads = cfg.experiment.threads > 0 ? cfg.experiment.threads
                                                  : dist::default_cpu_threads(world.local_size());
   ops::set_cpu_threads(threads);

@@ -44,13 +44,13 @@ float* allocate(int64_t count, Device device) {
   // page) per step; on 2 MiB pages those steps stop missing the TLB. Linux gives them to aligned
   // memory it is advised of (transparent_hugepage = madvise, Debian's default).
   const size_t alignment = bytes >= kHugePage ? kHugePage : kAlignment;
-  bytes = (bytes + alignment - 1) / alignment * alignment;
-  void* p = std::aligned_alloc(alignment, bytes);
+  const size_t reserved = (bytes + alignment - 1) / alignment * alignment;
+  void* p = std::aligned_alloc(alignment, reserved);
   if (!p) throw std::bad_alloc();
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (alignment == kHugePage) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
+  if (alignment == kHugePage) madvise(p, reserved, MADV_HUGEPAGE);  // advice only: may fail
 #endif
-  std::memset(p, 0, bytes);
+  std::memset(p, 0, (bytes + kAlignment - 1) / kAlignment * kAlignment);
   return static_cast<float*>(p);
 }
 

@@ -9,9 +9,11 @@
 //    reduction index of 64 rows of A) and the weight matrix's rows broadcast a float at a time, so
 //    the weight matrix is read once, front to back.
 //
-// Software prefetch where the hardware prefetcher loses the stream: the strided rows of B ahead of
-// the A·B tile, the next tile of C (read for beta = 1, from memory) in the Aᵀ·B walk. The tile
-// sizes, prefetch distances and the shape rules were chosen by bench/bench_gemm_shapes.cpp.
+// Software prefetch where the hardware prefetcher loses the stream: in A·B the strided rows of B
+// a few steps ahead of the tile, and the next strip of B into L2, each row block of A fetching its
+// share (without this the first row block over a strip waits on memory: 80-92 GFLOP/s instead of
+// 102-110); in Aᵀ·B the next tile of C. Tile sizes, prefetch distances and the shape rules were
+// chosen with bench/bench_gemm_shapes.cpp.
 #include "backend/cpu/gemm_cpu.h"
 
 #include <algorithm>
@@ -48,9 +50,11 @@ bool blocked_gemm_choice(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k) {
   if (!blocked_gemm_available() || (ta == Trans::Yes && tb == Trans::Yes)) return false;
   if (ta == Trans::Yes) return k <= kBlockedGemmMaxBatch;  // Aᵀ·B: the batch is the reduction
   if (m > kBlockedGemmMaxBatch) return false;
-  // Below these widths the copy of A costs more than OpenBLAS's packing saves (D's 1-wide and C's
-  // 4-wide output layers, C's 100-wide input gradient: bench_gemm_shapes).
-  return tb == Trans::Yes ? n >= kBlockedGemmMinForwardCols : n >= kBlockedGemmMinInputGradCols;
+  // Below these sizes the copy of A costs more than OpenBLAS's packing saves (D's 1-wide and C's
+  // 4-wide output layers, C's 100-wide input gradient, D's input gradient through its 1-wide
+  // output: bench_gemm_shapes).
+  if (tb == Trans::Yes) return n >= kBlockedGemmMinForwardCols;
+  return n >= kBlockedGemmMinInputGradCols && k >= kBlockedGemmMinInputGradReduction;
 }
 
 #if EMOAUG_BLOCKED_GEMM
@@ -70,14 +74,21 @@ constexpr int kPrefetchAhead = 16;  // rows of B ahead of the A·B tile
 
 enum class Prefetch { RowsOfBAhead, NextTileOfC };
 
+// Rows of B for the next strip, fetched into L2 one row every `every` steps (A·B only).
+struct StripAhead {
+  const float* rows = nullptr;
+  int64_t count = 0, every = 1;
+};
+
 using BroadcastTileFn = void (*)(const float* a, int64_t lda, const float* b, int64_t ldb,
                                  int64_t k, float* c, int64_t ldc, float alpha, float beta,
-                                 int last_cols);
+                                 int last_cols, StripAhead ahead);
 
 template <int MR, int NV, Prefetch P>
 EMOAUG_AVX512 void broadcast_tile(const float* a, int64_t lda, const float* b, int64_t ldb,
                                   int64_t k, float* c, int64_t ldc, float alpha, float beta,
-                                  int last_cols) {
+                                  int last_cols, StripAhead ahead) {
+  int64_t countdown = ahead.every;
   const __mmask16 last = static_cast<__mmask16>((1u << last_cols) - 1u);
   __m512 acc[MR][NV];
   EMOAUG_UNROLL for (int i = 0; i < MR; ++i) {
@@ -85,6 +96,15 @@ EMOAUG_AVX512 void broadcast_tile(const float* a, int64_t lda, const float* b, i
   }
   for (int64_t p = 0; p < k; ++p) {
     if (P == Prefetch::RowsOfBAhead) {
+      if (ahead.count > 0 && --countdown == 0) {
+        countdown = ahead.every;
+        --ahead.count;
+        EMOAUG_UNROLL for (int v = 0; v <= NV; ++v) {
+          _mm_prefetch(reinterpret_cast<const char*>(ahead.rows + std::min(16 * v, 16 * NV - 1)),
+                       _MM_HINT_T1);
+        }
+        ahead.rows += ldb;
+      }
       if (p + kPrefetchAhead < k) {
         EMOAUG_UNROLL for (int v = 0; v < NV; ++v) {
           _mm_prefetch(reinterpret_cast<const char*>(b + (p + kPrefetchAhead) * ldb + 16 * v),
@@ -137,10 +157,12 @@ const auto kBroadcastTiles = broadcast_tiles<P>(std::make_integer_sequence<int, 
 // Columns [col, col + width) of C, width <= kTileCols: the tile for `rows` rows.
 template <Prefetch P>
 void run_broadcast_tile(int rows, int64_t width, const float* a, int64_t lda, const float* b,
-                        int64_t ldb, int64_t k, float* c, int64_t ldc, float alpha, float beta) {
+                        int64_t ldb, int64_t k, float* c, int64_t ldc, float alpha, float beta,
+                        StripAhead ahead = {}) {
   const int vectors = static_cast<int>((width + 15) / 16);
   const int last_cols = static_cast<int>(width - 16 * (vectors - 1));
-  kBroadcastTiles<P>[rows - 1][vectors - 1](a, lda, b, ldb, k, c, ldc, alpha, beta, last_cols);
+  kBroadcastTiles<P>[rows - 1][vectors - 1](a, lda, b, ldb, k, c, ldc, alpha, beta, last_cols,
+                                            ahead);
 }
 
 // C (m x n) = alpha * A (m x k) * B (k x n) + beta * C.
@@ -159,12 +181,23 @@ void gemm_nn(int64_t m, int64_t n, int64_t k, float alpha, const float* a, const
   }
   for (int64_t col = 0; col < n; col += kTileCols) {
     const int64_t width = std::min<int64_t>(kTileCols, n - col);
+    // The strip's first row block reads it from memory, the others from L2; each block fetches
+    // its share of the next strip into L2, so that no block waits on memory.
+    const bool next_strip = col + kTileCols < n;
+    const int64_t share = (k + blocks - 1) / blocks;
     for (int64_t blk = 0; blk < blocks; ++blk) {
       const int64_t r0 = blk * kRowTile;
       const int rows = static_cast<int>(std::min<int64_t>(kRowTile, m - r0));
+      StripAhead ahead;
+      if (next_strip) {
+        const int64_t first = blk * share;
+        ahead.count = std::max<int64_t>(0, std::min<int64_t>(share, k - first));
+        ahead.rows = b + first * n + col + kTileCols;
+        ahead.every = std::max<int64_t>(1, k / std::max<int64_t>(1, ahead.count));
+      }
       run_broadcast_tile<Prefetch::RowsOfBAhead>(rows, width, packed.data() + blk * k * kRowTile,
                                                  kRowTile, b + col, n, k, c + r0 * n + col, n,
-                                                 alpha, beta);
+                                                 alpha, beta, ahead);
     }
   }
 }

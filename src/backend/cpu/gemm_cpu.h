@@ -20,10 +20,11 @@ void set_blocked_gemm_enabled(bool enabled);
 constexpr int64_t kBlockedGemmMaxBatch = 512;
 constexpr int64_t kBlockedGemmMinForwardCols = 32;
 constexpr int64_t kBlockedGemmMinInputGradCols = 256;
+constexpr int64_t kBlockedGemmMinInputGradReduction = 16;
 
 // Whether blocked_gemm takes C (m x n) = op(A) op(B) with reduction k: AVX-512 present and on, one
 // of the three forms below (not Aᵀ·Bᵀ), the batch-sized dimension (m for A·Bᵀ and A·B, k for Aᵀ·B)
-// at most kBlockedGemmMaxBatch, and C wide enough for A·Bᵀ and A·B.
+// at most kBlockedGemmMaxBatch, C wide enough for A·Bᵀ and A·B, and A·B's reduction long enough.
 bool blocked_gemm_choice(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k);
 
 // C = alpha * op(A) * op(B) + beta * C, like ops::gemm (beta = 0 never reads C), for the three
