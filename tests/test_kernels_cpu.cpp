@@ -58,20 +58,32 @@ TEST(CpuKernels, AdamIsTheFunctorElementByElement) {
   }
 }
 
-TEST(CpuKernels, DropoutMaskIsFnDropoutQuadBlockByBlock) {
-  for (int64_t n : kLengths) {
-    for (float p : {0.2f, 0.5f, 0.8f}) {
-      const fn::DropoutDraws d{0x12345678u, 0x9abcdef0u, 7, (uint64_t{1} << 32) - 3, p};
-      std::vector<float> mask(static_cast<size_t>(n)), expected(static_cast<size_t>(n));
-      kernels::dropout_mask(mask.data(), n, d);
-      for (int64_t q = 0; q * 4 < n; ++q) {
-        float quad[4];
-        fn::dropout_quad(d, static_cast<uint64_t>(q), quad);
-        for (int w = 0; w < 4 && q * 4 + w < n; ++w) expected[q * 4 + w] = quad[w];
+TEST(CpuKernels, DropoutMaskIsFnDropoutQuadBlockByBlockOnEveryPath) {
+  using kernels::MaskPath;
+  for (const MaskPath path : {MaskPath::Scalar, MaskPath::Avx2, MaskPath::Avx512}) {
+    if (!kernels::cpu_runs(path)) continue;
+    SCOPED_TRACE(path == MaskPath::Scalar ? "scalar" : path == MaskPath::Avx2 ? "AVX2" : "AVX-512");
+    for (int64_t n : kLengths) {
+      for (float p : {0.2f, 0.5f, 0.8f}) {
+        // Blocks counted from just below 2^32, so that the block number's high word changes.
+        const fn::DropoutDraws d{0x12345678u, 0x9abcdef0u, 7, (uint64_t{1} << 32) - 3, p};
+        std::vector<float> mask(static_cast<size_t>(n)), expected(static_cast<size_t>(n));
+        kernels::dropout_mask(mask.data(), n, d, path);
+        for (int64_t q = 0; q * 4 < n; ++q) {
+          float quad[4];
+          fn::dropout_quad(d, static_cast<uint64_t>(q), quad);
+          for (int w = 0; w < 4 && q * 4 + w < n; ++w) expected[q * 4 + w] = quad[w];
+        }
+        expect_same_bytes(mask, expected, "dropout mask", n);
       }
-      expect_same_bytes(mask, expected, "dropout mask", n);
     }
   }
+  // The default path is one of them: the best this CPU runs.
+  const fn::DropoutDraws d{1u, 2u, 3, 0, 0.3f};
+  std::vector<float> mask(1000), expected(1000);
+  kernels::dropout_mask(mask.data(), 1000, d);
+  kernels::dropout_mask(expected.data(), 1000, d, MaskPath::Scalar);
+  expect_same_bytes(mask, expected, "default dropout mask", 1000);
 }
 
 TEST(CpuKernels, BiasLeakyMaskRowWithAndWithoutMask) {

@@ -24,12 +24,7 @@
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 warns inside its own unpack and shuffle intrinsics, whose unmasked forms pass an
-// intentionally undefined vector as the (unused) merge source.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "backend/cpu/x86_intrinsics.h"
 #define EMOAUG_BLOCKED_GEMM 1
 #else
 #define EMOAUG_BLOCKED_GEMM 0

@@ -20,6 +20,12 @@ void adam(float* p, const float* g, float* m, float* v, int64_t n, fn::AdamStep 
 // d.first_block + i / 4 (fn::dropout_quad's numbering), several Philox blocks at a time.
 void dropout_mask(float* mask, int64_t n, const fn::DropoutDraws& d);
 
+// dropout_mask's paths, so that a test runs each one this CPU can: the hand-written vector path
+// of an instruction set (its blocks; the rest by the scalar path), or the scalar path alone.
+enum class MaskPath { Scalar, Avx2, Avx512 };
+bool cpu_runs(MaskPath path);
+void dropout_mask(float* mask, int64_t n, const fn::DropoutDraws& d, MaskPath path);
+
 // One row of a hidden layer's epilogue: y = leaky(y + bias) * mask (mask null: no dropout).
 void bias_leaky_mask_row(float* y, const float* bias, const float* mask, int64_t n, float slope);
 
