@@ -2,9 +2,9 @@
 //
 //  - broadcast_tile: C[6 x 64] = sum over p of a(p, i) * B[p, 0..64), B's rows loaded as vectors
 //    where they lie, A's entries broadcast. A·B (input gradient, B = the weight matrix) reads A
-//    from a packed copy (6 rows side by side) and walks column strips of B, each strip staying in
-//    L2 while every row block of A passes over it; Aᵀ·B (weight gradient, reduction = the batch)
-//    finds A's 6 entries side by side already and walks C's rows left to right.
+//    from its transpose (pack_transposed, as for A·Bᵀ) and walks column strips of B, each strip
+//    staying in L2 while every row block of A passes over it; Aᵀ·B (weight gradient, reduction =
+//    the batch) finds A's entries side by side already and walks C's rows left to right.
 //  - packed_tile: C[64 x 6] = A·Bᵀ with A transposed into a packed panel (a row of the panel = one
 //    reduction index of 64 rows of A) and the weight matrix's rows broadcast a float at a time, so
 //    the weight matrix is read once, front to back.
@@ -160,20 +160,66 @@ void run_broadcast_tile(int rows, int64_t width, const float* a, int64_t lda, co
                                             ahead);
 }
 
+// r[q] := column q of the 16 x 16 matrix whose rows are r[0..16).
+EMOAUG_AVX512 inline void transpose_16x16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  EMOAUG_UNROLL for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4 i + j], 128-bit lane l: column 4 l + j of rows 4 i .. 4 i + 3.
+  EMOAUG_UNROLL for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  EMOAUG_UNROLL for (int j = 0; j < 4; ++j) {
+    const __m512 even_lo = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88);
+    const __m512 odd_lo = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+    const __m512 even_hi = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88);
+    const __m512 odd_hi = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+    r[j] = _mm512_shuffle_f32x4(even_lo, even_hi, 0x88);
+    r[8 + j] = _mm512_shuffle_f32x4(even_lo, even_hi, 0xDD);
+    r[4 + j] = _mm512_shuffle_f32x4(odd_lo, odd_hi, 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(odd_lo, odd_hi, 0xDD);
+  }
+}
+
+// panel[p * stride + i] = a[i * lda + p] for i < rows, p < k, and 0 for rows <= i < stride
+// (stride a multiple of 16), 16 x 16 blocks at a time.
+EMOAUG_AVX512 void pack_transposed(const float* a, int64_t lda, int64_t rows, int64_t k,
+                                   float* panel, int64_t stride) {
+  for (int64_t i0 = 0; i0 < stride; i0 += 16) {
+    const int64_t valid = std::clamp<int64_t>(rows - i0, 0, 16);
+    int64_t p0 = 0;
+    for (; p0 + 16 <= k; p0 += 16) {
+      __m512 r[16];
+      EMOAUG_UNROLL for (int q = 0; q < 16; ++q) {
+        r[q] = q < valid ? _mm512_loadu_ps(a + (i0 + q) * lda + p0) : _mm512_setzero_ps();
+      }
+      transpose_16x16(r);
+      EMOAUG_UNROLL for (int q = 0; q < 16; ++q)
+          _mm512_storeu_ps(panel + (p0 + q) * stride + i0, r[q]);
+    }
+    for (int64_t p = p0; p < k; ++p) {
+      for (int64_t q = 0; q < 16; ++q)
+        panel[p * stride + i0 + q] = q < valid ? a[(i0 + q) * lda + p] : 0.0f;
+    }
+  }
+}
+
 // C (m x n) = alpha * A (m x k) * B (k x n) + beta * C.
 void gemm_nn(int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
              float beta, float* c) {
-  static thread_local std::vector<float> packed;
+  // Aᵀ, so that a row block's entries for one reduction index lie side by side, as Aᵀ·B finds them.
+  static thread_local std::vector<float> panel;
   const int64_t blocks = (m + kRowTile - 1) / kRowTile;
-  packed.resize(static_cast<size_t>(blocks * k * kRowTile));
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    float* panel = packed.data() + blk * k * kRowTile;
-    const int64_t r0 = blk * kRowTile, rows = std::min<int64_t>(kRowTile, m - r0);
-    for (int64_t i = 0; i < rows; ++i) {
-      const float* row = a + (r0 + i) * k;
-      for (int64_t p = 0; p < k; ++p) panel[p * kRowTile + i] = row[p];
-    }
-  }
+  const int64_t stride = (m + 15) / 16 * 16;
+  panel.resize(static_cast<size_t>(k * stride));
+  pack_transposed(a, k, m, k, panel.data(), stride);
   for (int64_t col = 0; col < n; col += kTileCols) {
     const int64_t width = std::min<int64_t>(kTileCols, n - col);
     // The strip's first row block reads it from memory, the others from L2; each block fetches
@@ -190,9 +236,8 @@ void gemm_nn(int64_t m, int64_t n, int64_t k, float alpha, const float* a, const
         ahead.rows = b + first * n + col + kTileCols;
         ahead.every = std::max<int64_t>(1, k / std::max<int64_t>(1, ahead.count));
       }
-      run_broadcast_tile<Prefetch::RowsOfBAhead>(rows, width, packed.data() + blk * k * kRowTile,
-                                                 kRowTile, b + col, n, k, c + r0 * n + col, n,
-                                                 alpha, beta, ahead);
+      run_broadcast_tile<Prefetch::RowsOfBAhead>(rows, width, panel.data() + r0, stride, b + col, n,
+                                                 k, c + r0 * n + col, n, alpha, beta, ahead);
     }
   }
 }
@@ -248,57 +293,6 @@ constexpr std::array<std::array<PackedTileFn, kPanelCols>, kPanelVectors> packed
 }
 
 const auto kPackedTiles = packed_tiles(std::make_integer_sequence<int, kPanelVectors>{});
-
-// r[q] := column q of the 16 x 16 matrix whose rows are r[0..16).
-EMOAUG_AVX512 inline void transpose_16x16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  EMOAUG_UNROLL for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  // u[4 i + j], 128-bit lane l: column 4 l + j of rows 4 i .. 4 i + 3.
-  EMOAUG_UNROLL for (int i = 0; i < 4; ++i) {
-    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
-    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
-    u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-    u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-    u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-    u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-  }
-  EMOAUG_UNROLL for (int j = 0; j < 4; ++j) {
-    const __m512 even_lo = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88);
-    const __m512 odd_lo = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
-    const __m512 even_hi = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88);
-    const __m512 odd_hi = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
-    r[j] = _mm512_shuffle_f32x4(even_lo, even_hi, 0x88);
-    r[8 + j] = _mm512_shuffle_f32x4(even_lo, even_hi, 0xDD);
-    r[4 + j] = _mm512_shuffle_f32x4(odd_lo, odd_hi, 0x88);
-    r[12 + j] = _mm512_shuffle_f32x4(odd_lo, odd_hi, 0xDD);
-  }
-}
-
-// panel[p * stride + i] = a[i * lda + p] for i < rows, p < k, and 0 for rows <= i < stride
-// (stride a multiple of 16), 16 x 16 blocks at a time.
-EMOAUG_AVX512 void pack_transposed(const float* a, int64_t lda, int64_t rows, int64_t k,
-                                   float* panel, int64_t stride) {
-  for (int64_t i0 = 0; i0 < stride; i0 += 16) {
-    const int64_t valid = std::clamp<int64_t>(rows - i0, 0, 16);
-    int64_t p0 = 0;
-    for (; p0 + 16 <= k; p0 += 16) {
-      __m512 r[16];
-      EMOAUG_UNROLL for (int q = 0; q < 16; ++q) {
-        r[q] = q < valid ? _mm512_loadu_ps(a + (i0 + q) * lda + p0) : _mm512_setzero_ps();
-      }
-      transpose_16x16(r);
-      EMOAUG_UNROLL for (int q = 0; q < 16; ++q)
-          _mm512_storeu_ps(panel + (p0 + q) * stride + i0, r[q]);
-    }
-    for (int64_t p = p0; p < k; ++p) {
-      for (int64_t q = 0; q < 16; ++q)
-        panel[p * stride + i0 + q] = q < valid ? a[(i0 + q) * lda + p] : 0.0f;
-    }
-  }
-}
 
 // C (m x n) = alpha * A (m x k) * Bᵀ + beta * C, B being n x k.
 void gemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
