@@ -129,6 +129,10 @@ TEST(ConfigLoad, OutOfRangeValuesNameKeyLineAndRange) {
        "range: must be >= 0"},
       {"[gan]\nlambda_cls = []", "gan.lambda_cls must not be empty"},
       {"[gan]\nlambda_cls = [2, 2.0]", "gan.lambda_cls lists 2.0 twice"},
+      // Training narrows λcls to float: values that become one float are one task twice.
+      {"[gan]\nlambda_cls = [1.0, 1.00000001]",
+       "x.toml:2:20: gan.lambda_cls lists 1.0 and 1.00000001, which are one value in single "
+       "precision"},
       {"[gan]\nlr = 0", "gan.lr = 0 is out of range: must be > 0"},
       {"[gan.adam]\neps = 1e-50", "gan.adam.eps = 1e-50 is out of range: must be > 0"},
       {"[gan]\nreal_label = 0.0", "must be in (0, 1]"},
@@ -145,6 +149,14 @@ TEST(ConfigLoad, OutOfRangeValuesNameKeyLineAndRange) {
       {"[dist]\nranks_per_group = -1", "dist.ranks_per_group = -1 is out of range"},
   };
   for (const auto& [text, expected] : cases) EXPECT_CONTAINS(config_error(text), expected);
+}
+
+// Values that differ as floats are distinct tasks (experiment::TaskKey names them apart).
+TEST(ConfigLoad, LambdaGridValuesThatDifferAsFloatsAreAccepted) {
+  const config::ExperimentConfig cfg =
+      config::parse_config("[gan]\nlambda_cls = [1.0, 1.0000001]\n", "x.toml", "/");
+  EXPECT_EQ(cfg.gan.lambda_cls, (std::vector<double>{1.0, 1.0000001}));
+  EXPECT_CONTAINS(config_error("[gan]\nlambda_cls = [0.1, 0.1]"), "lists 0.1 twice");
 }
 
 TEST(ConfigLoad, UnknownEnumStringListsTheAllowedOnes) {
@@ -238,6 +250,15 @@ TEST(ConfigOverride, ErrorsNameTheOverride) {
   EXPECT_EQ(config_error("", {"gan.pretrain={epoch=1}"}),
             "-s gan.pretrain={epoch=1}: unknown key 'gan.pretrain.epoch' (did you mean "
             "'gan.pretrain.epochs'?)");
+}
+
+TEST(ConfigOverride, ArrayElementErrorsNameTheOverride) {
+  // Not the file's line 1, where the override's own one-line document had the element.
+  EXPECT_EQ(config_error("[gan]\nepochs = 1\n", {"gan.lambda_cls=[0,-2]"}),
+            "-s gan.lambda_cls=[0,-2]: gan.lambda_cls[1] = -2 is out of range: must be >= 0");
+  EXPECT_EQ(config_error("", {"ser.real.hidden=[8, 1.5]"}),
+            "-s ser.real.hidden=[8, 1.5]: ser.real.hidden[1]: expected an integer, got a float "
+            "(1.5)");
 }
 
 TEST(ConfigSuggest, EditDistanceAndBudget) {

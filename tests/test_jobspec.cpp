@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "config/jobspec.h"
 #include "config_test_util.h"
 #include "core/error.h"
@@ -129,6 +130,9 @@ TEST(JobSpec, BadValuesAreErrors) {
                   "job.set[0] = \"a=1\nb=2\" must be one line");
   EXPECT_EQ(spec_error(m + "lambda_cls = [0, 2, 0.0]\n"),
             "job.toml:3:21: job.lambda_cls lists 0.0 twice");
+  EXPECT_EQ(spec_error(m + "lambda_cls = [2, 2.0000000001]\n"),
+            "job.toml:3:18: job.lambda_cls lists 2 and 2.0000000001, which are one value in "
+            "single precision, as the program uses them");
   EXPECT_EQ(spec_error(m + "lambda_cls = [-1]\n"),
             "job.toml:3:15: job.lambda_cls[0] = -1 is out of range: must be >= 0");
   EXPECT_EQ(spec_error(m + "lambda_cls = []\n"), "job.toml:3:14: job.lambda_cls must not be empty");
@@ -140,6 +144,11 @@ TEST(JobSpec, BadValuesAreErrors) {
   EXPECT_EQ(spec_error(m + "[slurm]\nranks = 2\nnodes = 3\n"),
             "job.toml:5:9: slurm.nodes = 3 is more than slurm.ranks = 2: a node without a rank");
   EXPECT_CONTAINS(spec_error(m + "[slurm]\npartition = \"gpu;rm\"\n"), "slurm.partition");
+}
+
+TEST(JobSpec, IntegersBeyond32BitsSaySo) {
+  EXPECT_EQ(spec_error(std::string(kMinimal) + "[slurm]\nranks = 3000000000\n"),
+            "job.toml:4:9: slurm.ranks = 3000000000 does not fit in a 32-bit integer");
 }
 
 TEST(JobSpec, SlurmTimeForms) {
@@ -183,4 +192,40 @@ TEST(JobSpec, TheShippedSpecsLoad) {
   } catch (const Error& e) {
     EXPECT_CONTAINS(e.what(), "/nonexistent/job.toml: cannot read job spec");
   }
+}
+
+// One reader serves both: the same kinds of mistake read the same in a job spec and a config.
+TEST(JobSpec, ProblemsReadLikeTheExperimentConfigs) {
+  auto config_error = [](const std::string& text) {
+    try {
+      parse_config(text, "f.toml", "/base");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  auto job_error = [](const std::string& text) {
+    try {
+      parse_jobspec(text, "f.toml", "/base");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(job_error("[slurm]\nranks = 0\nrank = 2\ncpus_per_task = 1.0\n[jobs]\n"),
+            "f.toml: [job] config is required: the experiment config to run\n"
+            "f.toml:2:9: slurm.ranks = 0 is out of range: must be >= 1\n"
+            "f.toml:3:1: unknown key 'slurm.rank' (did you mean 'slurm.ranks'?)\n"
+            "f.toml:4:17: slurm.cpus_per_task: expected an integer, got a float (1.0)\n"
+            "f.toml:5:2: unknown key 'jobs' (did you mean 'job'?)");
+  EXPECT_EQ(config_error("[gan]\nepochs = -1\nepoch = 2\nbatch_size = 1.0\n[gann]\n"),
+            "f.toml:2:10: gan.epochs = -1 is out of range: must be >= 0\n"
+            "f.toml:3:1: unknown key 'gan.epoch' (did you mean 'gan.epochs'?)\n"
+            "f.toml:4:14: gan.batch_size: expected an integer, got a float (1.0)\n"
+            "f.toml:5:2: unknown key 'gann' (did you mean 'gan'?)");
+  // A key at the wrong depth: the same name in a table is suggested, in both.
+  EXPECT_EQ(job_error("ranks = 2\n" + std::string(kMinimal)),
+            "f.toml:1:1: unknown key 'ranks' (did you mean 'slurm.ranks'?)");
+  EXPECT_EQ(config_error("epochs = 2\n"),
+            "f.toml:1:1: unknown key 'epochs' (did you mean 'gan.epochs'?)");
 }

@@ -21,6 +21,7 @@ struct Rule {
   bool lo_open = false, hi_open = false;
   bool nonempty = false;   // strings and lists
   bool distinct = false;   // lists: no value twice
+  bool as_float = false;   // numbers the program narrows to float: distinct compares those
   bool ascending = false;  // lists: strictly increasing
   bool path = false;       // strings: a file path, made absolute when loaded
 };
@@ -55,6 +56,10 @@ inline Rule nonempty(Rule r = {}) {
 }
 inline Rule distinct(Rule r) {
   r.distinct = true;
+  return r;
+}
+inline Rule distinct_as_float(Rule r) {
+  r.distinct = r.as_float = true;
   return r;
 }
 inline Rule ascending(Rule r) {
@@ -158,7 +163,8 @@ void visit_config(V& v, C&... c) {
   v.field("lr_decay", interval(0, true, 1, false), c.gan.options.lr_decay...);
   v.field("lr_decay_every", at_least(1), c.gan.options.lr_decay_every...);
   v.field("checkpoint_every", at_least(0), c.gan.options.checkpoint_every...);
-  v.field("lambda_cls", nonempty(distinct(at_least(0))), c.gan.lambda_cls...);
+  // Training uses λcls as a float; two values that narrow alike would be one task twice.
+  v.field("lambda_cls", nonempty(distinct_as_float(at_least(0))), c.gan.lambda_cls...);
   v.field("per_fold", any(), c.gan.per_fold...);
   v.field("generate_per_class", at_least(0), c.gan.generate_per_class...);
   v.field("stats_features", distinct(any()), c.gan.stats_features...);
