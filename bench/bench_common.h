@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "backend/execution.h"
 #include "backend/ops.h"
 #include "core/rng.h"
 #include "core/tensor.h"
@@ -35,8 +36,13 @@ inline void fill_uniform(Tensor& t, uint64_t seed) {
   for (int64_t i = 0; i < t.size(); ++i) t.data()[i] = rng.uniform(-1.0f, 1.0f);
 }
 
-// GFLOP/s of C = A B for n x n matrices.
-inline double sgemm_gflops(int n) {
+// GFLOP/s of C = A B for n x n matrices, on OpenBLAS with `blas_threads` threads.
+inline double sgemm_gflops(int n, int blas_threads) {
+  ops::MathMode openblas;
+  openblas.cpu_gemm = ops::CpuGemm::OpenBlas;
+  openblas.blas_threads = blas_threads;
+  ops::ExecutionContext exec(Device::Host, 1, openblas);
+  const ops::ExecutionScope bound(exec);
   Tensor a(n, n), b(n, n), c(n, n);
   fill_uniform(a, 1);
   fill_uniform(b, 2);

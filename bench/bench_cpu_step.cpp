@@ -3,10 +3,10 @@
 // λcls = 2, two generator steps per discriminator step. It runs EmotionTransferGroup::train_epoch,
 // the code the runner trains with, on random data in [0, 1) (the GANs' min-max range).
 //
-// FLOPs are counted from the shapes of the gemms actually dispatched (ops::gemm_flops, 2mnk
-// each); elementwise work is not counted. The roofline is one large square sgemm through the same
-// OpenBLAS with the same thread count. Prints `name value` lines; bench/pytorch_cyclegan_step.py
-// is the PyTorch peer and scripts/bench.sh runs both side by side.
+// FLOPs are counted from the shapes of the gemms actually dispatched (the context's gemm_flops,
+// 2mnk each); elementwise work is not counted. The roofline is one large square sgemm through the
+// same OpenBLAS with the same thread count. Prints `name value` lines;
+// bench/pytorch_cyclegan_step.py is the PyTorch peer and scripts/bench.sh runs both side by side.
 //   bench_cpu_step [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] [--no-roofline]
 #include <cblas.h>
 #include <sys/resource.h>
@@ -38,8 +38,10 @@ double process_cpu_seconds() {
 
 // GFLOP per CPU-second of one large sgemm on one thread: what one core sustains.
 double sgemm_gflops_per_core(int n) {
-  const int saved = openblas_get_num_threads();
-  openblas_set_num_threads(1);
+  ops::MathMode openblas;
+  openblas.cpu_gemm = ops::CpuGemm::OpenBlas;
+  ops::ExecutionContext exec(Device::Host, 1, openblas);
+  const ops::ExecutionScope bound(exec);
   Tensor a(n, n), b(n, n), c(n, n);
   bench::fill_uniform(a, 1);
   bench::fill_uniform(b, 2);
@@ -54,7 +56,6 @@ double sgemm_gflops_per_core(int n) {
     ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view());
     best = std::min(best, thread_seconds() - start);
   }
-  openblas_set_num_threads(saved);
   return 2.0 * n * n * static_cast<double>(n) / best * 1e-9;
 }
 
@@ -88,24 +89,24 @@ int main(int argc, char** argv) {
   // The emotions train on `threads` threads (single-threaded BLAS each), by default as many as
   // `emoaug run` would give one rank here; the roofline sgemm runs on as many OpenBLAS threads.
   if (threads <= 0) threads = dist::default_cpu_threads(1);
-  ops::set_cpu_threads(threads);
-  ops::set_blas_threads(threads);
+  ops::ExecutionContext exec(Device::Host, threads);
 
-  bench::PaperCycleGan paper(iterations, lambda_cls, Device::Host);
+  bench::PaperCycleGan paper(exec, iterations, lambda_cls);
   gan::EmotionTransferGroup& group = paper.group;
   group.train_epoch(0, paper.data);  // warm-up: buffers sized, pages touched
 
-  const uint64_t flops_before = ops::gemm_flops();
+  const uint64_t flops_before = exec.gemm_flops();
   const double cpu_start = process_cpu_seconds();
   const double start = bench::seconds_now();
   for (int e = 1; e <= epochs; ++e) group.train_epoch(e, paper.data);
   const double seconds = bench::seconds_now() - start;
   const double cpu_seconds = process_cpu_seconds() - cpu_start;
-  const double flops = static_cast<double>(ops::gemm_flops() - flops_before);
+  const double flops = static_cast<double>(exec.gemm_flops() - flops_before);
   const double timed = static_cast<double>(epochs) * iterations;
   const double gflops = flops / seconds * 1e-9;
 
-  std::printf("threads %d\n", ops::cpu_threads());
+  std::printf("threads %d\n", exec.threads());
+  std::printf("cpu_gemm %s\n", ops::name_of(exec.math().cpu_gemm));
   std::printf("lambda_cls %g\n", lambda_cls);
   std::printf("cyclegan_iterations %.0f\n", timed);
   std::printf("cyclegan_it_per_s_emoaug %.3f\n", timed / seconds);
@@ -114,7 +115,7 @@ int main(int argc, char** argv) {
   std::printf("cyclegan_gflops_emoaug %.1f\n", gflops);
   std::printf("cyclegan_cpu_s_per_it_emoaug %.3f\n", cpu_seconds / timed);
   if (roofline) {
-    const double peak = bench::sgemm_gflops(4096);
+    const double peak = bench::sgemm_gflops(4096, threads);
     const double core = sgemm_gflops_per_core(2048);
     std::printf("sgemm_4096_gflops %.1f\n", peak);
     std::printf("cyclegan_roofline_fraction %.3f\n", gflops / peak);

@@ -4,9 +4,9 @@
 // emotion followed by C's update. It runs EmotionTransferGroup::train_epoch, the code the runner
 // trains with, on random data already on the device.
 //
-// FLOPs are counted from the shapes of the gemms actually dispatched (ops::gemm_flops, 2mnk
-// each); elementwise work is not counted. Prints `name value` lines; bench/pytorch_cyclegan_step.py
-// is the PyTorch peer.
+// FLOPs are counted from the shapes of the gemms actually dispatched (the context's gemm_flops,
+// 2mnk each); elementwise work is not counted. Prints `name value` lines;
+// bench/pytorch_cyclegan_step.py is the PyTorch peer.
 //   bench_cuda_step [--tf32] [--iterations N] [--epochs E] [--lambda-cls L]
 #include <cuda_runtime.h>
 
@@ -65,21 +65,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_cuda_step: no usable GPU: %s\n", why_not.c_str());
     return 2;
   }
-  ops::set_tf32(tf32);
+  ops::MathMode math;
+  math.tf32 = tf32;
+  ops::ExecutionContext exec(Device::Cuda, 1, math);
   cudaDeviceProp prop{};
   cudaGetDeviceProperties(&prop, 0);
 
-  bench::PaperCycleGan paper(iterations, lambda_cls, Device::Cuda);
+  bench::PaperCycleGan paper(exec, iterations, lambda_cls);
   gan::EmotionTransferGroup& group = paper.group;
   group.train_epoch(0, paper.data);  // warm-up: buffers, cuBLAS heuristics, first-touch
   ops::synchronize();
 
-  const uint64_t flops_before = ops::gemm_flops();
+  const uint64_t flops_before = exec.gemm_flops();
   const double start = bench::seconds_now();
   for (int e = 1; e <= epochs; ++e) group.train_epoch(e, paper.data);
   ops::synchronize();
   const double seconds = bench::seconds_now() - start;
-  const double flops = static_cast<double>(ops::gemm_flops() - flops_before);
+  const double flops = static_cast<double>(exec.gemm_flops() - flops_before);
   const double timed = static_cast<double>(epochs) * iterations;
   const double tflops = flops / seconds * 1e-12;
   const double roofline = cublas_sgemm_tflops(4096);

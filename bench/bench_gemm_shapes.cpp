@@ -25,8 +25,11 @@ struct Layer {
 };
 
 // GFLOP/s of `form` on the layer, cycling through enough weight matrices to miss the caches.
-double measure(const char* form, const Layer& l, int batch, bool blocked) {
-  ops::set_blocked_cpu_gemm(blocked);
+double measure(const char* form, const Layer& l, int batch, ops::CpuGemm kernels) {
+  ops::MathMode math;
+  math.cpu_gemm = kernels;
+  ops::ExecutionContext exec(Device::Host, 1, math);
+  const ops::ExecutionScope bound(exec);
   const int64_t weight_bytes = int64_t{4} * l.in * l.out;
   const int pool = static_cast<int>(std::max<int64_t>(2, kPoolBytes / weight_bytes));
   std::vector<Tensor> weights, grads;
@@ -61,9 +64,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bench_gemm_shapes [BATCH]\n");
     return 2;
   }
-  ops::set_blas_threads(1);
-  if (!ops::blocked_cpu_gemm())
-    std::printf("# this CPU has no AVX-512: both columns are OpenBLAS\n");
+  const ops::CpuGemm best = ops::best_cpu_gemm();
+  if (best == ops::CpuGemm::OpenBlas)
+    std::printf("# this CPU runs no blocked kernels: both columns are OpenBLAS\n");
+  std::printf("cpu_gemm %s\n", ops::name_of(best));
   // G/F 1582-1000-500-1000-1582, D 1582-1000-1000-1, C 1582-100-100-4.
   const std::vector<Layer> layers{{1582, 1000}, {1000, 500},  {500, 1000},
                                   {1000, 1582}, {1000, 1000}, {1000, 1},
@@ -71,14 +75,12 @@ int main(int argc, char** argv) {
   std::printf("batch %d\n", batch);
   for (const char* form : {"forward", "input_grad", "weight_grad"}) {
     for (const Layer& l : layers) {
-      const double base = measure(form, l, batch, false);
-      const double ours = measure(form, l, batch, true);
+      const double base = measure(form, l, batch, ops::CpuGemm::OpenBlas);
+      const double ours = measure(form, l, batch, best);
       std::printf("gemm_%s_%dx%d_openblas %.1f\n", form, l.in, l.out, base);
       std::printf("gemm_%s_%dx%d_blocked %.1f\n", form, l.in, l.out, ours);
     }
   }
-  ops::set_blocked_cpu_gemm(false);
-  std::printf("sgemm_2048_gflops_one_core %.1f\n", bench::sgemm_gflops(2048));
-  ops::set_blocked_cpu_gemm(true);
+  std::printf("sgemm_2048_gflops_one_core %.1f\n", bench::sgemm_gflops(2048, 1));
   return 0;
 }

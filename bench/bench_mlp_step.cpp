@@ -16,6 +16,12 @@ using namespace emoaug;
 
 int main(int argc, char** argv) {
   const int batch = argc > 1 ? std::atoi(argv[1]) : 64;
+  // OpenBLAS on the threads it starts with (OPENBLAS_NUM_THREADS, else the cores), for the step
+  // and the roofline alike.
+  ops::MathMode math;
+  math.blas_threads = openblas_get_num_threads();
+  ops::ExecutionContext exec(Device::Host, 1, math);
+  const ops::ExecutionScope bound(exec);
   const float dropout = 0.2f;
   const std::vector<int> sizes{1582, 1000, 500, 1000, 1582};
   Rng init(1, 1, StreamId::Init), drop(1, 1, StreamId::Dropout);
@@ -38,8 +44,8 @@ int main(int argc, char** argv) {
   const double flops = 3.0 * fwd - 2.0 * batch * sizes[0] * sizes[1];
   const double seconds = bench::time_per_call(step, 3, 30);
   const double step_gflops = flops / seconds * 1e-9;
-  const double roofline = bench::sgemm_gflops(2048);
-  std::printf("threads %d\n", openblas_get_num_threads());
+  const double roofline = bench::sgemm_gflops(2048, math.blas_threads);
+  std::printf("threads %d\n", math.blas_threads);
   std::printf("mlp_step_batch %d\n", batch);
   std::printf("mlp_step_ms %.3f\n", seconds * 1e3);
   std::printf("mlp_step_gflops %.1f\n", step_gflops);

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "backend/execution.h"
 #include "backend/ops.h"
 #include "bench_common.h"
 #include "core/rng.h"
@@ -91,7 +92,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_ser_real: --jobs and --blas-threads are >= 1, not both > 1\n");
     return 2;
   }
-  ops::set_blas_threads(blas_threads);
+  ops::MathMode math;
+  math.blas_threads = blas_threads;
+  ops::ExecutionContext exec(Device::Host, jobs, math);
 
   const double load_start = bench::seconds_now();
   const data::Corpus corpus = data::read_corpus(path);
@@ -112,6 +115,7 @@ int main(int argc, char** argv) {
   std::vector<double> uar(tasks);
   std::atomic<int> next{0};
   auto worker = [&] {
+    const ops::ExecutionScope bound(exec);
     for (int t = next++; t < tasks; t = next++) {
       const int rep = t / n_folds, k = t % n_folds;
       const std::string name = "ser/real/fold=" + std::to_string(k) + "/rep=" + std::to_string(rep);

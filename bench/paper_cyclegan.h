@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "backend/execution.h"
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "gan/emotion_transfer.h"
@@ -16,8 +17,10 @@ namespace emoaug::bench {
 struct PaperCycleGan {
   static constexpr int kDims = 1582, kEmotions = 4, kBatch = 64;
 
-  PaperCycleGan(int iterations, float lambda_cls, Device device)
-      : group(options(), kDims, kEmotions, lambda_cls, 1, 1, {0, 1, 2, 3}, &sum) {
+  // The group computes under `exec`, on its device.
+  PaperCycleGan(ops::ExecutionContext& exec, int iterations, float lambda_cls)
+      : group(exec, options(), kDims, kEmotions, lambda_cls, 1, 1, {0, 1, 2, 3}, &sum) {
+    const Device device = exec.device();
     const int64_t rows = static_cast<int64_t>(kBatch) * iterations;
     source = uniform01(rows, kDims, 10, device);
     for (int e = 0; e < kEmotions; ++e) targets.push_back(uniform01(rows, kDims, 11 + e, device));

@@ -27,7 +27,7 @@ void for_each(cudaStream_t s, int64_t n, const F& f, const char* name) {
   int64_t blocks = (n + kThreads - 1) / kThreads;
   if (blocks > kMaxBlocks) blocks = kMaxBlocks;
   for_each_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, s>>>(n, f);
-  EMOAUG_LAUNCH_OK(name);
+  EMOAUG_LAUNCH_CHECK(name);
 }
 
 }  // namespace emoaug::kernels

@@ -49,10 +49,10 @@ void reduce_mean(cudaStream_t s, int64_t n, const Term& term, double* partials, 
                  const char* name) {
   const int blocks = reduce_blocks(n);
   reduce_terms<<<blocks, kReduceThreads, 0, s>>>(n, term, partials);
-  EMOAUG_LAUNCH_OK(name);
+  EMOAUG_LAUNCH_CHECK(name);
   if (!loss) return;
   finish_mean<<<1, kReduceThreads, 0, s>>>(partials, blocks, static_cast<double>(n), loss);
-  EMOAUG_LAUNCH_OK(name);
+  EMOAUG_LAUNCH_CHECK(name);
 }
 
 struct MseTerm {

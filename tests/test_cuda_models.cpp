@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/execution.h"
 #include "backend/ops.h"
 #include "core/error.h"
 #include "core/index_buffer.h"
@@ -222,8 +223,9 @@ TEST(CudaGan, EmotionTransferGroupMatchesTheCpu) {
   emoaug::testing::GanProblem pd(p, Device::Cuda);
   gan::LocalGradientSum s1, s2;
   const std::vector<int> all = emoaug::testing::all_emotions(emotions);
-  gan::EmotionTransferGroup cpu(o, dims, emotions, 1.5f, 9, 3, all, &s1);
-  gan::EmotionTransferGroup gpu(o, dims, emotions, 1.5f, 9, 3, all, &s2);
+  ops::ExecutionContext on_host(Device::Host, 1), on_gpu(Device::Cuda, 1);
+  gan::EmotionTransferGroup cpu(on_host, o, dims, emotions, 1.5f, 9, 3, all, &s1);
+  gan::EmotionTransferGroup gpu(on_gpu, o, dims, emotions, 1.5f, 9, 3, all, &s2);
   gpu.to(Device::Cuda);
   EXPECT_THROW(gpu.train_epoch(0, p.data), Error) << "host data for a device group";
   for (int epoch = 0; epoch < 2; ++epoch) {

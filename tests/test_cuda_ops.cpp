@@ -8,8 +8,10 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "backend/execution.h"
 #include "backend/ops.h"
 #include "core/error.h"
 #include "core/index_buffer.h"
@@ -97,19 +99,34 @@ TEST(CudaDispatch, WithoutCudaADeviceViewSaysCudaIsNotBuilt) {
 }
 #endif
 
-TEST(CudaDispatch, Tf32SwitchIsProcessWideAndOffByDefault) {
-  EXPECT_FALSE(ops::tf32());
-  ops::set_tf32(true);
-  EXPECT_TRUE(ops::tf32());
-  ops::set_tf32(false);
-  EXPECT_FALSE(ops::tf32());
+// TF32 is a context's math mode: off by default, and on only for the threads bound to a context
+// that asks for it.
+TEST(CudaDispatch, Tf32IsOffByDefaultAndBelongsToTheBoundContext) {
+  EXPECT_FALSE(ops::current_execution().math().tf32);
+  ops::MathMode tf32;
+  tf32.tf32 = true;
+  ops::ExecutionContext exec(Device::Host, 1, tf32);
+  {
+    const ops::ExecutionScope bound(exec);
+    EXPECT_TRUE(ops::current_execution().math().tf32);
+    bool other_thread = true;
+    std::thread([&] { other_thread = ops::current_execution().math().tf32; }).join();
+    EXPECT_FALSE(other_thread);
+  }
+  EXPECT_FALSE(ops::current_execution().math().tf32);
 }
 
-TEST(CudaDispatch, GemmFlopsCountTwoMnk) {
+TEST(CudaDispatch, GemmFlopsCountTwoMnkInTheBoundContext) {
   Tensor a(3, 4), b(4, 5), c(3, 5);
-  const uint64_t before = ops::gemm_flops();
+  ops::ExecutionContext exec, unbound;
+  {
+    const ops::ExecutionScope bound(exec);
+    ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view());
+  }
+  EXPECT_EQ(exec.gemm_flops(), 2u * 3 * 4 * 5);
   ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view());
-  EXPECT_EQ(ops::gemm_flops() - before, 2u * 3 * 4 * 5);
+  EXPECT_EQ(exec.gemm_flops(), 2u * 3 * 4 * 5) << "counted after its scope ended";
+  EXPECT_EQ(unbound.gemm_flops(), 0u);
 }
 
 // ---- kernel logic on the host (no GPU needed) -----------------------------------------------
@@ -224,14 +241,18 @@ TEST(CudaOps, GemmAllTransposesAndThePaperShapes) {
       }
 }
 
-TEST(CudaOps, GemmWithTf32IsCloseAndTheSwitchTurnsBack) {
+TEST(CudaOps, GemmWithTf32IsCloseAndFp32ComesBackWithTheScope) {
   EMOAUG_REQUIRE_CUDA();
   Tensor a = random_matrix(64, 1582, 1), b = random_matrix(1000, 1582, 2), c(64, 1000);
   Tensor da = on_cuda(a), db = on_cuda(b), dc(64, 1000, Device::Cuda);
   ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::Yes, c.view());
-  ops::set_tf32(true);
-  ops::gemm(da.view(), ops::Trans::No, db.view(), ops::Trans::Yes, dc.view());
-  ops::set_tf32(false);
+  ops::MathMode tf32;
+  tf32.tf32 = true;
+  ops::ExecutionContext exec(Device::Cuda, 1, tf32);
+  {
+    const ops::ExecutionScope bound(exec);
+    ops::gemm(da.view(), ops::Trans::No, db.view(), ops::Trans::Yes, dc.view());
+  }
   expect_nmse(dc, c, 1e-4, "TF32 gemm");  // 10-bit mantissa inputs
   ops::gemm(da.view(), ops::Trans::No, db.view(), ops::Trans::Yes, dc.view());
   expect_nmse(dc, c, kTol, "FP32 gemm after TF32 was switched off");

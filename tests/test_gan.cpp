@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "backend/execution.h"
 #include "backend/ops.h"
+#include "core/error.h"
 #include "gan/emotion_transfer.h"
 #include "gan/statistics.h"
 #include "gan_problem.h"
@@ -22,6 +24,8 @@ namespace {
 
 using emoaug::testing::all_emotions;
 using Problem = emoaug::testing::GanProblem;
+ops::ExecutionContext one_thread;  // host, one thread, the CPU's best gemm kernels
+
 CycleGanOptions small_options() {
   return emoaug::testing::small_gan_options();
 }
@@ -32,8 +36,8 @@ TEST(EmotionTransfer, MovesTheSourceTowardEachTarget) {
   const int dims = 16, emotions = 3;
   Problem p(dims, emotions, 256, 1);
   gan::LocalGradientSum sum;
-  EmotionTransferGroup group(small_options(), dims, emotions, 0.0f, 7, 1, all_emotions(emotions),
-                             &sum);
+  EmotionTransferGroup group(one_thread, small_options(), dims, emotions, 0.0f, 7, 1,
+                             all_emotions(emotions), &sum);
   for (int epoch = 0; epoch < 30; ++epoch) group.pretrain_epoch(epoch, p.data);
   group.start_adversarial();
   for (int epoch = 0; epoch < 60; ++epoch) group.train_epoch(epoch, p.data);
@@ -51,8 +55,8 @@ TEST(EmotionTransfer, ClassifierLossSeparatesTheGeneratedEmotions) {
   const int dims = 16, emotions = 3;
   Problem p(dims, emotions, 256, 2);
   gan::LocalGradientSum sum;
-  EmotionTransferGroup group(small_options(), dims, emotions, 2.0f, 7, 2, all_emotions(emotions),
-                             &sum);
+  EmotionTransferGroup group(one_thread, small_options(), dims, emotions, 2.0f, 7, 2,
+                             all_emotions(emotions), &sum);
   ASSERT_TRUE(group.has_classifier());
   for (int epoch = 0; epoch < 5; ++epoch) group.pretrain_epoch(epoch, p.data);
   group.start_adversarial();
@@ -74,7 +78,7 @@ TEST(EmotionTransfer, ClassifierLossSeparatesTheGeneratedEmotions) {
 
 TEST(EmotionTransfer, LambdaClsZeroLeavesTheClassifierOut) {
   gan::LocalGradientSum sum;
-  EmotionTransferGroup group(small_options(), 8, 2, 0.0f, 1, 1, {0, 1}, &sum);
+  EmotionTransferGroup group(one_thread, small_options(), 8, 2, 0.0f, 1, 1, {0, 1}, &sum);
   EXPECT_FALSE(group.has_classifier());
 }
 
@@ -91,7 +95,7 @@ TEST(EmotionTransfer, FullGeneratorLossGradientThroughClassifier) {
   const float lambda_cls = 2.0f, cls_weight = lambda_cls / emotions;
   Problem p(dims, emotions, 4, 3);
   gan::LocalGradientSum sum;
-  EmotionTransferGroup group(o, dims, emotions, lambda_cls, 5, 5, {0, 1}, &sum);
+  EmotionTransferGroup group(one_thread, o, dims, emotions, lambda_cls, 5, 5, {0, 1}, &sum);
   gan::CycleGan& cg = group.cyclegan(1);
   nn::Mlp* c = const_cast<nn::Mlp*>(group.classifier());
   Rng dropout(0, 0, StreamId::Dropout);
@@ -133,7 +137,7 @@ TEST(EmotionTransfer, ResumeFromStateContinuesBitIdentically) {
   CycleGanOptions o = small_options();
   o.lr_decay_every = 2;  // the schedule must resume too
   auto make = [&](gan::LocalGradientSum& sum) {
-    return std::make_unique<EmotionTransferGroup>(o, dims, emotions, 1.5f, 9, 3,
+    return std::make_unique<EmotionTransferGroup>(one_thread, o, dims, emotions, 1.5f, 9, 3,
                                                   all_emotions(emotions), &sum);
   };
   gan::LocalGradientSum s1, s2, s3;
@@ -179,24 +183,25 @@ TEST(TransferStatistics, MeanDifferenceAndColumnMoments) {
   EXPECT_EQ(std, (std::vector<double>{1, 1}));
 }
 
-// The local emotions train side by side on ops::cpu_threads() threads with single-threaded BLAS:
-// the bytes are those of one thread, for pretraining and adversarial epochs alike.
+// The local emotions train side by side on the context's threads with single-threaded BLAS: the
+// bytes are those of one thread, for pretraining and adversarial epochs alike, and every worker
+// computes under the group's context (its gemms are counted there).
 TEST(EmotionTransfer, SameBytesOnAnyNumberOfThreads) {
   const int dims = 40, emotions = 3;
   Problem p(dims, emotions, 96, 5);
   CycleGanOptions o = small_options();
   o.generator_hidden = {96, 48, 96};
-  const int blas = ops::blas_threads();
+  uint64_t flops_one_thread = 0;
   auto run = [&](int threads) {
-    const int saved = ops::cpu_threads();
-    ops::set_cpu_threads(threads);
+    ops::ExecutionContext exec(Device::Host, threads);
     gan::LocalGradientSum sum;
-    EmotionTransferGroup group(o, dims, emotions, 2.0f, 11, 2, all_emotions(emotions), &sum);
+    EmotionTransferGroup group(exec, o, dims, emotions, 2.0f, 11, 2, all_emotions(emotions), &sum);
     for (int e = 0; e < 2; ++e) group.pretrain_epoch(e, p.data);
     group.start_adversarial();
     for (int e = 0; e < 3; ++e) group.train_epoch(e, p.data);
-    EXPECT_EQ(ops::blas_threads(), blas) << "an epoch leaves BLAS's thread count as it was";
-    ops::set_cpu_threads(saved);
+    if (threads == 1) flops_one_thread = exec.gemm_flops();
+    EXPECT_GT(exec.gemm_flops(), 0u);
+    EXPECT_EQ(exec.gemm_flops(), flops_one_thread) << "gemms counted on " << threads << " threads";
     StateDict state;
     group.save(state);
     return state;
@@ -212,4 +217,15 @@ TEST(EmotionTransfer, SameBytesOnAnyNumberOfThreads) {
           << name << " on " << threads << " threads";
     }
   }
+}
+
+// Emotions side by side on several threads each calling multi-threaded OpenBLAS would change the
+// bytes with the thread count: such a context is refused.
+TEST(EmotionTransfer, RefusesSideBySideEmotionsOnThreadedBlas) {
+  ops::MathMode threaded_blas;
+  threaded_blas.blas_threads = 2;
+  ops::ExecutionContext exec(Device::Host, 2, threaded_blas);
+  gan::LocalGradientSum sum;
+  EXPECT_THROW(EmotionTransferGroup(exec, small_options(), 8, 2, 1.0f, 1, 1, {0, 1}, &sum),
+               emoaug::Error);
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backend/cpu/gemm_cpu.h"
+#include "backend/execution.h"
 #include "backend/ops.h"
 #include "core/rng.h"
 #include "core/tensor.h"
@@ -22,6 +23,8 @@ using ops::Trans;
 namespace cpu = emoaug::ops::cpu;
 
 namespace {
+
+constexpr ops::CpuGemm kKernels = ops::CpuGemm::Avx512;
 
 void fill(Tensor& t, uint64_t seed) {
   Rng rng(seed, 7, StreamId::Data);
@@ -61,7 +64,8 @@ struct Shape {
 
 void check_form(Trans ta, Trans tb, const std::vector<Shape>& shapes) {
   for (const Shape& s : shapes) {
-    ASSERT_TRUE(cpu::blocked_gemm_choice(ta, tb, s.m, s.n, s.k)) << s.m << "x" << s.n << "x" << s.k;
+    ASSERT_TRUE(cpu::blocked_gemm_choice(kKernels, ta, tb, s.m, s.n, s.k))
+        << s.m << "x" << s.n << "x" << s.k;
     Tensor a = ta == Trans::No ? Tensor(s.m, s.k) : Tensor(s.k, s.m);
     Tensor b = tb == Trans::No ? Tensor(s.k, s.n) : Tensor(s.n, s.k);
     Tensor c(s.m, s.n), c_in(s.m, s.n);
@@ -72,7 +76,7 @@ void check_form(Trans ta, Trans tb, const std::vector<Shape>& shapes) {
       std::copy(c_in.data(), c_in.data() + c_in.size(), c.data());
       // beta = 0 must not read C: NaN there would otherwise come through.
       if (beta == 0.0f) c.data()[0] = std::numeric_limits<float>::quiet_NaN();
-      ASSERT_TRUE(cpu::blocked_gemm(a.view(), ta, b.view(), tb, c.view(), alpha, beta));
+      ASSERT_TRUE(cpu::blocked_gemm(kKernels, a.view(), ta, b.view(), tb, c.view(), alpha, beta));
       expect_product(a, ta, b, tb, c_in, c, alpha, beta);
     }
   }
@@ -81,7 +85,7 @@ void check_form(Trans ta, Trans tb, const std::vector<Shape>& shapes) {
 }  // namespace
 
 TEST(BlockedGemm, ForwardFormIsTheProductOverEveryTail) {
-  if (!cpu::blocked_gemm_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
   // Rows: panels of 64 (and their 16-row vectors); columns: tiles of 6; reductions: 16-wide
   // blocks of the transposing pack.
   check_form(Trans::No, Trans::Yes,
@@ -97,7 +101,7 @@ TEST(BlockedGemm, ForwardFormIsTheProductOverEveryTail) {
 }
 
 TEST(BlockedGemm, InputGradientFormIsTheProductOverEveryTail) {
-  if (!cpu::blocked_gemm_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
   // Rows: blocks of 6; columns: strips of 64 ending in a 1-, 2-, 3- or 4-vector tile with a
   // partial last vector; reductions around the prefetch distance and split unevenly between the
   // row blocks that fetch the next strip.
@@ -114,7 +118,7 @@ TEST(BlockedGemm, InputGradientFormIsTheProductOverEveryTail) {
 }
 
 TEST(BlockedGemm, WeightGradientFormIsTheProductOverEveryTail) {
-  if (!cpu::blocked_gemm_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
   // C's rows in blocks of 6, columns in tiles of 64 with every tail width; the reduction is the
   // batch.
   check_form(Trans::Yes, Trans::No,
@@ -129,57 +133,62 @@ TEST(BlockedGemm, WeightGradientFormIsTheProductOverEveryTail) {
 }
 
 TEST(BlockedGemm, SameBytesEveryCall) {
-  if (!cpu::blocked_gemm_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
   Tensor a(64, 300), b(200, 300), c1(64, 200), c2(64, 200);
   fill(a, 4);
   fill(b, 5);
-  ASSERT_TRUE(cpu::blocked_gemm(a.view(), Trans::No, b.view(), Trans::Yes, c1.view(), 1.0f, 0.0f));
-  ASSERT_TRUE(cpu::blocked_gemm(a.view(), Trans::No, b.view(), Trans::Yes, c2.view(), 1.0f, 0.0f));
+  ASSERT_TRUE(cpu::blocked_gemm(kKernels, a.view(), Trans::No, b.view(), Trans::Yes, c1.view(),
+                                1.0f, 0.0f));
+  ASSERT_TRUE(cpu::blocked_gemm(kKernels, a.view(), Trans::No, b.view(), Trans::Yes, c2.view(),
+                                1.0f, 0.0f));
   EXPECT_EQ(0, std::memcmp(c1.data(), c2.data(), sizeof(float) * c1.size()));
 }
 
 TEST(BlockedGemm, RoutesBatchSizedShapesAndLeavesTheRestToOpenBlas) {
-  if (!cpu::blocked_gemm_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
   const int64_t batch = cpu::kBlockedGemmMaxBatch;
-  EXPECT_TRUE(cpu::blocked_gemm_choice(Trans::No, Trans::Yes, 64, 1000, 1582));
-  EXPECT_TRUE(cpu::blocked_gemm_choice(Trans::No, Trans::No, 64, 1582, 1000));
-  EXPECT_TRUE(cpu::blocked_gemm_choice(Trans::Yes, Trans::No, 1000, 1582, 64));
-  EXPECT_TRUE(cpu::blocked_gemm_choice(Trans::No, Trans::Yes, batch, 1000, 1582));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::Yes, batch + 1, 1000, 1582));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::No, batch + 1, 1582, 1000));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::Yes, Trans::No, 1000, 1582, batch + 1));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::Yes, Trans::Yes, 64, 64, 64));
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, 64, 1000, 1582));
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::No, 64, 1582, 1000));
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kKernels, Trans::Yes, Trans::No, 1000, 1582, 64));
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, batch, 1000, 1582));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, batch + 1, 1000, 1582));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::No, batch + 1, 1582, 1000));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::Yes, Trans::No, 1000, 1582, batch + 1));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::Yes, Trans::Yes, 64, 64, 64));
   // Narrow outputs: D's last layer (1 wide), C's (4 wide), C's input gradient (100 wide).
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::Yes, 64, 1, 1000));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::Yes, 64, 4, 100));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::No, 64, 100, 100));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::No, 64, 1000, 1));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, 64, 1, 1000));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, 64, 4, 100));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::No, 64, 100, 100));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::No, 64, 1000, 1));
   Tensor a(64, 64), b(64, 64), c(64, 64);
-  EXPECT_FALSE(cpu::blocked_gemm(a.view(), Trans::Yes, b.view(), Trans::Yes, c.view(), 1, 0));
+  EXPECT_FALSE(
+      cpu::blocked_gemm(kKernels, a.view(), Trans::Yes, b.view(), Trans::Yes, c.view(), 1, 0));
 
-  cpu::set_blocked_gemm_enabled(false);
-  EXPECT_FALSE(cpu::blocked_gemm_available());
-  EXPECT_FALSE(ops::blocked_cpu_gemm());
-  EXPECT_FALSE(cpu::blocked_gemm_choice(Trans::No, Trans::Yes, 64, 1000, 1582));
-  cpu::set_blocked_gemm_enabled(true);
-  EXPECT_TRUE(ops::blocked_cpu_gemm());
+  EXPECT_FALSE(
+      cpu::blocked_gemm_choice(ops::CpuGemm::OpenBlas, Trans::No, Trans::Yes, 64, 1000, 1582));
 }
 
 // Through ops::gemm on one BLAS thread, as a training step calls it: the blocked result and
 // OpenBLAS's agree to float rounding, and differ in the last bits (they sum in other orders), so
 // the switch really changes which code ran.
 TEST(BlockedGemm, OpsGemmOnOneBlasThreadRunsItBesideOpenBlas) {
-  if (!cpu::blocked_gemm_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
-  const int threads = ops::blas_threads();
-  ops::set_blas_threads(1);
+  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
   Tensor x(64, 1582), w(1000, 1582), ours(64, 1000), openblas(64, 1000);
   fill(x, 6);
   fill(w, 7);
-  ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, ours.view());
-  ops::set_blocked_cpu_gemm(false);
-  ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, openblas.view());
-  ops::set_blocked_cpu_gemm(true);
-  ops::set_blas_threads(threads);
+  ops::MathMode blocked, reference;
+  blocked.cpu_gemm = kKernels;
+  reference.cpu_gemm = ops::CpuGemm::OpenBlas;
+  ops::ExecutionContext with_blocked(Device::Host, 1, blocked);
+  ops::ExecutionContext with_openblas(Device::Host, 1, reference);
+  {
+    const ops::ExecutionScope bound(with_blocked);
+    ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, ours.view());
+  }
+  {
+    const ops::ExecutionScope bound(with_openblas);
+    ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, openblas.view());
+  }
   int64_t differing = 0;
   for (int64_t i = 0; i < ours.size(); ++i) {
     ASSERT_NEAR(ours.data()[i], openblas.data()[i], 2e-4f) << i;

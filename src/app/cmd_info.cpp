@@ -5,6 +5,7 @@
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "backend/execution.h"
 #include "backend/ops.h"
 #include "core/version.h"
 
@@ -14,8 +15,9 @@ int cmd_info(int argc, char** argv) {
   ArgParser args("emoaug info", "Show the version, the build and the backends available here.");
   if (!args.parse(argc, argv)) return kExitOk;
   std::printf("emoaug %s (git %s)\n", EMOAUG_VERSION, git_sha());
-  std::printf("cpu backend: OpenBLAS %s, %d threads\n", openblas_get_config(),
-              openblas_get_num_threads());
+  // OpenBLAS's own thread count is what it read from the environment: runs use one per gemm.
+  std::printf("cpu backend: batch-sized gemms on %s kernels, the rest on OpenBLAS %s\n",
+              ops::name_of(ops::best_cpu_gemm()), openblas_get_config());
 #ifdef EMOAUG_HAVE_CUDA
   std::string why_not;
   if (ops::cuda_available(&why_not))

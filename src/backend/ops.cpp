@@ -2,12 +2,12 @@
 // views live on, and routes to ops::cpu or ops::cuda. The backends only compute.
 #include "backend/ops.h"
 
-#include <atomic>
 #include <cmath>
 #include <initializer_list>
 
-#include "backend/cpu/gemm_cpu.h"
+#include "backend/backend.h"
 #include "backend/cpu/ops_cpu.h"
+#include "backend/execution.h"
 #include "core/error.h"
 #ifdef EMOAUG_HAVE_CUDA
 #include "backend/cuda/ops_cuda.h"
@@ -15,10 +15,6 @@
 
 namespace emoaug::ops {
 namespace {
-
-std::atomic<bool> g_tf32{false};
-std::atomic<uint64_t> g_gemm_flops{0};
-std::atomic<int> g_cpu_threads{0};  // 0: not set
 
 const char* name_of(Device d) {
   return d == Device::Cuda ? "cuda" : "host";
@@ -41,16 +37,26 @@ Device device_of(const char* op, std::initializer_list<ConstMatView> views) {
   return first ? first->device : views.begin()->device;
 }
 
-#ifdef EMOAUG_HAVE_CUDA
-#define EMOAUG_ROUTE(op, dev, ...) \
-  ((dev) == Device::Cuda ? cuda::op(__VA_ARGS__) : cpu::op(__VA_ARGS__))
-#else
-void require_host(Device dev, const char* op) {
-  EMOAUG_CHECK(dev == Device::Host, op,
-               " on a CUDA tensor, but CUDA is not built (configure with -DEMOAUG_CUDA=ON)");
+#ifndef EMOAUG_HAVE_CUDA
+[[noreturn]] void cuda_not_built(const char* op) {
+  EMOAUG_FAIL(op, " on a CUDA tensor, but CUDA is not built (configure with -DEMOAUG_CUDA=ON)");
 }
-#define EMOAUG_ROUTE(op, dev, ...) (require_host(dev, #op), cpu::op(__VA_ARGS__))
 #endif
+
+// The backend that computes a call on `dev`.
+Backend& on(Device dev, const char* op) {
+  if (dev == Device::Host) return cpu::backend();
+#ifdef EMOAUG_HAVE_CUDA
+  (void)op;
+  return cuda::backend();
+#else
+  cuda_not_built(op);
+#endif
+}
+
+Backend& backend_for(const char* op, std::initializer_list<ConstMatView> views) {
+  return on(device_of(op, views), op);
+}
 
 void check_dropout_p(float p, const char* op) {
   EMOAUG_CHECK(p >= 0.0f && p < 1.0f, op, ": dropout p=", p);
@@ -59,43 +65,49 @@ void check_dropout_p(float p, const char* op) {
 }  // namespace
 
 void gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c, float alpha, float beta) {
-  const Device dev = device_of("gemm", {a, b, c});
+  Backend& backend = backend_for("gemm", {a, b, c});
   const int64_t m = ta == Trans::No ? a.rows : a.cols;
   const int64_t k = ta == Trans::No ? a.cols : a.rows;
   const int64_t kb = tb == Trans::No ? b.rows : b.cols;
   const int64_t n = tb == Trans::No ? b.cols : b.rows;
   EMOAUG_CHECK(k == kb && c.rows == m && c.cols == n, "gemm shapes: op(A) ", m, "x", k, ", op(B) ",
                kb, "x", n, ", C ", c.rows, "x", c.cols);
-  g_gemm_flops.fetch_add(static_cast<uint64_t>(2 * m * n * k), std::memory_order_relaxed);
-  EMOAUG_ROUTE(gemm, dev, a, ta, b, tb, c, alpha, beta);
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    backend.scale(c, beta);
+    return;
+  }
+  ExecutionContext& exec = current_execution();
+  exec.count_gemm(static_cast<uint64_t>(2 * m * n * k));
+  backend.gemm(a, ta, b, tb, c, alpha, beta, exec.math());
 }
 
 void add_bias(MatView y, const float* bias) {
-  EMOAUG_ROUTE(add_bias, device_of("add_bias", {y}), y, bias);
+  backend_for("add_bias", {y}).add_bias(y, bias);
 }
 
 void col_sum(ConstMatView x, float* out, bool accumulate) {
-  EMOAUG_ROUTE(col_sum, device_of("col_sum", {x}), x, out, accumulate);
+  backend_for("col_sum", {x}).col_sum(x, out, accumulate);
 }
 
 void leaky_relu(MatView x, float slope) {
-  EMOAUG_ROUTE(leaky_relu, device_of("leaky_relu", {x}), x, slope);
+  backend_for("leaky_relu", {x}).leaky_relu(x, slope);
 }
 
 void leaky_relu_backward(MatView dy, ConstMatView y, float slope) {
   check_same_shape(dy, y, "leaky_relu_backward");
-  EMOAUG_ROUTE(leaky_relu_backward, device_of("leaky_relu_backward", {dy, y}), dy, y, slope);
+  backend_for("leaky_relu_backward", {dy, y}).leaky_relu_backward(dy, y, slope);
 }
 
 void dropout(MatView x, MatView mask, float p, Rng& rng) {
   check_same_shape(x, mask, "dropout");
   check_dropout_p(p, "dropout");
-  EMOAUG_ROUTE(dropout, device_of("dropout", {x, mask}), x, mask, p, rng);
+  backend_for("dropout", {x, mask}).dropout(x, mask, p, rng);
 }
 
 void dropout_backward(MatView dy, ConstMatView mask) {
   check_same_shape(dy, mask, "dropout_backward");
-  EMOAUG_ROUTE(dropout_backward, device_of("dropout_backward", {dy, mask}), dy, mask);
+  backend_for("dropout_backward", {dy, mask}).dropout_backward(dy, mask);
 }
 
 void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatView mask,
@@ -105,161 +117,138 @@ void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatV
     EMOAUG_CHECK(rng != nullptr, "dropout needs a random stream");
     check_same_shape(y, mask, "bias_leaky_dropout mask");
   }
-  const Device dev = device_of("bias_leaky_dropout", {y, mask});
-  EMOAUG_ROUTE(bias_leaky_dropout, dev, y, bias, slope, p, mask, rng);
+  backend_for("bias_leaky_dropout", {y, mask}).bias_leaky_dropout(y, bias, slope, p, mask, rng);
 }
 
 void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float slope) {
   check_same_shape(dy, y, "leaky_dropout_backward");
   if (mask.data) check_same_shape(dy, mask, "leaky_dropout_backward mask");
-  const Device dev = device_of("leaky_dropout_backward", {dy, y, mask});
-  EMOAUG_ROUTE(leaky_dropout_backward, dev, dy, y, mask, slope);
+  backend_for("leaky_dropout_backward", {dy, y, mask}).leaky_dropout_backward(dy, y, mask, slope);
 }
 
 void sigmoid(ConstMatView x, MatView y) {
   check_same_shape(x, y, "sigmoid");
-  EMOAUG_ROUTE(sigmoid, device_of("sigmoid", {x, y}), x, y);
+  backend_for("sigmoid", {x, y}).sigmoid(x, y);
 }
 
 namespace {
-Device check_xent(ConstMatView logits, ConstMatView dlogits) {
-  const Device dev = device_of("softmax_cross_entropy", {logits, dlogits});
+Backend& check_xent(ConstMatView logits, ConstMatView dlogits) {
+  Backend& backend = backend_for("softmax_cross_entropy", {logits, dlogits});
   if (dlogits.data) check_same_shape(logits, dlogits, "softmax_cross_entropy");
   EMOAUG_CHECK(logits.rows > 0 && logits.cols > 0, "softmax_cross_entropy on an empty batch");
-  return dev;
+  return backend;
 }
-Device check_bce(ConstMatView logits, ConstMatView targets, ConstMatView dlogits) {
-  const Device dev = device_of("bce_with_logits", {logits, targets, dlogits});
+Backend& check_bce(ConstMatView logits, ConstMatView targets, ConstMatView dlogits) {
+  Backend& backend = backend_for("bce_with_logits", {logits, targets, dlogits});
   if (targets.data) check_same_shape(logits, targets, "bce_with_logits targets");
   if (dlogits.data) check_same_shape(logits, dlogits, "bce_with_logits");
   EMOAUG_CHECK(logits.size() > 0, "bce_with_logits on an empty batch");
-  return dev;
+  return backend;
 }
-Device check_mse(ConstMatView pred, ConstMatView target, ConstMatView dpred) {
-  const Device dev = device_of("mse", {pred, target, dpred});
+Backend& check_mse(ConstMatView pred, ConstMatView target, ConstMatView dpred) {
+  Backend& backend = backend_for("mse", {pred, target, dpred});
   check_same_shape(pred, target, "mse");
   if (dpred.data) check_same_shape(pred, dpred, "mse gradient");
   EMOAUG_CHECK(pred.size() > 0, "mse on an empty batch");
-  return dev;
+  return backend;
 }
 }  // namespace
 
 float softmax_cross_entropy(ConstMatView logits, const int32_t* labels, MatView dlogits,
                             float grad_scale) {
-  const Device dev = check_xent(logits, dlogits);
-  return EMOAUG_ROUTE(softmax_cross_entropy, dev, logits, labels, dlogits, grad_scale);
+  return check_xent(logits, dlogits).softmax_cross_entropy(logits, labels, dlogits, grad_scale);
 }
 
 void argmax_rows(ConstMatView x, int32_t* out) {
-  EMOAUG_ROUTE(argmax_rows, device_of("argmax_rows", {x}), x, out);
+  backend_for("argmax_rows", {x}).argmax_rows(x, out);
 }
 
 float bce_with_logits(ConstMatView logits, float target, MatView dlogits, float grad_scale) {
-  const Device dev = check_bce(logits, ConstMatView{}, dlogits);
-  return EMOAUG_ROUTE(bce_with_logits, dev, logits, target, dlogits, grad_scale);
+  return check_bce(logits, ConstMatView{}, dlogits)
+      .bce_with_logits(logits, target, dlogits, grad_scale);
 }
 
 float bce_with_logits(ConstMatView logits, ConstMatView targets, MatView dlogits,
                       float grad_scale) {
   EMOAUG_CHECK(targets.data != nullptr || logits.size() == 0, "bce_with_logits: no targets");
-  const Device dev = check_bce(logits, targets, dlogits);
-  return EMOAUG_ROUTE(bce_with_logits, dev, logits, targets, dlogits, grad_scale);
+  return check_bce(logits, targets, dlogits).bce_with_logits(logits, targets, dlogits, grad_scale);
 }
 
 float mse(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale) {
-  const Device dev = check_mse(pred, target, dpred);
-  return EMOAUG_ROUTE(mse, dev, pred, target, dpred, grad_scale);
+  return check_mse(pred, target, dpred).mse(pred, target, dpred, grad_scale);
 }
-
-// On the CPU the _into forms are the returning ones plus a store.
-#ifdef EMOAUG_HAVE_CUDA
-#define EMOAUG_ROUTE_INTO(op, dev, loss, ...)   \
-  do {                                          \
-    if ((dev) == Device::Cuda) {                \
-      cuda::op##_into(__VA_ARGS__, loss);       \
-    } else {                                    \
-      const float value = cpu::op(__VA_ARGS__); \
-      if (loss) *(loss) = value;                \
-    }                                           \
-  } while (0)
-#else
-#define EMOAUG_ROUTE_INTO(op, dev, loss, ...) \
-  do {                                        \
-    require_host(dev, #op "_into");           \
-    const float value = cpu::op(__VA_ARGS__); \
-    if (loss) *(loss) = value;                \
-  } while (0)
-#endif
 
 void softmax_cross_entropy_into(ConstMatView logits, const int32_t* labels, MatView dlogits,
                                 float grad_scale, float* loss) {
-  const Device dev = check_xent(logits, dlogits);
-  EMOAUG_ROUTE_INTO(softmax_cross_entropy, dev, loss, logits, labels, dlogits, grad_scale);
+  check_xent(logits, dlogits).softmax_cross_entropy_into(logits, labels, dlogits, grad_scale, loss);
 }
 
 void bce_with_logits_into(ConstMatView logits, float target, MatView dlogits, float grad_scale,
                           float* loss) {
-  const Device dev = check_bce(logits, ConstMatView{}, dlogits);
-  EMOAUG_ROUTE_INTO(bce_with_logits, dev, loss, logits, target, dlogits, grad_scale);
+  check_bce(logits, ConstMatView{}, dlogits)
+      .bce_with_logits_into(logits, target, dlogits, grad_scale, loss);
 }
 
 void bce_with_logits_into(ConstMatView logits, ConstMatView targets, MatView dlogits,
                           float grad_scale, float* loss) {
   EMOAUG_CHECK(targets.data != nullptr || logits.size() == 0, "bce_with_logits: no targets");
-  const Device dev = check_bce(logits, targets, dlogits);
-  EMOAUG_ROUTE_INTO(bce_with_logits, dev, loss, logits, targets, dlogits, grad_scale);
+  check_bce(logits, targets, dlogits)
+      .bce_with_logits_into(logits, targets, dlogits, grad_scale, loss);
 }
 
 void mse_into(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale,
               float* loss) {
-  const Device dev = check_mse(pred, target, dpred);
-  EMOAUG_ROUTE_INTO(mse, dev, loss, pred, target, dpred, grad_scale);
+  check_mse(pred, target, dpred).mse_into(pred, target, dpred, grad_scale, loss);
 }
 
 void scale(MatView x, float alpha) {
-  EMOAUG_ROUTE(scale, device_of("scale", {x}), x, alpha);
+  backend_for("scale", {x}).scale(x, alpha);
 }
 
 void axpy(float alpha, ConstMatView x, MatView y) {
   check_same_shape(x, y, "axpy");
-  EMOAUG_ROUTE(axpy, device_of("axpy", {x, y}), alpha, x, y);
+  backend_for("axpy", {x, y}).axpy(alpha, x, y);
 }
 
 void copy(ConstMatView src, MatView dst) {
   check_same_shape(src, dst, "copy");
-  EMOAUG_ROUTE(copy, device_of("copy", {src, dst}), src, dst);
+  backend_for("copy", {src, dst}).copy(src, dst);
 }
 
 void gather_rows(ConstMatView src, const int* rows, MatView dst) {
   EMOAUG_CHECK(src.cols == dst.cols, "gather_rows: widths ", src.cols, " and ", dst.cols);
-  EMOAUG_ROUTE(gather_rows, device_of("gather_rows", {src, dst}), src, rows, dst);
+  backend_for("gather_rows", {src, dst}).gather_rows(src, rows, dst);
 }
 
 void zero(MatView x) {
-  EMOAUG_ROUTE(zero, device_of("zero", {x}), x);
+  backend_for("zero", {x}).zero(x);
 }
 
+namespace {
+void check_transfer(const char* op, ConstMatView from, ConstMatView to, Device from_device) {
+  check_same_shape(from, to, op);
+  const Device to_device = from_device == Device::Host ? Device::Cuda : Device::Host;
+  EMOAUG_CHECK(from.device == from_device && to.device == to_device, op, ": copies ",
+               name_of(from_device), " to ", name_of(to_device), ", given ", name_of(from.device),
+               " to ", name_of(to.device));
+}
+}  // namespace
+
 void to_device(ConstMatView host, MatView dev) {
-  check_same_shape(host, dev, "to_device");
-  EMOAUG_CHECK(host.device == Device::Host && dev.device == Device::Cuda,
-               "to_device: copies host to cuda, given ", name_of(host.device), " to ",
-               name_of(dev.device));
+  check_transfer("to_device", host, dev, Device::Host);
 #ifdef EMOAUG_HAVE_CUDA
   cuda::to_device(host, dev);
 #else
-  require_host(dev.device, "to_device");
+  cuda_not_built("to_device");
 #endif
 }
 
 void to_host(ConstMatView dev, MatView host) {
-  check_same_shape(dev, host, "to_host");
-  EMOAUG_CHECK(dev.device == Device::Cuda && host.device == Device::Host,
-               "to_host: copies cuda to host, given ", name_of(dev.device), " to ",
-               name_of(host.device));
+  check_transfer("to_host", dev, host, Device::Cuda);
 #ifdef EMOAUG_HAVE_CUDA
   cuda::to_host(dev, host);
 #else
-  require_host(dev.device, "to_host");
+  cuda_not_built("to_host");
 #endif
 }
 
@@ -269,7 +258,6 @@ void adam(MatView params, ConstMatView grads, MatView m, MatView v, const AdamHy
   check_same_shape(params, m, "adam m");
   check_same_shape(params, v, "adam v");
   EMOAUG_CHECK(step >= 1, "Adam steps count from 1");
-  const Device dev = device_of("adam", {params, grads, m, v});
   // The bias corrections in double, once per step, for both backends.
   const double bc1 = 1.0 - std::pow(static_cast<double>(h.beta1), static_cast<double>(step));
   const double bc2 = 1.0 - std::pow(static_cast<double>(h.beta2), static_cast<double>(step));
@@ -281,7 +269,7 @@ void adam(MatView params, ConstMatView grads, MatView m, MatView v, const AdamHy
     s.step_size = static_cast<float>(h.lr * std::sqrt(bc2) / bc1);
     s.v_scale = 1.0f;
   }
-  EMOAUG_ROUTE(adam, dev, params, grads, m, v, s);
+  backend_for("adam", {params, grads, m, v}).adam(params, grads, m, v, s);
 }
 
 bool cuda_available(std::string* why_not) {
@@ -293,48 +281,10 @@ bool cuda_available(std::string* why_not) {
 #endif
 }
 
-void set_tf32(bool enabled) {
-  g_tf32.store(enabled, std::memory_order_relaxed);
-}
-bool tf32() {
-  return g_tf32.load(std::memory_order_relaxed);
-}
-
 void synchronize() {
 #ifdef EMOAUG_HAVE_CUDA
   cuda::synchronize();
 #endif
-}
-
-uint64_t gemm_flops() {
-  return g_gemm_flops.load(std::memory_order_relaxed);
-}
-
-int cpu_threads() {
-  const int set = g_cpu_threads.load(std::memory_order_relaxed);
-  return set > 0 ? set : 1;
-}
-
-void set_cpu_threads(int threads) {
-  EMOAUG_CHECK(threads >= 1, "CPU threads: ", threads);
-  g_cpu_threads.store(threads, std::memory_order_relaxed);
-}
-
-int blas_threads() {
-  return cpu::blas_threads();
-}
-
-void set_blas_threads(int threads) {
-  EMOAUG_CHECK(threads >= 1, "BLAS threads: ", threads);
-  cpu::set_blas_threads(threads);
-}
-
-void set_blocked_cpu_gemm(bool enabled) {
-  cpu::set_blocked_gemm_enabled(enabled);
-}
-
-bool blocked_cpu_gemm() {
-  return cpu::blocked_gemm_available();
 }
 
 }  // namespace emoaug::ops

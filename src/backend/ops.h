@@ -1,5 +1,7 @@
 // The ops every layer needs. Each takes views and dispatches on their device: the CPU backend
-// (OpenBLAS + loops over kernels/functors.h) always, the CUDA backend when built. Losses return the
+// (blocked gemm kernels or OpenBLAS, loops over kernels/functors.h) always, the CUDA backend when
+// built. The math they do (TF32, which CPU gemm kernels) and what they count come from the calling
+// thread's ExecutionContext (backend/execution.h). Losses return the
 // mean loss and write its gradient scaled by grad_scale (so a weighted loss term costs nothing
 // extra); a null gradient view skips the gradient.
 //
@@ -100,36 +102,13 @@ struct AdamHyper {
 void adam(MatView params, ConstMatView grads, MatView m, MatView v, const AdamHyper& h,
           int64_t step);
 
-// ---- backend-wide switches and facts ----------------------------------------------------------
+// ---- facts and synchronisation ----------------------------------------------------------------
+// What a task runs on (device, threads, math mode, counters) is its ExecutionContext
+// (backend/execution.h), bound to the thread that calls the ops.
 
 // Whether a CUDA device can be used; when not, why (built without CUDA, no device, old driver).
 bool cuda_available(std::string* why_not = nullptr);
-// TF32 tensor-core math for the CUDA gemms (faster, ~1e-3 relative error). Off by default so that
-// CPU and CUDA agree to float rounding; process-wide, takes effect at the next gemm. No effect on
-// the CPU backend.
-void set_tf32(bool enabled);
-bool tf32();
 // Waits for every op this thread has issued (CUDA); a no-op on the CPU.
 void synchronize();
-// Floating-point operations (2mnk) of all gemms dispatched so far by this process: benchmarks
-// turn time into FLOP/s with it.
-uint64_t gemm_flops();
-
-// CPU threads that work above the ops may use: a GAN group trains that many emotions side by side,
-// a rank runs that many SER tasks at once. Default 1; `emoaug run` sets the rank's share of the
-// node (dist::default_cpu_threads).
-int cpu_threads();
-void set_cpu_threads(int threads);
-// OpenBLAS's own threads per gemm (default: the cores). Its results change in the last bits with
-// this count, so `emoaug run` keeps it at 1 and parallelises above the ops (emotions, ranks): then
-// a result is the same bytes for any thread or rank count.
-int blas_threads();
-void set_blas_threads(int threads);
-// The CPU gemm on one BLAS thread: emoaug's blocked AVX-512 kernels (backend/cpu/gemm_cpu.h) for
-// batch-sized shapes when the CPU has AVX-512, else OpenBLAS. Off: always OpenBLAS (benchmarks and
-// tests put the two side by side). Process-wide, default on; the two differ in the last bits.
-void set_blocked_cpu_gemm(bool enabled);
-// Whether a batch-sized gemm on one BLAS thread runs the blocked kernels now.
-bool blocked_cpu_gemm();
 
 }  // namespace emoaug::ops

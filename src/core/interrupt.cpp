@@ -39,11 +39,4 @@ const char* stop_signal_name() {
   }
 }
 
-void request_stop(int signal_number) {
-  g_signal = signal_number;
-}
-void clear_stop_request() {
-  g_signal = 0;
-}
-
 }  // namespace emoaug

@@ -9,8 +9,5 @@ void install_stop_handlers();
 bool stop_requested();
 // The signal that asked for the stop, for messages ("SIGUSR2"); empty when none.
 const char* stop_signal_name();
-// For tests: act as if a signal had arrived.
-void request_stop(int signal_number);
-void clear_stop_request();
 
 }  // namespace emoaug

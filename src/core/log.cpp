@@ -53,12 +53,4 @@ void log_warn(const char* fmt, ...) {
   va_end(args);
 }
 
-void printf0(const char* fmt, ...) {
-  if (g_rank != 0 || g_level < LogLevel::Info) return;
-  va_list args;
-  va_start(args, fmt);
-  vlog("", fmt, args);
-  va_end(args);
-}
-
 }  // namespace emoaug

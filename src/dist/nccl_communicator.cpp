@@ -4,6 +4,7 @@
 
 #include <numeric>
 
+#include "backend/cuda/check.h"
 #include "core/error.h"
 #include "dist/check.h"
 

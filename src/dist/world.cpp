@@ -17,7 +17,7 @@
 #include "dist/check.h"
 
 #ifdef EMOAUG_HAVE_CUDA
-#include <cuda_runtime.h>
+#include "backend/cuda/check.h"
 #endif
 
 namespace emoaug::dist {
@@ -189,6 +189,13 @@ Group World::split(int group_id) const {
 
 void World::barrier() const {
   if (uses_mpi_) EMOAUG_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+}
+
+bool World::any(bool flag) const {
+  int value = flag ? 1 : 0;
+  if (uses_mpi_)
+    EMOAUG_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
+  return value != 0;
 }
 
 void World::abort(int exit_code, const std::string& line) const {

@@ -75,6 +75,8 @@ class World {
   // (idle in this wave) yields a non-member Group.
   Group split(int group_id) const;
   void barrier() const;
+  // Collective over the world: whether any rank passed true.
+  bool any(bool flag) const;
   // Every rank's hostname, distinct, in rank order of first appearance (provenance for results).
   std::vector<std::string> hostnames() const;
 

@@ -5,6 +5,7 @@
 // which leaves C's gradient contribution for this emotion in `classifier_grad`.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -26,6 +27,18 @@ struct EmotionLosses {
   double accuracy = 0;        // C's accuracy on G(s)
   double pretrain = 0;        // cycle MSE during pretraining
   int64_t iterations = 0;
+
+  // The values above in one order, with their names: the rows that carry them (the per-epoch
+  // statistics of a group, the loss history of a task) are laid out by these alone.
+  static constexpr int kValues = 6;
+  static constexpr std::array<const char*, kValues> kNames{
+      "discriminator", "adversarial", "cycle", "classification", "accuracy", "pretrain_cycle"};
+  std::array<double, kValues> values() const {
+    return {discriminator, adversarial, cycle, classification, accuracy, pretrain};
+  }
+  static EmotionLosses from_values(const float* v) {
+    return {v[0], v[1], v[2], v[3], v[4], v[5], 1};
+  }
 };
 
 class CycleGan {

@@ -29,34 +29,15 @@ const char* device_name(Device d) {
   return d == Device::Cuda ? "cuda" : "host";
 }
 
-// Single-threaded BLAS for the scope of an epoch on the host, whoever calls it: the threads go to
-// the emotions instead, and the bytes stay those of any other thread count.
-class SingleThreadedBlas {
- public:
-  explicit SingleThreadedBlas(Device device)
-      : active_(device == Device::Host), saved_(active_ ? ops::blas_threads() : 1) {
-    if (saved_ != 1) ops::set_blas_threads(1);
-  }
-  ~SingleThreadedBlas() {
-    if (saved_ != 1) ops::set_blas_threads(saved_);
-  }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-  // The threads the emotions may use.
-  int threads() const { return active_ ? ops::cpu_threads() : 1; }
-
- private:
-  bool active_;
-  int saved_;
-};
-
 }  // namespace
 
-EmotionTransferGroup::EmotionTransferGroup(const CycleGanOptions& options, int dims,
+EmotionTransferGroup::EmotionTransferGroup(ops::ExecutionContext& exec,
+                                           const CycleGanOptions& options, int dims,
                                            int num_emotions, float lambda_cls, uint64_t seed,
                                            uint64_t task_id, std::vector<int> local_emotions,
                                            ClassifierGradientSum* gradient_sum)
-    : options_(options),
+    : exec_(exec),
+      options_(options),
       dims_(dims),
       num_emotions_(num_emotions),
       lambda_cls_(lambda_cls),
@@ -67,6 +48,10 @@ EmotionTransferGroup::EmotionTransferGroup(const CycleGanOptions& options, int d
   EMOAUG_CHECK(local_.front() >= 0 && local_.back() < num_emotions);
   EMOAUG_CHECK(lambda_cls >= 0.0f, "lambda_cls ", lambda_cls);
   EMOAUG_CHECK(gradient_sum != nullptr || lambda_cls == 0.0f, "C needs a gradient sum");
+  EMOAUG_CHECK(exec.math().blas_threads == 1 || exec.threads() == 1, "emotions side by side on ",
+               exec.threads(), " threads need single-threaded BLAS (", exec.math().blas_threads,
+               " BLAS threads asked for)");
+  const ops::ExecutionScope bound(exec_);
   gans_.resize(num_emotions);
   for (int e : local_) {
     Rng init(seed, task_id, stream_of(e, StreamId::Init));
@@ -149,24 +134,27 @@ void EmotionTransferGroup::to(Device device) {
 }
 
 template <class F>
-void EmotionTransferGroup::for_local_emotions(int threads, F&& fn) {
+void EmotionTransferGroup::for_local_emotions(F&& fn) {
   const int count = static_cast<int>(local_.size());
-  const int workers = device_ == Device::Host ? std::min(threads, count) : 1;
+  const int workers = device_ == Device::Host ? std::min(exec_.threads(), count) : 1;
   if (workers <= 1) {
     for (int k = 0; k < count; ++k) fn(k);
     return;
   }
   if (!pool_ || pool_->threads() != workers) pool_ = std::make_unique<WorkerPool>(workers);
-  pool_->run(count, fn);
+  pool_->run(count, [&](int k) {
+    const ops::ExecutionScope bound(exec_);
+    fn(k);
+  });
 }
 
 EpochReport EmotionTransferGroup::pretrain_epoch(int epoch, const TransferData& data) {
   check_data_device(data);
-  const SingleThreadedBlas blas(device_);
+  const ops::ExecutionScope bound(exec_);
   std::vector<EmotionLosses> sums(num_emotions_);
   const int b = options_.batch_size;
   // Pretraining has no shared part: each emotion's whole epoch is one piece of work.
-  for_local_emotions(blas.threads(), [&](int k) {
+  for_local_emotions([&](int k) {
     const int e = local_[k];
     batch_orders(k, data);
     const int iterations = pretrain_iterations(data, e);
@@ -203,7 +191,7 @@ EpochReport EmotionTransferGroup::train_epoch(int epoch, const TransferData& dat
   const float lr = learning_rate(epoch);
   // C's loss is the mean cross-entropy over all N generated batches, weighted by λcls.
   const float cls_weight = lambda_cls_ / static_cast<float>(num_emotions_);
-  const SingleThreadedBlas blas(device_);
+  const ops::ExecutionScope bound(exec_);
   std::vector<EmotionLosses> sums(num_emotions_);
   for (size_t k = 0; k < local_.size(); ++k) batch_orders(static_cast<int>(k), data);
   auto generator_step = [&](int k) {
@@ -214,7 +202,7 @@ EpochReport EmotionTransferGroup::train_epoch(int epoch, const TransferData& dat
   for (int it = 0; it < iterations; ++it) {
     // An emotion's discriminator step and its first generator step in one piece of work: emotions
     // meet only in C's update, so the order across emotions does not matter.
-    for_local_emotions(blas.threads(), [&](int k) {
+    for_local_emotions([&](int k) {
       const int e = local_[k];
       ops::gather_rows(data.source, order_s_[k].data() + it * b, batch_s_[k].view());
       ops::gather_rows(data.targets[e], order_t_[k].data() + it * b, batch_t_[k].view());
@@ -223,7 +211,7 @@ EpochReport EmotionTransferGroup::train_epoch(int epoch, const TransferData& dat
       if (options_.generator_steps > 0) generator_step(k);
     });
     for (int step = 0; step < options_.generator_steps; ++step) {
-      if (step > 0) for_local_emotions(blas.threads(), generator_step);
+      if (step > 0) for_local_emotions(generator_step);
       if (classifier_) classifier_update(lr);
     }
     for (int e : local_) sums[e].iterations += 1;
@@ -235,22 +223,24 @@ EpochReport EmotionTransferGroup::finish_report(int epoch, bool pretraining,
                                                 std::vector<EmotionLosses>& sums) {
   // Per-iteration means (generator terms are also averaged over the generator steps), then the
   // rows of other ranks' emotions are filled in through the gradient-sum seam.
-  // Column 6 carries each rank's stop request, so all ranks of a group agree on the epoch at
-  // which a preempted group stops (no rank waits in a collective for one that left).
-  constexpr int kStats = 7;
-  Tensor stats(num_emotions_, kStats);
+  // The last column carries each rank's stop request, so all ranks of a group agree on the epoch
+  // at which a preempted group stops (no rank waits in a collective for one that left).
+  constexpr int kStop = EmotionLosses::kValues;
+  Tensor stats(num_emotions_, kStop + 1);
   for (int e : local_) {
     const EmotionLosses& s = sums[e];
     const double it = std::max<int64_t>(1, s.iterations);
     const double gen = it * (pretraining ? 1 : options_.generator_steps);
+    EmotionLosses mean = s;
+    mean.discriminator /= it;
+    mean.pretrain /= it;
+    for (double* generator_term :
+         {&mean.adversarial, &mean.cycle, &mean.classification, &mean.accuracy})
+      *generator_term /= gen;
     float* row = stats.row_range(e, 1).data;
-    row[0] = static_cast<float>(s.discriminator / it);
-    row[1] = static_cast<float>(s.adversarial / gen);
-    row[2] = static_cast<float>(s.cycle / gen);
-    row[3] = static_cast<float>(s.classification / gen);
-    row[4] = static_cast<float>(s.accuracy / gen);
-    row[5] = static_cast<float>(s.pretrain / it);
-    row[6] = stop_requested() ? 1.0f : 0.0f;
+    const auto values = mean.values();
+    for (int c = 0; c < EmotionLosses::kValues; ++c) row[c] = static_cast<float>(values[c]);
+    row[kStop] = stop_requested() ? 1.0f : 0.0f;
   }
   if (gradient_sum_) gradient_sum_->gather_stats(stats.view());
   EpochReport report;
@@ -260,8 +250,8 @@ EpochReport EmotionTransferGroup::finish_report(int epoch, bool pretraining,
   for (int e = 0; e < num_emotions_; ++e) {
     const float* row = stats.row_range(e, 1).data;
     EmotionLosses& l = report.per_emotion[e];
-    l = {row[0], row[1], row[2], row[3], row[4], row[5], 1};
-    report.stop = report.stop || row[6] != 0.0f;
+    l = EmotionLosses::from_values(row);
+    report.stop = report.stop || row[kStop] != 0.0f;
     report.mean.discriminator += l.discriminator / num_emotions_;
     report.mean.adversarial += l.adversarial / num_emotions_;
     report.mean.cycle += l.cycle / num_emotions_;
@@ -274,6 +264,7 @@ EpochReport EmotionTransferGroup::finish_report(int epoch, bool pretraining,
 }
 
 void EmotionTransferGroup::generate(int emotion, ConstMatView source, MatView out) {
+  const ops::ExecutionScope bound(exec_);
   cyclegan(emotion).generate(source, out);
 }
 

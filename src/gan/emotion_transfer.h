@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "backend/execution.h"
 #include "core/index_buffer.h"
 #include "core/rng.h"
 #include "core/state_dict.h"
@@ -41,9 +42,12 @@ struct EpochReport {
 
 class EmotionTransferGroup {
  public:
-  EmotionTransferGroup(const CycleGanOptions& options, int dims, int num_emotions, float lambda_cls,
-                       uint64_t seed, uint64_t task_id, std::vector<int> local_emotions,
-                       ClassifierGradientSum* gradient_sum);
+  // The group computes under `exec` (bound on every thread it uses): on the host it trains up to
+  // exec.threads() local emotions side by side, which needs single-threaded BLAS
+  // (exec.math().blas_threads = 1) for the bytes to stay those of one thread.
+  EmotionTransferGroup(ops::ExecutionContext& exec, const CycleGanOptions& options, int dims,
+                       int num_emotions, float lambda_cls, uint64_t seed, uint64_t task_id,
+                       std::vector<int> local_emotions, ClassifierGradientSum* gradient_sum);
 
   int num_emotions() const { return num_emotions_; }
   const std::vector<int>& local_emotions() const { return local_; }
@@ -56,8 +60,8 @@ class EmotionTransferGroup {
   // Iterations per pretraining epoch of one emotion: min(floor(|S|/batch), floor(|T_e|/batch)).
   int pretrain_iterations(const TransferData& data, int emotion) const;
 
-  // On the host the local emotions of an epoch train side by side on up to ops::cpu_threads()
-  // threads (they meet only in C's update, which stays on the calling thread), each calling
+  // On the host the local emotions of an epoch train side by side on up to exec.threads() threads
+  // (they meet only in C's update, which stays on the calling thread), each calling
   // single-threaded BLAS, so the bytes do not depend on the thread count (OpenBLAS's own threading
   // would change them). A group with fewer local emotions than threads leaves the rest idle.
   // One pretraining epoch of every local emotion (constant learning rate).
@@ -94,8 +98,9 @@ class EmotionTransferGroup {
   void check_data_device(const TransferData& data) const;
   // fn(k) for every local emotion index k, on the pool's threads on the host.
   template <class F>
-  void for_local_emotions(int threads, F&& fn);
+  void for_local_emotions(F&& fn);
 
+  ops::ExecutionContext& exec_;
   CycleGanOptions options_;
   int dims_;
   int num_emotions_;

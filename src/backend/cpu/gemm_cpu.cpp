@@ -18,7 +18,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -33,16 +32,15 @@
 namespace emoaug::ops::cpu {
 namespace {
 
-std::atomic<bool> g_blocked_gemm_enabled{true};
+// The blocked kernels this build has.
+bool built(CpuGemm kernels) {
+  return EMOAUG_BLOCKED_GEMM && kernels == CpuGemm::Avx512;
+}
 
 }  // namespace
 
-void set_blocked_gemm_enabled(bool enabled) {
-  g_blocked_gemm_enabled.store(enabled, std::memory_order_relaxed);
-}
-
-bool blocked_gemm_choice(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k) {
-  if (!blocked_gemm_available() || (ta == Trans::Yes && tb == Trans::Yes)) return false;
+bool blocked_gemm_choice(CpuGemm kernels, Trans ta, Trans tb, int64_t m, int64_t n, int64_t k) {
+  if (!built(kernels) || !cpu_runs(kernels) || (ta == Trans::Yes && tb == Trans::Yes)) return false;
   if (ta == Trans::Yes) return k <= kBlockedGemmMaxBatch;  // Aᵀ·B: the batch is the reduction
   if (m > kBlockedGemmMaxBatch) return false;
   // Below these sizes the copy of A costs more than OpenBLAS's packing saves (D's 1-wide and C's
@@ -319,20 +317,12 @@ void gemm_nt(int64_t m, int64_t n, int64_t k, float alpha, const float* a, const
   }
 }
 
-bool cpu_has_avx512f() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
-
 }  // namespace
 
-bool blocked_gemm_available() {
-  return cpu_has_avx512f() && g_blocked_gemm_enabled.load(std::memory_order_relaxed);
-}
-
-bool blocked_gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c, float alpha,
-                  float beta) {
-  if (!blocked_gemm_choice(ta, tb, c.rows, c.cols, ta == Trans::No ? a.cols : a.rows)) return false;
+bool blocked_gemm(CpuGemm kernels, ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c,
+                  float alpha, float beta) {
+  if (!blocked_gemm_choice(kernels, ta, tb, c.rows, c.cols, ta == Trans::No ? a.cols : a.rows))
+    return false;
   const int64_t m = c.rows, n = c.cols;
   if (ta == Trans::No && tb == Trans::Yes) {
     gemm_nt(m, n, a.cols, alpha, a.data, b.data, beta, c.data);
@@ -344,13 +334,9 @@ bool blocked_gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c,
   return true;
 }
 
-#else  // no x86-64 AVX-512 kernels in this build
+#else  // no x86-64 kernels in this build
 
-bool blocked_gemm_available() {
-  return false;
-}
-
-bool blocked_gemm(ConstMatView, Trans, ConstMatView, Trans, MatView, float, float) {
+bool blocked_gemm(CpuGemm, ConstMatView, Trans, ConstMatView, Trans, MatView, float, float) {
   return false;
 }
 

@@ -7,14 +7,10 @@
 // on anything but the operands; it differs from OpenBLAS's in the last bits.
 #pragma once
 
+#include "backend/execution.h"
 #include "backend/ops.h"
 
 namespace emoaug::ops::cpu {
-
-// Whether this process runs the kernels below: x86-64 with AVX-512F, and not switched off.
-bool blocked_gemm_available();
-// Process-wide switch (default on), so that benchmarks and tests can put OpenBLAS beside them.
-void set_blocked_gemm_enabled(bool enabled);
 
 // Past this the weight matrix is streamed once per 64 rows and OpenBLAS's packing pays for itself.
 constexpr int64_t kBlockedGemmMaxBatch = 512;
@@ -22,16 +18,17 @@ constexpr int64_t kBlockedGemmMinForwardCols = 32;
 constexpr int64_t kBlockedGemmMinInputGradCols = 256;
 constexpr int64_t kBlockedGemmMinInputGradReduction = 16;
 
-// Whether blocked_gemm takes C (m x n) = op(A) op(B) with reduction k: AVX-512 present and on, one
-// of the three forms below (not Aᵀ·Bᵀ), the batch-sized dimension (m for A·Bᵀ and A·B, k for Aᵀ·B)
-// at most kBlockedGemmMaxBatch, C wide enough for A·Bᵀ and A·B, and A·B's reduction long enough.
-bool blocked_gemm_choice(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k);
+// Whether blocked_gemm takes C (m x n) = op(A) op(B) with reduction k: `kernels` are blocked ones
+// that this build has and this CPU runs, one of the three forms below (not Aᵀ·Bᵀ), the batch-sized
+// dimension (m for A·Bᵀ and A·B, k for Aᵀ·B) at most kBlockedGemmMaxBatch, C wide enough for A·Bᵀ
+// and A·B, and A·B's reduction long enough.
+bool blocked_gemm_choice(CpuGemm kernels, Trans ta, Trans tb, int64_t m, int64_t n, int64_t k);
 
 // C = alpha * op(A) * op(B) + beta * C, like ops::gemm (beta = 0 never reads C), for the three
 // forms a network step uses: A·Bᵀ (forward), A·B (input gradient), Aᵀ·B (weight gradient). Views
 // are dense (row stride = cols). Returns false, touching nothing, when !blocked_gemm_choice(); the
 // caller then uses OpenBLAS.
-bool blocked_gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c, float alpha,
-                  float beta);
+bool blocked_gemm(CpuGemm kernels, ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c,
+                  float alpha, float beta);
 
 }  // namespace emoaug::ops::cpu

@@ -1,5 +1,6 @@
 #include "backend/cpu/kernels_cpu.h"
 
+#include "backend/cpu/cpu_features.h"
 #include "core/error.h"
 
 // GCC and Clang on x86-64 build each marked function for AVX-512, AVX2 and the baseline and resolve
@@ -170,23 +171,14 @@ __attribute__((target("avx512f"))) int64_t dropout_mask_avx512(float* mask, int6
   return q;
 }
 
-bool has_avx512f() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
-
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
 #endif
 
 }  // namespace
 
 bool cpu_runs(MaskPath path) {
 #if EMOAUG_X86_SIMD
-  if (path == MaskPath::Avx512) return has_avx512f();
-  if (path == MaskPath::Avx2) return has_avx2();
+  if (path == MaskPath::Avx512) return cpu_has_avx512f();
+  if (path == MaskPath::Avx2) return cpu_has_avx2_fma();
 #endif
   return path == MaskPath::Scalar;
 }

@@ -6,6 +6,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "backend/cpu/gemm_cpu.h"
@@ -26,169 +27,199 @@ void fill_dropout_mask(float* mask, int64_t n, float p, Rng& rng) {
   kernels::dropout_mask(mask, n, draws);
 }
 
+// OpenBLAS keeps one thread count per process; it is set from the calling context's math mode
+// when that differs from what was set last (MathMode::blas_threads says why contexts agree).
+void use_blas_threads(int threads) {
+  static std::atomic<int> applied{0};
+  if (applied.load(std::memory_order_relaxed) == threads) return;
+  openblas_set_num_threads(threads);
+  applied.store(threads, std::memory_order_relaxed);
+}
+
+// Mean binary cross-entropy with logits over all elements, target_of(i) the target of element i.
+template <class TargetOf>
+float bce_mean(ConstMatView logits, TargetOf target_of, MatView dlogits, float grad_scale) {
+  const bool grad = has(dlogits);
+  const float g = grad_scale / static_cast<float>(logits.size());
+  double total = 0.0;
+  for (int64_t i = 0; i < logits.size(); ++i) {
+    total += fn::bce_with_logits(logits.data[i], target_of(i));
+    if (grad) dlogits.data[i] = g * fn::bce_with_logits_grad(logits.data[i], target_of(i));
+  }
+  return static_cast<float>(total / logits.size());
+}
+
+void store(float* loss, float value) {
+  if (loss) *loss = value;
+}
+
+class CpuBackend final : public Backend {
+ public:
+  void gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c, float alpha, float beta,
+            const MathMode& math) override {
+    const int64_t m = c.rows, n = c.cols;
+    const int64_t k = ta == Trans::No ? a.cols : a.rows;
+    // On several BLAS threads OpenBLAS is faster than one thread of ours (and a caller asking for
+    // them wants OpenBLAS's parallel gemm).
+    if (math.blas_threads == 1 && blocked_gemm(math.cpu_gemm, a, ta, b, tb, c, alpha, beta)) return;
+    use_blas_threads(math.blas_threads);
+    cblas_sgemm(CblasRowMajor, ta == Trans::No ? CblasNoTrans : CblasTrans,
+                tb == Trans::No ? CblasNoTrans : CblasTrans, static_cast<int>(m),
+                static_cast<int>(n), static_cast<int>(k), alpha, a.data, static_cast<int>(a.cols),
+                b.data, static_cast<int>(b.cols), beta, c.data, static_cast<int>(c.cols));
+  }
+
+  void add_bias(MatView y, const float* bias) override {
+    for (int64_t r = 0; r < y.rows; ++r) {
+      float* row = y.row(r);
+      for (int64_t c = 0; c < y.cols; ++c) row[c] += bias[c];
+    }
+  }
+
+  void col_sum(ConstMatView x, float* out, bool accumulate) override {
+    // Row by row keeps the access contiguous; per column this is fn::column_sum's order, which the
+    // CUDA kernel follows, so both backends give the same bits.
+    if (!accumulate)
+      for (int64_t c = 0; c < x.cols; ++c) out[c] = 0.0f;
+    for (int64_t r = 0; r < x.rows; ++r) {
+      const float* row = x.row(r);
+      for (int64_t c = 0; c < x.cols; ++c) out[c] += row[c];
+    }
+  }
+
+  void leaky_relu(MatView x, float slope) override {
+    for (int64_t i = 0; i < x.size(); ++i) x.data[i] = fn::leaky_relu(x.data[i], slope);
+  }
+
+  void leaky_relu_backward(MatView dy, ConstMatView y, float slope) override {
+    kernels::leaky_mask_backward(dy.data, y.data, nullptr, dy.size(), slope);
+  }
+
+  void dropout(MatView x, MatView mask, float p, Rng& rng) override {
+    fill_dropout_mask(mask.data, mask.size(), p, rng);
+    kernels::multiply(x.data, mask.data, x.size());
+  }
+
+  void dropout_backward(MatView dy, ConstMatView mask) override {
+    kernels::multiply(dy.data, mask.data, dy.size());
+  }
+
+  void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatView mask,
+                          Rng* rng) override {
+    const bool drop = p > 0.0f;
+    if (drop) fill_dropout_mask(mask.data, mask.size(), p, *rng);
+    for (int64_t r = 0; r < y.rows; ++r)
+      kernels::bias_leaky_mask_row(y.row(r), bias, drop ? mask.row(r) : nullptr, y.cols, slope);
+  }
+
+  void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float slope) override {
+    // Where the mask dropped a unit y is 0 and the gradient is 0 whatever leaky' says.
+    kernels::leaky_mask_backward(dy.data, y.data, has(mask) ? mask.data : nullptr, dy.size(),
+                                 slope);
+  }
+
+  void sigmoid(ConstMatView x, MatView y) override {
+    for (int64_t i = 0; i < x.size(); ++i) y.data[i] = fn::sigmoid(x.data[i]);
+  }
+
+  float softmax_cross_entropy(ConstMatView logits, const int32_t* labels, MatView dlogits,
+                              float grad_scale) override {
+    const bool grad = has(dlogits);
+    const int64_t n = logits.rows, k = logits.cols;
+    double total = 0.0;
+    const float inv_n = 1.0f / static_cast<float>(n);
+    for (int64_t r = 0; r < n; ++r) {
+      const int32_t label = labels[r];
+      EMOAUG_CHECK(label >= 0 && label < k, "label ", label, " outside 0..", k - 1);
+      total += fn::softmax_xent_row(logits.row(r), k, label, grad_scale, inv_n,
+                                    grad ? dlogits.row(r) : nullptr);
+    }
+    return static_cast<float>(total / n);
+  }
+
+  void argmax_rows(ConstMatView x, int32_t* out) override {
+    for (int64_t r = 0; r < x.rows; ++r) out[r] = fn::argmax_row(x.row(r), x.cols);
+  }
+
+  float bce_with_logits(ConstMatView logits, float target, MatView dlogits,
+                        float grad_scale) override {
+    return bce_mean(
+        logits, [=](int64_t) { return target; }, dlogits, grad_scale);
+  }
+
+  float bce_with_logits(ConstMatView logits, ConstMatView targets, MatView dlogits,
+                        float grad_scale) override {
+    return bce_mean(
+        logits, [&](int64_t i) { return targets.data[i]; }, dlogits, grad_scale);
+  }
+
+  float mse(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale) override {
+    const bool grad = has(dpred);
+    const float g = 2.0f * grad_scale / static_cast<float>(pred.size());
+    double total = 0.0;
+    for (int64_t i = 0; i < pred.size(); ++i) {
+      float diff = pred.data[i] - target.data[i];
+      total += static_cast<double>(diff) * diff;
+      if (grad) dpred.data[i] = g * diff;
+    }
+    return static_cast<float>(total / pred.size());
+  }
+
+  // On the CPU the _into forms are the returning ones plus a store.
+  void softmax_cross_entropy_into(ConstMatView logits, const int32_t* labels, MatView dlogits,
+                                  float grad_scale, float* loss) override {
+    store(loss, softmax_cross_entropy(logits, labels, dlogits, grad_scale));
+  }
+  void bce_with_logits_into(ConstMatView logits, float target, MatView dlogits, float grad_scale,
+                            float* loss) override {
+    store(loss, bce_with_logits(logits, target, dlogits, grad_scale));
+  }
+  void bce_with_logits_into(ConstMatView logits, ConstMatView targets, MatView dlogits,
+                            float grad_scale, float* loss) override {
+    store(loss, bce_with_logits(logits, targets, dlogits, grad_scale));
+  }
+  void mse_into(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale,
+                float* loss) override {
+    store(loss, mse(pred, target, dpred, grad_scale));
+  }
+
+  void scale(MatView x, float alpha) override {
+    if (alpha == 0.0f) {
+      zero(x);
+      return;
+    }
+    for (int64_t i = 0; i < x.size(); ++i) x.data[i] *= alpha;
+  }
+
+  void axpy(float alpha, ConstMatView x, MatView y) override {
+    for (int64_t i = 0; i < x.size(); ++i) y.data[i] += alpha * x.data[i];
+  }
+
+  void copy(ConstMatView src, MatView dst) override {
+    std::copy(src.data, src.data + src.size(), dst.data);
+  }
+
+  void gather_rows(ConstMatView src, const int* rows, MatView dst) override {
+    for (int64_t r = 0; r < dst.rows; ++r) {
+      EMOAUG_CHECK(rows[r] >= 0 && rows[r] < src.rows, "gather_rows: row ", rows[r], " of ",
+                   src.rows);
+      std::copy(src.row(rows[r]), src.row(rows[r]) + src.cols, dst.row(r));
+    }
+  }
+
+  void zero(MatView x) override { std::fill(x.data, x.data + x.size(), 0.0f); }
+
+  void adam(MatView params, ConstMatView grads, MatView m, MatView v,
+            const fn::AdamStep& s) override {
+    kernels::adam(params.data, grads.data, m.data, v.data, params.size(), s);
+  }
+};
+
 }  // namespace
 
-void gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c, float alpha, float beta) {
-  const int64_t m = c.rows, n = c.cols;
-  const int64_t k = ta == Trans::No ? a.cols : a.rows;
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    scale(c, beta);
-    return;
-  }
-  // On several BLAS threads OpenBLAS is faster than one thread of ours (and a caller asking for
-  // them wants OpenBLAS's parallel gemm).
-  if (blas_threads() == 1 && blocked_gemm(a, ta, b, tb, c, alpha, beta)) return;
-  cblas_sgemm(CblasRowMajor, ta == Trans::No ? CblasNoTrans : CblasTrans,
-              tb == Trans::No ? CblasNoTrans : CblasTrans, static_cast<int>(m), static_cast<int>(n),
-              static_cast<int>(k), alpha, a.data, static_cast<int>(a.cols), b.data,
-              static_cast<int>(b.cols), beta, c.data, static_cast<int>(c.cols));
-}
-
-void add_bias(MatView y, const float* bias) {
-  for (int64_t r = 0; r < y.rows; ++r) {
-    float* row = y.row(r);
-    for (int64_t c = 0; c < y.cols; ++c) row[c] += bias[c];
-  }
-}
-
-void col_sum(ConstMatView x, float* out, bool accumulate) {
-  // Row by row keeps the access contiguous; per column this is fn::column_sum's order, which the
-  // CUDA kernel follows, so both backends give the same bits.
-  if (!accumulate)
-    for (int64_t c = 0; c < x.cols; ++c) out[c] = 0.0f;
-  for (int64_t r = 0; r < x.rows; ++r) {
-    const float* row = x.row(r);
-    for (int64_t c = 0; c < x.cols; ++c) out[c] += row[c];
-  }
-}
-
-void leaky_relu(MatView x, float slope) {
-  for (int64_t i = 0; i < x.size(); ++i) x.data[i] = fn::leaky_relu(x.data[i], slope);
-}
-
-void leaky_relu_backward(MatView dy, ConstMatView y, float slope) {
-  kernels::leaky_mask_backward(dy.data, y.data, nullptr, dy.size(), slope);
-}
-
-void dropout(MatView x, MatView mask, float p, Rng& rng) {
-  fill_dropout_mask(mask.data, mask.size(), p, rng);
-  kernels::multiply(x.data, mask.data, x.size());
-}
-
-void dropout_backward(MatView dy, ConstMatView mask) {
-  kernels::multiply(dy.data, mask.data, dy.size());
-}
-
-void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatView mask,
-                        Rng* rng) {
-  const bool drop = p > 0.0f;
-  if (drop) fill_dropout_mask(mask.data, mask.size(), p, *rng);
-  for (int64_t r = 0; r < y.rows; ++r)
-    kernels::bias_leaky_mask_row(y.row(r), bias, drop ? mask.row(r) : nullptr, y.cols, slope);
-}
-
-void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float slope) {
-  // Where the mask dropped a unit y is 0 and the gradient is 0 whatever leaky' says.
-  kernels::leaky_mask_backward(dy.data, y.data, has(mask) ? mask.data : nullptr, dy.size(), slope);
-}
-
-void sigmoid(ConstMatView x, MatView y) {
-  for (int64_t i = 0; i < x.size(); ++i) y.data[i] = fn::sigmoid(x.data[i]);
-}
-
-float softmax_cross_entropy(ConstMatView logits, const int32_t* labels, MatView dlogits,
-                            float grad_scale) {
-  const bool grad = has(dlogits);
-  const int64_t n = logits.rows, k = logits.cols;
-  double total = 0.0;
-  const float inv_n = 1.0f / static_cast<float>(n);
-  for (int64_t r = 0; r < n; ++r) {
-    const int32_t label = labels[r];
-    EMOAUG_CHECK(label >= 0 && label < k, "label ", label, " outside 0..", k - 1);
-    total += fn::softmax_xent_row(logits.row(r), k, label, grad_scale, inv_n,
-                                  grad ? dlogits.row(r) : nullptr);
-  }
-  return static_cast<float>(total / n);
-}
-
-void argmax_rows(ConstMatView x, int32_t* out) {
-  for (int64_t r = 0; r < x.rows; ++r) out[r] = fn::argmax_row(x.row(r), x.cols);
-}
-
-float bce_with_logits(ConstMatView logits, float target, MatView dlogits, float grad_scale) {
-  const bool grad = has(dlogits);
-  const float g = grad_scale / static_cast<float>(logits.size());
-  double total = 0.0;
-  for (int64_t i = 0; i < logits.size(); ++i) {
-    total += fn::bce_with_logits(logits.data[i], target);
-    if (grad) dlogits.data[i] = g * fn::bce_with_logits_grad(logits.data[i], target);
-  }
-  return static_cast<float>(total / logits.size());
-}
-
-float bce_with_logits(ConstMatView logits, ConstMatView targets, MatView dlogits,
-                      float grad_scale) {
-  const bool grad = has(dlogits);
-  const float g = grad_scale / static_cast<float>(logits.size());
-  double total = 0.0;
-  for (int64_t i = 0; i < logits.size(); ++i) {
-    total += fn::bce_with_logits(logits.data[i], targets.data[i]);
-    if (grad) dlogits.data[i] = g * fn::bce_with_logits_grad(logits.data[i], targets.data[i]);
-  }
-  return static_cast<float>(total / logits.size());
-}
-
-float mse(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale) {
-  const bool grad = has(dpred);
-  const float g = 2.0f * grad_scale / static_cast<float>(pred.size());
-  double total = 0.0;
-  for (int64_t i = 0; i < pred.size(); ++i) {
-    float diff = pred.data[i] - target.data[i];
-    total += static_cast<double>(diff) * diff;
-    if (grad) dpred.data[i] = g * diff;
-  }
-  return static_cast<float>(total / pred.size());
-}
-
-void scale(MatView x, float alpha) {
-  if (alpha == 0.0f) {
-    zero(x);
-    return;
-  }
-  for (int64_t i = 0; i < x.size(); ++i) x.data[i] *= alpha;
-}
-
-void axpy(float alpha, ConstMatView x, MatView y) {
-  for (int64_t i = 0; i < x.size(); ++i) y.data[i] += alpha * x.data[i];
-}
-
-void copy(ConstMatView src, MatView dst) {
-  std::copy(src.data, src.data + src.size(), dst.data);
-}
-
-void gather_rows(ConstMatView src, const int* rows, MatView dst) {
-  for (int64_t r = 0; r < dst.rows; ++r) {
-    EMOAUG_CHECK(rows[r] >= 0 && rows[r] < src.rows, "gather_rows: row ", rows[r], " of ",
-                 src.rows);
-    std::copy(src.row(rows[r]), src.row(rows[r]) + src.cols, dst.row(r));
-  }
-}
-
-void zero(MatView x) {
-  std::fill(x.data, x.data + x.size(), 0.0f);
-}
-
-void adam(MatView params, ConstMatView grads, MatView m, MatView v, const fn::AdamStep& s) {
-  kernels::adam(params.data, grads.data, m.data, v.data, params.size(), s);
-}
-
-int blas_threads() {
-  return openblas_get_num_threads();
-}
-
-void set_blas_threads(int threads) {
-  openblas_set_num_threads(threads);
+Backend& backend() {
+  static CpuBackend instance;
+  return instance;
 }
 
 }  // namespace emoaug::ops::cpu

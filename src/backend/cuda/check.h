@@ -1,4 +1,5 @@
-// Turns CUDA and cuBLAS status codes into emoaug::Error with the failing call in the message.
+// Turns CUDA and cuBLAS status codes into emoaug::Error naming file:line, the call as written and
+// the library's error (llm.c's cudaCheck); the one family of CUDA checks, dist's included.
 #pragma once
 
 #include <cublas_v2.h>
@@ -22,8 +23,9 @@ inline void check_cublas(cublasStatus_t status, const char* call, const char* fi
 
 }  // namespace emoaug::ops::cuda
 
-#define EMOAUG_CUDA_OK(call) ::emoaug::ops::cuda::check_cuda((call), #call, __FILE__, __LINE__)
-#define EMOAUG_CUBLAS_OK(call) ::emoaug::ops::cuda::check_cublas((call), #call, __FILE__, __LINE__)
+#define EMOAUG_CUDA_CHECK(call) ::emoaug::ops::cuda::check_cuda((call), #call, __FILE__, __LINE__)
+#define EMOAUG_CUBLAS_CHECK(call) \
+  ::emoaug::ops::cuda::check_cublas((call), #call, __FILE__, __LINE__)
 // After a kernel launch: configuration errors surface here, faults at the next synchronisation.
-#define EMOAUG_LAUNCH_OK(name) \
+#define EMOAUG_LAUNCH_CHECK(name) \
   ::emoaug::ops::cuda::check_cuda(cudaGetLastError(), name, __FILE__, __LINE__)

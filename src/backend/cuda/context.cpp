@@ -3,7 +3,6 @@
 #include <memory>
 
 #include "backend/cuda/check.h"
-#include "backend/ops.h"
 #include "kernels/launch.h"
 
 namespace emoaug::ops::cuda {
@@ -36,16 +35,16 @@ Context::Context() {
 }
 
 void Context::create() {
-  EMOAUG_CUDA_OK(cudaGetDevice(&device_));
-  EMOAUG_CUDA_OK(cudaStreamCreateWithFlags(&stream_, cudaStreamDefault));
-  EMOAUG_CUBLAS_OK(cublasCreate(&cublas_));
-  EMOAUG_CUBLAS_OK(cublasSetStream(cublas_, stream_));
-  EMOAUG_CUDA_OK(cudaMalloc(&workspace_, kCublasWorkspaceBytes));
-  EMOAUG_CUBLAS_OK(cublasSetWorkspace(cublas_, workspace_, kCublasWorkspaceBytes));
-  EMOAUG_CUBLAS_OK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
-  EMOAUG_CUDA_OK(cudaMalloc(&partials_, kernels::kMaxReduceBlocks * sizeof(double)));
-  EMOAUG_CUDA_OK(cudaMalloc(&device_scalars_, sizeof(LossScalars)));
-  EMOAUG_CUDA_OK(cudaMallocHost(&host_scalars_, sizeof(LossScalars)));
+  EMOAUG_CUDA_CHECK(cudaGetDevice(&device_));
+  EMOAUG_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamDefault));
+  EMOAUG_CUBLAS_CHECK(cublasCreate(&cublas_));
+  EMOAUG_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+  EMOAUG_CUDA_CHECK(cudaMalloc(&workspace_, kCublasWorkspaceBytes));
+  EMOAUG_CUBLAS_CHECK(cublasSetWorkspace(cublas_, workspace_, kCublasWorkspaceBytes));
+  EMOAUG_CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+  EMOAUG_CUDA_CHECK(cudaMalloc(&partials_, kernels::kMaxReduceBlocks * sizeof(double)));
+  EMOAUG_CUDA_CHECK(cudaMalloc(&device_scalars_, sizeof(LossScalars)));
+  EMOAUG_CUDA_CHECK(cudaMallocHost(&host_scalars_, sizeof(LossScalars)));
 }
 
 Context::~Context() {
@@ -63,11 +62,10 @@ void Context::release() {
   if (stream_) cudaStreamDestroy(stream_);
 }
 
-cublasHandle_t Context::cublas() {
-  const bool want = ops::tf32();
+cublasHandle_t Context::cublas(bool want) {
   if (want != tf32_) {
     // Off is CUBLAS_DEFAULT_MATH: full FP32 (TF32 only if NVIDIA_TF32_OVERRIDE=1 forces it).
-    EMOAUG_CUBLAS_OK(
+    EMOAUG_CUBLAS_CHECK(
         cublasSetMathMode(cublas_, want ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
     tf32_ = want;
   }

@@ -36,8 +36,8 @@ class Context {
   Context& operator=(const Context&) = delete;
 
   cudaStream_t stream() const { return stream_; }
-  // The handle, switched to the math mode ops::tf32() asks for.
-  cublasHandle_t cublas();
+  // The handle, switched to TF32 tensor-core math or full FP32 as the caller's math mode says.
+  cublasHandle_t cublas(bool tf32);
   // Scratch of kernels::kMaxReduceBlocks doubles for the first pass of a loss reduction.
   double* partials() const { return partials_; }
   LossScalars* device_scalars() const { return device_scalars_; }

@@ -26,12 +26,12 @@ template <class Launch>
 float returned_loss(const Launch& launch, bool check_labels, int64_t cols) {
   Context& ctx = Context::get();
   if (check_labels)
-    EMOAUG_CUDA_OK(cudaMemsetAsync(&ctx.device_scalars()->bad_row, LossScalars::kNoBadRow & 0xff,
-                                   sizeof(int32_t), ctx.stream()));
+    EMOAUG_CUDA_CHECK(cudaMemsetAsync(&ctx.device_scalars()->bad_row, LossScalars::kNoBadRow & 0xff,
+                                      sizeof(int32_t), ctx.stream()));
   launch(ctx, &ctx.device_scalars()->loss, check_labels ? &ctx.device_scalars()->bad_row : nullptr);
-  EMOAUG_CUDA_OK(cudaMemcpyAsync(ctx.host_scalars(), ctx.device_scalars(), sizeof(LossScalars),
-                                 cudaMemcpyDeviceToHost, ctx.stream()));
-  EMOAUG_CUDA_OK(cudaStreamSynchronize(ctx.stream()));
+  EMOAUG_CUDA_CHECK(cudaMemcpyAsync(ctx.host_scalars(), ctx.device_scalars(), sizeof(LossScalars),
+                                    cudaMemcpyDeviceToHost, ctx.stream()));
+  EMOAUG_CUDA_CHECK(cudaStreamSynchronize(ctx.stream()));
   const LossScalars got = *ctx.host_scalars();
   if (check_labels)
     EMOAUG_CHECK(got.bad_row == LossScalars::kNoBadRow, "softmax_cross_entropy: the label of row ",
@@ -39,7 +39,171 @@ float returned_loss(const Launch& launch, bool check_labels, int64_t cols) {
   return got.loss;
 }
 
+// A returning loss from its _into form: into(loss) leaves the mean at the device pointer loss.
+template <class Into>
+float returned_loss(const Into& into) {
+  return returned_loss([&](Context&, float* loss, int32_t*) { into(loss); }, false, 0);
+}
+
+class CudaBackend final : public Backend {
+ public:
+  // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLAS gets B first, and each
+  // row-major matrix as its column-major transpose with the row length as leading dimension.
+  void gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c, float alpha, float beta,
+            const MathMode& math) override {
+    const int64_t m = c.rows, n = c.cols;
+    const int64_t k = ta == Trans::No ? a.cols : a.rows;
+    EMOAUG_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "gemm dimensions beyond int");
+    const cublasOperation_t opb = tb == Trans::No ? CUBLAS_OP_N : CUBLAS_OP_T;
+    const cublasOperation_t opa = ta == Trans::No ? CUBLAS_OP_N : CUBLAS_OP_T;
+    EMOAUG_CUBLAS_CHECK(cublasSgemm(Context::get().cublas(math.tf32), opb, opa, static_cast<int>(n),
+                                    static_cast<int>(m), static_cast<int>(k), &alpha, b.data,
+                                    static_cast<int>(b.cols), a.data, static_cast<int>(a.cols),
+                                    &beta, c.data, static_cast<int>(c.cols)));
+  }
+
+  void add_bias(MatView y, const float* bias) override {
+    kernels::add_bias(stream(), y.data, bias, y.rows, y.cols);
+  }
+
+  void col_sum(ConstMatView x, float* out, bool accumulate) override {
+    kernels::col_sum(stream(), x.data, x.rows, x.cols, out, accumulate);
+  }
+
+  void leaky_relu(MatView x, float slope) override {
+    kernels::leaky_relu(stream(), x.data, x.size(), slope);
+  }
+
+  void leaky_relu_backward(MatView dy, ConstMatView y, float slope) override {
+    kernels::leaky_relu_backward(stream(), dy.data, y.data, dy.size(), slope);
+  }
+
+  void dropout(MatView x, MatView mask, float p, Rng& rng) override {
+    kernels::dropout(stream(), x.data, mask.data, x.size(), reserve_draws(rng, mask.size(), p));
+  }
+
+  void dropout_backward(MatView dy, ConstMatView mask) override {
+    kernels::multiply(stream(), dy.data, mask.data, dy.size());
+  }
+
+  void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatView mask,
+                          Rng* rng) override {
+    const bool drop = p > 0.0f;
+    const fn::DropoutDraws draws = drop ? reserve_draws(*rng, mask.size(), p) : fn::DropoutDraws{};
+    kernels::bias_leaky_dropout(stream(), y.data, bias, y.rows, y.cols, slope,
+                                drop ? mask.data : nullptr, draws);
+  }
+
+  void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float slope) override {
+    kernels::leaky_dropout_backward(stream(), dy.data, y.data, mask.data, dy.size(), slope);
+  }
+
+  void sigmoid(ConstMatView x, MatView y) override {
+    kernels::sigmoid(stream(), x.data, y.data, x.size());
+  }
+
+  void softmax_cross_entropy_into(ConstMatView logits, const int32_t* labels, MatView dlogits,
+                                  float grad_scale, float* loss) override {
+    Context& ctx = Context::get();
+    kernels::softmax_cross_entropy(ctx.stream(), logits.data, labels, dlogits.data, logits.rows,
+                                   logits.cols, grad_scale, ctx.partials(), loss, nullptr);
+  }
+
+  float softmax_cross_entropy(ConstMatView logits, const int32_t* labels, MatView dlogits,
+                              float grad_scale) override {
+    return returned_loss(
+        [&](Context& ctx, float* loss, int32_t* bad_row) {
+          kernels::softmax_cross_entropy(ctx.stream(), logits.data, labels, dlogits.data,
+                                         logits.rows, logits.cols, grad_scale, ctx.partials(), loss,
+                                         bad_row);
+        },
+        true, logits.cols);
+  }
+
+  void argmax_rows(ConstMatView x, int32_t* out) override {
+    kernels::argmax_rows(stream(), x.data, x.rows, x.cols, out);
+  }
+
+  void bce_with_logits_into(ConstMatView logits, float target, MatView dlogits, float grad_scale,
+                            float* loss) override {
+    Context& ctx = Context::get();
+    const float g = grad_scale / static_cast<float>(logits.size());
+    kernels::bce_with_logits(ctx.stream(), logits.data, target, dlogits.data, logits.size(), g,
+                             ctx.partials(), loss);
+  }
+
+  float bce_with_logits(ConstMatView logits, float target, MatView dlogits,
+                        float grad_scale) override {
+    return returned_loss(
+        [&](float* loss) { bce_with_logits_into(logits, target, dlogits, grad_scale, loss); });
+  }
+
+  void bce_with_logits_into(ConstMatView logits, ConstMatView targets, MatView dlogits,
+                            float grad_scale, float* loss) override {
+    Context& ctx = Context::get();
+    const float g = grad_scale / static_cast<float>(logits.size());
+    kernels::bce_with_logits(ctx.stream(), logits.data, targets.data, dlogits.data, logits.size(),
+                             g, ctx.partials(), loss);
+  }
+
+  float bce_with_logits(ConstMatView logits, ConstMatView targets, MatView dlogits,
+                        float grad_scale) override {
+    return returned_loss(
+        [&](float* loss) { bce_with_logits_into(logits, targets, dlogits, grad_scale, loss); });
+  }
+
+  void mse_into(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale,
+                float* loss) override {
+    Context& ctx = Context::get();
+    const float g = 2.0f * grad_scale / static_cast<float>(pred.size());
+    kernels::mse(ctx.stream(), pred.data, target.data, dpred.data, pred.size(), g, ctx.partials(),
+                 loss);
+  }
+
+  float mse(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale) override {
+    return returned_loss([&](float* loss) { mse_into(pred, target, dpred, grad_scale, loss); });
+  }
+
+  void scale(MatView x, float alpha) override {
+    // As on the CPU, alpha = 0 clears (NaN * 0 would not).
+    if (alpha == 0.0f) {
+      zero(x);
+      return;
+    }
+    kernels::scale(stream(), x.data, x.size(), alpha);
+  }
+
+  void axpy(float alpha, ConstMatView x, MatView y) override {
+    kernels::axpy(stream(), alpha, x.data, y.data, x.size());
+  }
+
+  void copy(ConstMatView src, MatView dst) override {
+    if (src.size() == 0) return;
+    EMOAUG_CUDA_CHECK(cudaMemcpyAsync(dst.data, src.data, src.size() * sizeof(float),
+                                      cudaMemcpyDeviceToDevice, stream()));
+  }
+
+  void gather_rows(ConstMatView src, const int* rows, MatView dst) override {
+    kernels::gather_rows(stream(), src.data, src.rows, src.cols, rows, dst.data, dst.rows);
+  }
+
+  void zero(MatView x) override {
+    if (x.size() == 0) return;
+    EMOAUG_CUDA_CHECK(cudaMemsetAsync(x.data, 0, x.size() * sizeof(float), stream()));
+  }
+
+  void adam(MatView params, ConstMatView grads, MatView m, MatView v,
+            const fn::AdamStep& s) override {
+    kernels::adam(stream(), params.data, grads.data, m.data, v.data, params.size(), s);
+  }
+};
+
 }  // namespace
+
+Backend& backend() {
+  static CudaBackend instance;
+  return instance;
+}
 
 bool available(std::string* why_not) {
   int count = 0;
@@ -55,180 +219,21 @@ bool available(std::string* why_not) {
 }
 
 void synchronize() {
-  if (Context::exists()) EMOAUG_CUDA_OK(cudaStreamSynchronize(Context::get().stream()));
-}
-
-// Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLAS gets B first, and each
-// row-major matrix as its column-major transpose with the row length as leading dimension.
-void gemm(ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c, float alpha, float beta) {
-  const int64_t m = c.rows, n = c.cols;
-  const int64_t k = ta == Trans::No ? a.cols : a.rows;
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    scale(c, beta);
-    return;
-  }
-  EMOAUG_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "gemm dimensions beyond int");
-  const cublasOperation_t opb = tb == Trans::No ? CUBLAS_OP_N : CUBLAS_OP_T;
-  const cublasOperation_t opa = ta == Trans::No ? CUBLAS_OP_N : CUBLAS_OP_T;
-  EMOAUG_CUBLAS_OK(cublasSgemm(Context::get().cublas(), opb, opa, static_cast<int>(n),
-                               static_cast<int>(m), static_cast<int>(k), &alpha, b.data,
-                               static_cast<int>(b.cols), a.data, static_cast<int>(a.cols), &beta,
-                               c.data, static_cast<int>(c.cols)));
-}
-
-void add_bias(MatView y, const float* bias) {
-  kernels::add_bias(stream(), y.data, bias, y.rows, y.cols);
-}
-
-void col_sum(ConstMatView x, float* out, bool accumulate) {
-  kernels::col_sum(stream(), x.data, x.rows, x.cols, out, accumulate);
-}
-
-void leaky_relu(MatView x, float slope) {
-  kernels::leaky_relu(stream(), x.data, x.size(), slope);
-}
-
-void leaky_relu_backward(MatView dy, ConstMatView y, float slope) {
-  kernels::leaky_relu_backward(stream(), dy.data, y.data, dy.size(), slope);
-}
-
-void dropout(MatView x, MatView mask, float p, Rng& rng) {
-  kernels::dropout(stream(), x.data, mask.data, x.size(), reserve_draws(rng, mask.size(), p));
-}
-
-void dropout_backward(MatView dy, ConstMatView mask) {
-  kernels::multiply(stream(), dy.data, mask.data, dy.size());
-}
-
-void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatView mask,
-                        Rng* rng) {
-  const bool drop = p > 0.0f;
-  const fn::DropoutDraws draws = drop ? reserve_draws(*rng, mask.size(), p) : fn::DropoutDraws{};
-  kernels::bias_leaky_dropout(stream(), y.data, bias, y.rows, y.cols, slope,
-                              drop ? mask.data : nullptr, draws);
-}
-
-void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float slope) {
-  kernels::leaky_dropout_backward(stream(), dy.data, y.data, mask.data, dy.size(), slope);
-}
-
-void sigmoid(ConstMatView x, MatView y) {
-  kernels::sigmoid(stream(), x.data, y.data, x.size());
-}
-
-void softmax_cross_entropy_into(ConstMatView logits, const int32_t* labels, MatView dlogits,
-                                float grad_scale, float* loss) {
-  Context& ctx = Context::get();
-  kernels::softmax_cross_entropy(ctx.stream(), logits.data, labels, dlogits.data, logits.rows,
-                                 logits.cols, grad_scale, ctx.partials(), loss, nullptr);
-}
-
-float softmax_cross_entropy(ConstMatView logits, const int32_t* labels, MatView dlogits,
-                            float grad_scale) {
-  return returned_loss(
-      [&](Context& ctx, float* loss, int32_t* bad_row) {
-        kernels::softmax_cross_entropy(ctx.stream(), logits.data, labels, dlogits.data, logits.rows,
-                                       logits.cols, grad_scale, ctx.partials(), loss, bad_row);
-      },
-      true, logits.cols);
-}
-
-void argmax_rows(ConstMatView x, int32_t* out) {
-  kernels::argmax_rows(stream(), x.data, x.rows, x.cols, out);
-}
-
-void bce_with_logits_into(ConstMatView logits, float target, MatView dlogits, float grad_scale,
-                          float* loss) {
-  Context& ctx = Context::get();
-  const float g = grad_scale / static_cast<float>(logits.size());
-  kernels::bce_with_logits(ctx.stream(), logits.data, target, dlogits.data, logits.size(), g,
-                           ctx.partials(), loss);
-}
-
-float bce_with_logits(ConstMatView logits, float target, MatView dlogits, float grad_scale) {
-  return returned_loss(
-      [&](Context&, float* loss, int32_t*) {
-        bce_with_logits_into(logits, target, dlogits, grad_scale, loss);
-      },
-      false, 0);
-}
-
-void bce_with_logits_into(ConstMatView logits, ConstMatView targets, MatView dlogits,
-                          float grad_scale, float* loss) {
-  Context& ctx = Context::get();
-  const float g = grad_scale / static_cast<float>(logits.size());
-  kernels::bce_with_logits(ctx.stream(), logits.data, targets.data, dlogits.data, logits.size(), g,
-                           ctx.partials(), loss);
-}
-
-float bce_with_logits(ConstMatView logits, ConstMatView targets, MatView dlogits,
-                      float grad_scale) {
-  return returned_loss(
-      [&](Context&, float* loss, int32_t*) {
-        bce_with_logits_into(logits, targets, dlogits, grad_scale, loss);
-      },
-      false, 0);
-}
-
-void mse_into(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale,
-              float* loss) {
-  Context& ctx = Context::get();
-  const float g = 2.0f * grad_scale / static_cast<float>(pred.size());
-  kernels::mse(ctx.stream(), pred.data, target.data, dpred.data, pred.size(), g, ctx.partials(),
-               loss);
-}
-
-float mse(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale) {
-  return returned_loss(
-      [&](Context&, float* loss, int32_t*) { mse_into(pred, target, dpred, grad_scale, loss); },
-      false, 0);
-}
-
-void scale(MatView x, float alpha) {
-  // As on the CPU, alpha = 0 clears (NaN * 0 would not).
-  if (alpha == 0.0f) {
-    zero(x);
-    return;
-  }
-  kernels::scale(stream(), x.data, x.size(), alpha);
-}
-
-void axpy(float alpha, ConstMatView x, MatView y) {
-  kernels::axpy(stream(), alpha, x.data, y.data, x.size());
-}
-
-void copy(ConstMatView src, MatView dst) {
-  if (src.size() == 0) return;
-  EMOAUG_CUDA_OK(cudaMemcpyAsync(dst.data, src.data, src.size() * sizeof(float),
-                                 cudaMemcpyDeviceToDevice, stream()));
-}
-
-void gather_rows(ConstMatView src, const int* rows, MatView dst) {
-  kernels::gather_rows(stream(), src.data, src.rows, src.cols, rows, dst.data, dst.rows);
-}
-
-void zero(MatView x) {
-  if (x.size() == 0) return;
-  EMOAUG_CUDA_OK(cudaMemsetAsync(x.data, 0, x.size() * sizeof(float), stream()));
+  if (Context::exists()) EMOAUG_CUDA_CHECK(cudaStreamSynchronize(Context::get().stream()));
 }
 
 void to_device(ConstMatView host, MatView dev) {
   if (host.size() == 0) return;
   // From pageable memory this returns once the source has been staged, so `host` is free again.
-  EMOAUG_CUDA_OK(cudaMemcpyAsync(dev.data, host.data, host.size() * sizeof(float),
-                                 cudaMemcpyHostToDevice, stream()));
+  EMOAUG_CUDA_CHECK(cudaMemcpyAsync(dev.data, host.data, host.size() * sizeof(float),
+                                    cudaMemcpyHostToDevice, stream()));
 }
 
 void to_host(ConstMatView dev, MatView host) {
   if (dev.size() == 0) return;
-  EMOAUG_CUDA_OK(cudaMemcpyAsync(host.data, dev.data, dev.size() * sizeof(float),
-                                 cudaMemcpyDeviceToHost, stream()));
-  EMOAUG_CUDA_OK(cudaStreamSynchronize(stream()));
-}
-
-void adam(MatView params, ConstMatView grads, MatView m, MatView v, const fn::AdamStep& s) {
-  kernels::adam(stream(), params.data, grads.data, m.data, v.data, params.size(), s);
+  EMOAUG_CUDA_CHECK(cudaMemcpyAsync(host.data, dev.data, dev.size() * sizeof(float),
+                                    cudaMemcpyDeviceToHost, stream()));
+  EMOAUG_CUDA_CHECK(cudaStreamSynchronize(stream()));
 }
 
 }  // namespace emoaug::ops::cuda

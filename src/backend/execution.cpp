@@ -1,0 +1,66 @@
+#include "backend/execution.h"
+
+#include "backend/cpu/cpu_features.h"
+#include "core/error.h"
+
+namespace emoaug::ops {
+namespace {
+
+thread_local ExecutionContext* t_bound = nullptr;
+
+}  // namespace
+
+const char* name_of(CpuGemm kernels) {
+  switch (kernels) {
+    case CpuGemm::Avx512:
+      return "avx512";
+    case CpuGemm::Avx2:
+      return "avx2";
+    case CpuGemm::OpenBlas:
+      break;
+  }
+  return "openblas";
+}
+
+bool cpu_runs(CpuGemm kernels) {
+  switch (kernels) {
+    case CpuGemm::Avx512:
+      return cpu::cpu_has_avx512f();
+    case CpuGemm::Avx2:
+      return cpu::cpu_has_avx2_fma();
+    case CpuGemm::OpenBlas:
+      break;
+  }
+  return true;
+}
+
+CpuGemm best_cpu_gemm() {
+  static const CpuGemm best = cpu_runs(CpuGemm::Avx512) ? CpuGemm::Avx512
+                              : cpu_runs(CpuGemm::Avx2) ? CpuGemm::Avx2
+                                                        : CpuGemm::OpenBlas;
+  return best;
+}
+
+ExecutionContext::ExecutionContext(Device device, int threads, MathMode math)
+    : device_(device), threads_(threads), math_(math) {
+  EMOAUG_CHECK(threads >= 1, "execution context: CPU threads ", threads);
+  EMOAUG_CHECK(math.blas_threads >= 1, "execution context: BLAS threads ", math.blas_threads);
+  EMOAUG_CHECK(cpu_runs(math.cpu_gemm), "execution context: this CPU cannot run the ",
+               name_of(math.cpu_gemm), " gemm kernels");
+}
+
+ExecutionScope::ExecutionScope(ExecutionContext& context) : previous_(t_bound) {
+  t_bound = &context;
+}
+
+ExecutionScope::~ExecutionScope() {
+  t_bound = previous_;
+}
+
+ExecutionContext& current_execution() {
+  if (t_bound) return *t_bound;
+  thread_local ExecutionContext fallback;
+  return fallback;
+}
+
+}  // namespace emoaug::ops

@@ -1,0 +1,83 @@
+// What a task runs on: its device, the CPU threads it may use above the ops, the math the ops do
+// and the counters they fill. The driver builds one context per rank and hands it to each task
+// (DESIGN.md, "Work as tasks"); nothing below reads or sets a process-wide switch instead.
+//
+// The ops reach the context through the thread that calls them: a task binds its context to its
+// thread for its duration (ExecutionScope), and whoever starts more threads for the task binds the
+// same context on each (gan::EmotionTransferGroup's workers do). This is how the CUDA backend
+// already keeps a stream per thread (backend/cuda/context.h), and it keeps `ops::gemm(a, b, c)`
+// free of a parameter that nn and gan would only pass along. A thread with no context bound runs
+// with a default one (host, one thread, the CPU's best gemm kernels, exact FP32).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace emoaug::ops {
+
+// The kernels that run a batch-sized gemm on one thread on the CPU (backend/cpu/gemm_cpu.h):
+// emoaug's blocked kernels of one vector width, or OpenBLAS. Bytes differ between them in the last
+// bits; within one choice they depend on nothing but the operands.
+enum class CpuGemm { OpenBlas, Avx2, Avx512 };
+const char* name_of(CpuGemm kernels);
+// Whether this CPU can run `kernels` (OpenBLAS always; AVX2 needs AVX2 and FMA; AVX-512 needs
+// AVX-512F).
+bool cpu_runs(CpuGemm kernels);
+// The widest blocked kernels this CPU runs (this build has them for), else OpenBLAS.
+CpuGemm best_cpu_gemm();
+
+struct MathMode {
+  // TF32 tensor-core math for CUDA gemms: faster, ~1e-3 relative error; off, CPU and CUDA agree
+  // to float rounding. No effect on the CPU.
+  bool tf32 = false;
+  // The CPU's batch-sized gemms on one BLAS thread (every gemm of a training step).
+  CpuGemm cpu_gemm = best_cpu_gemm();
+  // OpenBLAS's threads for the gemms that go to it. Its results change in the last bits with this
+  // count, so runs keep it at 1 and parallelise above the ops; the blocked kernels run only at 1.
+  // OpenBLAS has one count per process: contexts that run at the same time must agree on it.
+  int blas_threads = 1;
+};
+
+class ExecutionContext {
+ public:
+  ExecutionContext() = default;
+  ExecutionContext(Device device, int threads, MathMode math = {});
+  ExecutionContext(const ExecutionContext&) = delete;
+  ExecutionContext& operator=(const ExecutionContext&) = delete;
+
+  Device device() const { return device_; }
+  // CPU threads the task may use above the ops: a GAN group trains that many emotions side by
+  // side, a rank runs that many SER tasks at once.
+  int threads() const { return threads_; }
+  const MathMode& math() const { return math_; }
+
+  // Floating-point operations (2mnk) of the gemms dispatched under this context, on any thread
+  // bound to it: benchmarks turn time into FLOP/s with it.
+  uint64_t gemm_flops() const { return gemm_flops_.load(std::memory_order_relaxed); }
+  void count_gemm(uint64_t flops) { gemm_flops_.fetch_add(flops, std::memory_order_relaxed); }
+
+ private:
+  Device device_ = Device::Host;
+  int threads_ = 1;
+  MathMode math_;
+  std::atomic<uint64_t> gemm_flops_{0};
+};
+
+// Binds a context to the calling thread until the scope ends (the previous binding comes back).
+class ExecutionScope {
+ public:
+  explicit ExecutionScope(ExecutionContext& context);
+  ~ExecutionScope();
+  ExecutionScope(const ExecutionScope&) = delete;
+  ExecutionScope& operator=(const ExecutionScope&) = delete;
+
+ private:
+  ExecutionContext* previous_;
+};
+
+// The context bound to this thread, or this thread's default one.
+ExecutionContext& current_execution();
+
+}  // namespace emoaug::ops
