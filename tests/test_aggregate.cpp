@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "experiment/aggregate.h"
 
@@ -45,11 +48,32 @@ TEST(Aggregate, WithinAveragesFoldsThenTakesMeanAndPopulationStdOverRepetitions)
 
 TEST(Aggregate, TaskNamesAreStableAndDistinct) {
   SerTask t{Setting::RealSyn, Protocol::Within, 2.0, 3, 4};
-  EXPECT_EQ(t.name(), "ser/within/real+syn/lcls=2/fold=3/rep=4");
-  EXPECT_EQ(t.source_gan(true).name(), "gan/lcls=2/fold=3");
-  EXPECT_EQ(t.source_gan(false).name(), "gan/lcls=2/all");
+  EXPECT_EQ(t.key().name(), "ser/within/real+syn/lcls=2/fold=3/rep=4");
+  EXPECT_EQ(t.key().path, "within/real+syn/lcls=2/fold=3/rep=4");
+  EXPECT_EQ(t.source_gan(true).key().name(), "gan/lcls=2/fold=3");
+  EXPECT_EQ(t.source_gan(false).key().name(), "gan/lcls=2/all");
   SerTask cross{Setting::Syn, Protocol::Cross, 0.5, -1, 0};
-  EXPECT_EQ(cross.name(), "ser/cross/syn/lcls=0.5/all/rep=0");
-  EXPECT_EQ(cross.source_gan(true).name(), "gan/lcls=0.5/all");
-  EXPECT_NE(task_id(t.name()), task_id(cross.name()));
+  EXPECT_EQ(cross.key().name(), "ser/cross/syn/lcls=0.5/all/rep=0");
+  EXPECT_EQ(cross.source_gan(true).key().name(), "gan/lcls=0.5/all");
+  EXPECT_NE(t.key().stream_id(), cross.key().stream_id());
+}
+
+// Keys name λcls by the float that training uses, exactly: two values that train differently
+// never share a folder or a random stream (with %g, 1.0 and 1.0000001 both gave lcls=1).
+TEST(Aggregate, LambdaKeysAreExactForTheFloatTrainingUses) {
+  const GanTask one{1.0, 0}, close{1.0000001, 0};
+  ASSERT_NE(static_cast<float>(1.0), static_cast<float>(1.0000001));
+  EXPECT_EQ(one.key().name(), "gan/lcls=1/fold=0");
+  EXPECT_EQ(close.key().name(), "gan/lcls=1.0000001/fold=0");
+  EXPECT_NE(one.key().stream_id(), close.key().stream_id());
+  // The short forms of the old keys stay as they were (a run directory keeps its names).
+  for (double lambda : {0.0, 0.5, 2.0, 0.1, 1e-5, 10.0, 0.25})
+    EXPECT_EQ(lambda_text(lambda), [&] {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%g", lambda);
+      return std::string(buf);
+    }()) << lambda;
+  // Every float reads back from its text.
+  for (float v : {0.3f, 1.0f / 3, 123456.79f, 7e-8f, 1.0000001f})
+    EXPECT_EQ(std::strtof(lambda_text(v).c_str(), nullptr), v) << lambda_text(v);
 }

@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "config_test_util.h"
 #include "core/error.h"
-#include "experiment/pipeline.h"
+#include "experiment/plan.h"
 
 using namespace emoaug;
 using namespace emoaug::experiment;
@@ -25,8 +25,8 @@ config::ExperimentConfig grid_config(std::vector<double> grid, bool cross, bool 
 }
 
 std::map<std::string, int> count_names(const Plan& p, std::map<std::string, int> seen = {}) {
-  for (const GanTask& t : p.gan) ++seen[t.name()];
-  for (const SerTask& t : p.ser) ++seen[t.name()];
+  for (const GanTask& t : p.gan) ++seen[t.key().name()];
+  for (const SerTask& t : p.ser) ++seen[t.key().name()];
   return seen;
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
@@ -34,9 +35,11 @@ TEST(RunDirectory, ARerunOfTheSameConfigContinuesAndADifferentOneIsRefused) {
 
 TEST(RunDirectory, TemporaryFilesOfKilledWritesAreRemoved) {
   RunDirectory dir(scratch("temps"));
-  experiment::make_directories(dir.task_path("ser/within/real/fold=0"));
-  const std::string stale = dir.task_path("ser/within/real/fold=0") + "/.rep=0.h5.123.1.tmp";
-  const std::string kept = dir.task_path("ser/within/real/fold=0") + "/rep=1.h5";
+  const experiment::SerTask task{experiment::Setting::Real, experiment::Protocol::Within, 0.0, 0,
+                                 1};
+  dir.make_ser_folder(task.key());
+  const std::string kept = dir.ser_output(task.key());
+  const std::string stale = kept.substr(0, kept.rfind('/')) + "/.rep=0.h5.123.1.tmp";
   std::ofstream(stale) << "x";
   std::ofstream(kept) << "x";
   dir.prepare("a = 1\n");
@@ -47,8 +50,34 @@ TEST(RunDirectory, TemporaryFilesOfKilledWritesAreRemoved) {
 TEST(RunDirectory, TaskPathsFollowTheTaskNames) {
   RunDirectory dir("/r");
   experiment::SerTask t{experiment::Setting::Syn, experiment::Protocol::Within, 2.0, 1, 0};
-  EXPECT_EQ(dir.ser_result(t.name()), "/r/tasks/ser/within/syn/lcls=2/fold=1/rep=0.h5");
-  EXPECT_EQ(dir.gan_output(t.source_gan(true).name(), 3), "/r/tasks/gan/lcls=2/fold=1/emotion3.h5");
-  EXPECT_EQ(dir.gan_checkpoint("gan/lcls=0/all", 1, 50),
+  EXPECT_EQ(dir.ser_output(t.key()), "/r/tasks/ser/within/syn/lcls=2/fold=1/rep=0.h5");
+  EXPECT_EQ(dir.gan_output(t.source_gan(true).key(), 3), "/r/tasks/gan/lcls=2/fold=1/emotion3.h5");
+  EXPECT_EQ(dir.gan_output_in_run(t.source_gan(true).key(), 3),
+            "tasks/gan/lcls=2/fold=1/emotion3.h5");
+  EXPECT_EQ(dir.gan_checkpoint(experiment::GanTask{0.0, -1}.key(), 1, 50),
             "/r/tasks/gan/lcls=0/all/checkpoint/emotion1.epoch50.h5");
+}
+
+// Checkpoint names are made and read back by RunDirectory alone: a set counts when every emotion
+// has its file, and names that are not exactly its own (temporary files) are ignored.
+TEST(RunDirectory, NewestCompleteCheckpointSetAndRemoval) {
+  RunDirectory dir(scratch("checkpoints"));
+  std::filesystem::remove_all(dir.root());
+  const experiment::TaskKey key = experiment::GanTask{2.0, 1}.key();
+  dir.make_gan_folders(key);
+  for (auto [emotion, epochs] : {std::pair{0, 50}, {1, 50}, {0, 100}})
+    std::ofstream(dir.gan_checkpoint(key, emotion, epochs)) << "x";
+  const std::string folder =
+      dir.gan_checkpoint(key, 1, 100).substr(0, dir.gan_checkpoint(key, 1, 100).rfind('/') + 1);
+  std::ofstream(folder + ".emotion1.epoch100.h5.77.1.tmp") << "x";
+  std::ofstream(folder + "emotion1.epoch100.h5x") << "x";
+  EXPECT_EQ(dir.newest_complete_checkpoint(key, 2), 50);
+  EXPECT_EQ(dir.newest_complete_checkpoint(key, 1), 100);
+  std::ofstream(dir.gan_checkpoint(key, 1, 100)) << "x";
+  EXPECT_EQ(dir.newest_complete_checkpoint(key, 2), 100);
+  dir.remove_checkpoints_before(key, 0, 100);
+  EXPECT_FALSE(experiment::file_exists(dir.gan_checkpoint(key, 0, 50)));
+  EXPECT_TRUE(experiment::file_exists(dir.gan_checkpoint(key, 1, 50)));
+  EXPECT_TRUE(experiment::file_exists(dir.gan_checkpoint(key, 0, 100)));
+  EXPECT_EQ(dir.newest_complete_checkpoint(experiment::GanTask{0.0, -1}.key(), 2), 0);
 }

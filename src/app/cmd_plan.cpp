@@ -6,8 +6,7 @@
 #include "app/commands.h"
 #include "config/config.h"
 #include "core/error.h"
-#include "experiment/distributed.h"
-#include "experiment/pipeline.h"
+#include "experiment/plan.h"
 
 namespace emoaug::app {
 
@@ -39,8 +38,7 @@ int cmd_plan(int argc, char** argv) {
   if (!(gflops > 0)) EMOAUG_FAIL("--gflops must be positive, got ", gflops_text);
   const config::ExperimentConfig cfg = config::load_config(path, sets);
   config::check_runnable(cfg, path);
-  experiment::RunContext ctx{cfg, experiment::RunDirectory(cfg.experiment.output),
-                             experiment::load_corpora(cfg)};
+  const experiment::RunContext ctx = experiment::load_run_context(cfg);
   const experiment::Plan plan =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
   const std::string text = experiment::describe_placement(

@@ -6,34 +6,30 @@
 
 #include "app/args.h"
 #include "app/commands.h"
-#include "backend/ops.h"
+#include "backend/execution.h"
 #include "config/config.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
 #include "dist/world.h"
-#include "experiment/distributed.h"
-#include "experiment/pipeline.h"
+#include "experiment/aggregate.h"
+#include "experiment/driver.h"
 #include "experiment/report.h"
-#include "experiment/run_dir.h"
-#include "experiment/stage_gan.h"
-#include "experiment/stage_ser.h"
 
 namespace emoaug::app {
 
 namespace {
 
-// Tasks of the full plan that have not finished yet.
-size_t unfinished(const experiment::RunContext& ctx, const experiment::Plan& plan) {
+template <class Task>
+size_t count_finished(const experiment::RunContext& ctx, const std::vector<Task>& tasks) {
   size_t n = 0;
-  for (const auto& t : plan.gan) n += !experiment::gan_task_finished(ctx, t);
-  for (const auto& t : plan.ser) n += !experiment::ser_task_finished(ctx, t);
+  for (const Task& t : tasks) n += ctx.finished(t);
   return n;
 }
 
 std::string lambda_list(const std::vector<double>& lambdas) {
   std::string out;
-  for (double l : lambdas) out += (out.empty() ? "" : ", ") + experiment::format_lambda(l);
+  for (double l : lambdas) out += (out.empty() ? "" : ", ") + experiment::lambda_text(l);
   return out;
 }
 
@@ -49,20 +45,18 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
         path, ": experiment.backend = \"cuda\": the pipeline runs on the CPU backend in ",
         "this version (the CUDA backend is built and tested op by op, docs/cuda.md); use -s ",
         "experiment.backend=cpu");
-  // The threads go to a GAN group's emotions and to SER tasks side by side; every gemm runs on
-  // one thread (the blocked kernels or OpenBLAS's single-threaded gemm), whose results, unlike
-  // OpenBLAS's threaded gemm's, depend on no thread count.
+  // The rank's context: its threads go to a GAN group's emotions and to SER tasks side by side;
+  // every gemm runs on one thread (the blocked kernels or OpenBLAS's single-threaded gemm), whose
+  // results, unlike OpenBLAS's threaded gemm's, depend on no thread count.
   const int threads = cfg.experiment.threads > 0 ? cfg.experiment.threads
                                                  : dist::default_cpu_threads(world.local_size());
-  ops::set_cpu_threads(threads);
-  ops::set_blas_threads(1);
+  ops::ExecutionContext exec(Device::Host, threads);
   // A λcls outside the grid fails here, before the run directory is touched.
   if (!lambdas.empty()) experiment::select_lambdas({}, cfg, lambdas);
 
   // Rank 0 prepares the run directory before anyone reads or writes in it.
   const bool leader = world.rank() == 0;
-  experiment::RunContext ctx{cfg, experiment::RunDirectory(cfg.experiment.output),
-                             experiment::load_corpora(cfg)};
+  experiment::RunContext ctx = experiment::load_run_context(cfg);
   if (leader) experiment::prepare_run_directory(ctx.dir, cfg);
   world.barrier();
   const experiment::Plan full =
@@ -70,9 +64,7 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   const bool part = !lambdas.empty();
   const experiment::Plan plan = part ? experiment::select_lambdas(full, cfg, lambdas) : full;
   if (leader) {
-    size_t gan_done = 0, ser_done = 0;
-    for (const auto& t : plan.gan) gan_done += experiment::gan_task_finished(ctx, t);
-    for (const auto& t : plan.ser) ser_done += experiment::ser_task_finished(ctx, t);
+    const size_t gan_done = count_finished(ctx, plan.gan), ser_done = count_finished(ctx, plan.ser);
     log_info(
         "%s%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) "
         "of %d thread(s) -> %s",
@@ -80,12 +72,13 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
         part ? (" (λcls " + lambda_list(lambdas) + " only)").c_str() : "", plan.gan.size(),
         gan_done, plan.ser.size(), ser_done, world.size(), threads, ctx.dir.root().c_str());
   }
-  experiment::run_all_distributed(ctx, plan, world);
+  experiment::run_tasks(ctx, plan, world, exec);
   if (part) {
     // The other values' tasks may be running elsewhere right now (array elements): assembling
     // results.h5 is the job of `emoaug aggregate` once all of them are done.
     if (leader) {
-      const size_t left = unfinished(ctx, full);
+      const size_t left = full.gan.size() - count_finished(ctx, full.gan) + full.ser.size() -
+                          count_finished(ctx, full.ser);
       log_info("λcls %s: %zu tasks done; %zu of the run's %zu tasks still to run%s",
                lambda_list(lambdas).c_str(), plan.gan.size() + plan.ser.size(), left,
                full.gan.size() + full.ser.size(),
@@ -101,7 +94,7 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   if (!leader) return kExitOk;
   experiment::aggregate(ctx, plan, info);
   if (!no_report) experiment::write_report(ctx, plan);
-  const std::string csv = experiment::read_text_file(ctx.dir.path("summary.csv"));
+  const std::string csv = experiment::read_text_file(ctx.dir.summary_csv());
   std::fwrite(csv.data(), 1, csv.size(), stdout);
   log_info("done in %.1f s: %s/{results.h5,summary.csv%s}", info.seconds, ctx.dir.root().c_str(),
            no_report ? "" : ",report.md");
@@ -148,7 +141,7 @@ int cmd_run(int argc, char** argv) {
   try {
     return run_experiment(path, sets, lambdas, no_report, world, started);
   } catch (const Preempted&) {
-    throw;  // every rank stopped at the same point (see run_all_distributed)
+    throw;  // every rank stopped at the same point (see experiment::run_tasks)
   } catch (const std::exception& e) {
     // A failure on some ranks only would leave the others waiting in a collective.
     if (world.size() > 1)
@@ -156,35 +149,6 @@ int cmd_run(int argc, char** argv) {
                   "emoaug run: error on rank " + std::to_string(world.rank()) + ": " + e.what());
     throw;
   }
-}
-
-int cmd_aggregate(int argc, char** argv) {
-  std::string dir;
-  ArgParser args(
-      "emoaug aggregate",
-      "Rebuild results.h5, summary.csv and synthetic.h5 of a run directory from its task "
-      "files (columns of summary.csv: protocol, setting, lambda_cls, uar_mean, uar_std, "
-      "repetitions; UAR in percent).");
-  args.positional("RUNDIR", "a run directory made by emoaug run", &dir);
-  if (!args.parse(argc, argv)) return kExitOk;
-  const experiment::ExistingRun run = experiment::open_existing_run(dir);
-  experiment::aggregate(run.ctx, run.plan, experiment::read_run_info(run.ctx));
-  const std::string csv = experiment::read_text_file(run.ctx.dir.path("summary.csv"));
-  std::fwrite(csv.data(), 1, csv.size(), stdout);
-  return kExitOk;
-}
-
-int cmd_report(int argc, char** argv) {
-  std::string dir;
-  ArgParser args("emoaug report",
-                 "Write RUNDIR/report.md from RUNDIR/results.h5: Tables 1-3 laid out as in the "
-                 "paper, averaged confusion matrices, and figures (PNG, drawn with "
-                 "python3-matplotlib when available).");
-  args.positional("RUNDIR", "a run directory with results.h5", &dir);
-  if (!args.parse(argc, argv)) return kExitOk;
-  const experiment::ExistingRun run = experiment::open_existing_run(dir);
-  std::printf("%s\n", experiment::write_report(run.ctx, run.plan).c_str());
-  return kExitOk;
 }
 
 }  // namespace emoaug::app

@@ -19,7 +19,7 @@
 #include "config/config.h"
 #include "config/jobspec.h"
 #include "core/error.h"
-#include "experiment/pipeline.h"
+#include "experiment/context.h"
 #include "experiment/run_dir.h"
 
 extern char** environ;

@@ -1,12 +1,15 @@
-// Mean ± std over repetitions (the paper's Tables 2 and 3). Within-corpus: a repetition's UAR is
-// the mean over its leave-one-group-out folds; cross-corpus: the UAR on the test part. The std is
-// the population std by default, as the authors' numpy code computed it.
+// The aggregation of a finished run's task files into results.h5, summary.csv and synthetic.h5,
+// and the mean ± std over repetitions it computes (the paper's Tables 2 and 3). Within-corpus: a
+// repetition's UAR is the mean over its leave-one-group-out folds; cross-corpus: the UAR on the
+// test part. The std is the population std by default, as the authors' numpy code computed it.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "data/scaler.h"
+#include "experiment/context.h"
+#include "experiment/plan.h"
 #include "experiment/tasks.h"
 
 namespace emoaug::experiment {
@@ -40,5 +43,21 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
 
 // protocol,setting,lambda_cls,uar_mean,uar_std,repetitions — UAR in percent, lambda empty for real.
 std::string summary_csv(const std::vector<SummaryRow>& rows);
+
+// Provenance recorded with the results.
+struct RunInfo {
+  int ranks = 1;
+  std::vector<std::string> hosts;
+  std::string devices = "cpu";
+  double seconds = 0;
+};
+
+// The provenance an earlier aggregation recorded in results.h5 (defaults when there is none), so
+// that `emoaug aggregate` keeps it.
+RunInfo read_run_info(const RunContext& ctx);
+
+// Reads every task file of the plan's tasks and writes results.h5, summary.csv and synthetic.h5
+// into the run directory. Fails naming the first missing task when the run is incomplete.
+void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info);
 
 }  // namespace emoaug::experiment

@@ -32,7 +32,7 @@ Corpora load_corpora(const config::ExperimentConfig& cfg) {
       EMOAUG_FAIL(d.cross, ": classes [", b, "] differ from the target's [", a, "] (", d.target,
                   "); import it with --class options in the target's order");
     }
-    Rng split_rng(cfg.experiment.seed, task_id("split/cross"), StreamId::Split);
+    Rng split_rng(cfg.experiment.seed, TaskKey{"split", "cross"}.stream_id(), StreamId::Split);
     c.cross_split = data::stratified_split(c.cross.labels, d.dev_fraction, split_rng);
   }
   c.folds = data::leave_one_group_out(c.target.groups);

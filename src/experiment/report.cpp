@@ -7,7 +7,6 @@
 #include <map>
 #include <sstream>
 
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "data/h5.h"
@@ -61,7 +60,7 @@ void uar_table(std::ostringstream& md, const SummaryTable& t, const std::string&
     synthetic = synthetic || (t.protocol[i] == protocol && t.setting[i] != "real");
   const std::vector<double> rows = synthetic ? lambdas : std::vector<double>{lambdas.front()};
   for (double lambda : rows) {
-    md << "| " << (synthetic ? format_lambda(lambda) : "–") << " |";
+    md << "| " << (synthetic ? lambda_text(lambda) : "–") << " |";
     for (const char* s : {"real", "syn", "real+syn"}) {
       const int i = find(s, lambda);
       if (i < 0)
@@ -73,23 +72,51 @@ void uar_table(std::ostringstream& md, const SummaryTable& t, const std::string&
   }
 }
 
-}  // namespace
+// What the report shows besides the summary: the provenance line and Table 1's distances.
+struct Results {
+  std::string created, git_sha, devices;
+  int64_t ranks = 0;
+  double seconds = 0;
+  SummaryTable summary;
+  double target_source = 0;                   // mean over groups and emotions
+  std::map<double, double> target_synthetic;  // per λcls, mean over folds and emotions
+};
 
-std::string write_report(const RunContext& ctx, const Plan& plan) {
-  const config::ExperimentConfig& cfg = ctx.cfg;
-  const std::string results = ctx.dir.path("results.h5");
-  data::h5::File file = data::h5::File::open(results);
+Results read_results(const RunContext& ctx, const Plan& plan) {
+  data::h5::File file = data::h5::File::open(ctx.dir.results());
   data::h5::Group root = file.root();
-  const SummaryTable t = read_summary(root);
-  const std::vector<std::string> classes = ctx.corpora.target.class_names;
-  const int c = static_cast<int>(classes.size());
+  Results r;
+  r.created = root.read_string_attr("created");
+  r.git_sha = root.read_string_attr("git_sha");
+  r.devices = root.read_string_attr("devices");
+  r.ranks = root.read_int_attr("ranks");
+  r.seconds = root.read_double_attr("seconds");
+  r.summary = read_summary(root);
+  if (plan.gan.empty()) return r;
+  data::h5::Group gan = root.open_group("gan");
+  std::map<double, int> groups;
+  int source_n = 0;
+  for (const GanTask& g : plan.gan)
+    for (const std::string& cls : ctx.corpora.target.class_names) {
+      data::h5::Group s = gan.open_group(g.key().path + "/" + cls + "/stats");
+      r.target_source += s.read_double_attr("target_source");
+      ++source_n;
+      r.target_synthetic[g.lambda_cls] += s.read_double_attr("target_synthetic");
+      ++groups[g.lambda_cls];
+    }
+  r.target_source /= source_n;
+  for (auto& [lambda, sum] : r.target_synthetic) sum /= groups[lambda];
+  file.close();
+  return r;
+}
 
-  std::ostringstream md;
+void write_header(std::ostringstream& md, const RunContext& ctx, const Plan& plan,
+                  const Results& r) {
+  const config::ExperimentConfig& cfg = ctx.cfg;
   md << "# " << cfg.experiment.name << ": emoaug report\n\n";
-  md << "Run " << root.read_string_attr("created") << ", emoaug " << EMOAUG_VERSION << " (git "
-     << root.read_string_attr("git_sha") << "), " << root.read_int_attr("ranks") << " rank(s), "
-     << root.read_string_attr("devices") << ", " << std::lround(root.read_double_attr("seconds"))
-     << " s. Target " << ctx.cfg.data.target << " (" << ctx.corpora.target.rows() << " rows, "
+  md << "Run " << r.created << ", emoaug " << EMOAUG_VERSION << " (git " << r.git_sha << "), "
+     << r.ranks << " rank(s), " << r.devices << ", " << std::lround(r.seconds) << " s. Target "
+     << cfg.data.target << " (" << ctx.corpora.target.rows() << " rows, "
      << ctx.corpora.folds.size() << " groups)";
   if (ctx.corpora.has_source()) md << ", source " << cfg.data.source;
   if (ctx.corpora.has_cross()) md << ", cross-corpus " << cfg.data.cross;
@@ -101,57 +128,48 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
     md << "\n**Protocol note:** gan.per_fold = false — the CycleGANs were trained on every "
           "session, so each fold's test session leaked into its synthetic training data (the "
           "paper's protocol).\n";
+}
 
-  if (!plan.gan.empty()) {
-    // Table 1: mean over emotions (and over folds) of the per-emotion distances.
-    md << "\n## Table 1: distance to the target distribution\n\nMean over features of |mean "
-          "difference| after min-max scaling, averaged over emotions and GAN groups.\n\n"
-          "| | value |\n|---|---|\n";
-    std::map<double, std::pair<double, int>> syn;
-    double source_sum = 0;
-    int source_n = 0;
-    data::h5::Group gan = root.open_group("gan");
-    for (const GanTask& g : plan.gan)
-      for (const std::string& cls : classes) {
-        const std::string where =
-            "lcls=" + format_lambda(g.lambda_cls) +
-            (g.fold < 0 ? std::string("/all") : "/fold=" + std::to_string(g.fold)) + "/" + cls +
-            "/stats";
-        data::h5::Group s = gan.open_group(where);
-        source_sum += s.read_double_attr("target_source");
-        ++source_n;
-        syn[g.lambda_cls].first += s.read_double_attr("target_synthetic");
-        syn[g.lambda_cls].second += 1;
-      }
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "%.3f", source_sum / source_n);
-    md << "| \\|target − source\\| | " << buf << " |\n";
-    for (const auto& [lambda, acc] : syn) {
-      std::snprintf(buf, sizeof(buf), "%.3f", acc.first / acc.second);
-      md << "| \\|target − syn(λcls=" << format_lambda(lambda) << ")\\| | " << buf << " |\n";
-    }
+// Table 1: mean over emotions (and over folds) of the per-emotion distances.
+void write_table1(std::ostringstream& md, const Results& r) {
+  md << "\n## Table 1: distance to the target distribution\n\nMean over features of |mean "
+        "difference| after min-max scaling, averaged over emotions and GAN groups.\n\n"
+        "| | value |\n|---|---|\n";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.3f", r.target_source);
+  md << "| \\|target − source\\| | " << buf << " |\n";
+  for (const auto& [lambda, distance] : r.target_synthetic) {
+    std::snprintf(buf, sizeof(buf), "%.3f", distance);
+    md << "| \\|target − syn(λcls=" << lambda_text(lambda) << ")\\| | " << buf << " |\n";
   }
+}
 
+// Tables 2 and 3.
+void write_uar_tables(std::ostringstream& md, const config::ExperimentConfig& cfg,
+                      const SummaryTable& t) {
   std::vector<double> lambdas = cfg.gan.lambda_cls;
   if (lambdas.empty()) lambdas = {0.0};
   md << "\n## Table 2: within-corpus (leave-one-group-out)\n\n";
   uar_table(md, t, "within", lambdas, false);
-  if (cfg.ser.cross_corpus) {
-    md << "\n## Table 3: cross-corpus\n\nTrained on all of the target corpus, tested on "
-       << 100 * (1 - cfg.data.dev_fraction) << " % of " << cfg.data.cross
-       << " (stratified), fixed epochs:\n\n";
-    uar_table(md, t, "cross", lambdas, false);
-    if (!cfg.ser.dev_epochs.empty()) {
-      md << "\nEpoch count chosen on the " << 100 * cfg.data.dev_fraction << " % dev part:\n\n";
-      uar_table(md, t, "cross", lambdas, true);
-    }
+  if (!cfg.ser.cross_corpus) return;
+  md << "\n## Table 3: cross-corpus\n\nTrained on all of the target corpus, tested on "
+     << 100 * (1 - cfg.data.dev_fraction) << " % of " << cfg.data.cross
+     << " (stratified), fixed epochs:\n\n";
+  uar_table(md, t, "cross", lambdas, false);
+  if (!cfg.ser.dev_epochs.empty()) {
+    md << "\nEpoch count chosen on the " << 100 * cfg.data.dev_fraction << " % dev part:\n\n";
+    uar_table(md, t, "cross", lambdas, true);
   }
+}
 
+void write_confusion_matrices(std::ostringstream& md, const SummaryTable& t,
+                              const std::vector<std::string>& classes) {
+  const int c = static_cast<int>(classes.size());
   md << "\n## Confusion matrices\n\nRow-normalised (rows: true class, columns: predicted), "
         "averaged over folds and repetitions.\n";
   for (size_t i = 0; i < t.setting.size(); ++i) {
     md << "\n**" << t.protocol[i] << ", " << t.setting[i];
-    if (t.setting[i] != "real") md << ", λcls = " << format_lambda(t.lambda[i]);
+    if (t.setting[i] != "real") md << ", λcls = " << lambda_text(t.lambda[i]);
     md << "**\n\n| |";
     for (const std::string& n : classes) md << " " << n << " |";
     md << "\n|---|";
@@ -167,9 +185,12 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
       md << "\n";
     }
   }
-  file.close();
+}
 
-  // Figures: a plotting tool does them better than we would by hand; tables stand without them.
+// Figures: a plotting tool does them better than we would by hand; the tables stand without them.
+// The script prints the markdown that embeds its figures; its stderr (warnings, or why it failed)
+// goes to a side file so that only the reason's last line reaches the report.
+std::string figures_section(const RunContext& ctx) {
   const char* script_env = std::getenv("EMOAUG_PLOT_SCRIPT");
   const std::string script =
       script_env ? script_env : std::string(EMOAUG_SOURCE_ROOT) + "/scripts/plot_report.py";
@@ -178,38 +199,39 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   const std::string python = python_env                        ? python_env
                              : file_exists("/usr/bin/python3") ? "/usr/bin/python3"
                                                                : "python3";
-  // The script prints the markdown that embeds its figures; its stderr (warnings, or why it
-  // failed) goes to a side file so that only the reason's last line reaches the report.
-  const std::string errors = ctx.dir.path(".plot_report.err");
+  const std::string errors = ctx.dir.scratch("plot_report.err");
   const std::string command =
       python + " '" + script + "' '" + ctx.dir.root() + "' 2>'" + errors + "'";
   std::string figures;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char line[512];
-    while (std::fgets(line, sizeof(line), pipe)) figures += line;
-    const int status = pclose(pipe);
-    if (status == 0) {
-      md << "\n## Figures\n\n" << figures;
-    } else {
-      std::string reason = "python3 failed";
-      std::istringstream err(file_exists(errors) ? read_text_file(errors) : "");
-      for (std::string l; std::getline(err, l);)
-        if (!l.empty()) reason = l;
-      md << "\n## Figures\n\nNot drawn: " << reason
-         << "\n(install python3-matplotlib and python3-h5py, then run `emoaug report "
-         << ctx.dir.root() << "`)\n";
-      log_warn("figures not drawn: %s", reason.c_str());
-    }
-    std::remove(errors.c_str());
-  }
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return "";
+  char line[512];
+  while (std::fgets(line, sizeof(line), pipe)) figures += line;
+  const int status = pclose(pipe);
+  std::string reason = "python3 failed";
+  std::istringstream err(file_exists(errors) ? read_text_file(errors) : "");
+  for (std::string l; std::getline(err, l);)
+    if (!l.empty()) reason = l;
+  std::remove(errors.c_str());
+  if (status == 0) return "\n## Figures\n\n" + figures;
+  log_warn("figures not drawn: %s", reason.c_str());
+  return "\n## Figures\n\nNot drawn: " + reason +
+         "\n(install python3-matplotlib and python3-h5py, then run `emoaug report " +
+         ctx.dir.root() + "`)\n";
+}
 
-  const std::string path = ctx.dir.path("report.md");
-  write_atomically(path, [&](const std::string& temp) {
-    std::ofstream out(temp, std::ios::binary);
-    out << md.str();
-    if (!out.flush()) EMOAUG_FAIL("cannot write ", temp);
-  });
-  return path;
+}  // namespace
+
+std::string write_report(const RunContext& ctx, const Plan& plan) {
+  const Results results = read_results(ctx, plan);
+  std::ostringstream md;
+  write_header(md, ctx, plan, results);
+  if (!plan.gan.empty()) write_table1(md, results);
+  write_uar_tables(md, ctx.cfg, results.summary);
+  write_confusion_matrices(md, results.summary, ctx.corpora.target.class_names);
+  md << figures_section(ctx);
+  write_text_file(ctx.dir.report(), md.str());
+  return ctx.dir.report();
 }
 
 }  // namespace emoaug::experiment

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "experiment/context.h"
-#include "experiment/pipeline.h"
+#include "experiment/plan.h"
 
 namespace emoaug::experiment {
 

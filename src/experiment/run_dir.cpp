@@ -1,5 +1,6 @@
 #include "experiment/run_dir.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <sys/stat.h>
 
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -56,7 +58,7 @@ void RunDirectory::prepare(const std::string& config_toml,
                            const std::function<std::string(const std::string&)>& identity) const {
   make_directories(root_ + "/tasks");
   nftw((root_ + "/tasks").c_str(), remove_stale_temporary, 16, FTW_PHYS);
-  const std::string config_path = path("config.toml");
+  const std::string config_path = config();
   if (file_exists(config_path)) {
     const std::string existing =
         identity ? identity(read_text_file(config_path)) : read_text_file(config_path);
@@ -74,25 +76,87 @@ void RunDirectory::prepare(const std::string& config_toml,
     EMOAUG_FAIL(root_, " holds a run of a different config (config.toml line ", line, ": '", la,
                 "' vs now '", lb, "'); set experiment.output to another folder or remove it");
   }
-  write_atomically(config_path, [&](const std::string& temp) {
+  write_text_file(config_path, config_toml);
+}
+
+std::string RunDirectory::task_folder(const TaskKey& task) const {
+  return root_ + "/tasks/" + task.name();
+}
+
+std::string RunDirectory::ser_output(const TaskKey& task) const {
+  return task_folder(task) + ".h5";
+}
+
+bool RunDirectory::ser_finished(const TaskKey& task) const {
+  return file_exists(ser_output(task));
+}
+
+void RunDirectory::make_ser_folder(const TaskKey& task) const {
+  const std::string folder = task_folder(task);
+  make_directories(folder.substr(0, folder.rfind('/')));
+}
+
+std::string RunDirectory::gan_output(const TaskKey& task, int emotion) const {
+  return root_ + "/" + gan_output_in_run(task, emotion);
+}
+
+std::string RunDirectory::gan_output_in_run(const TaskKey& task, int emotion) const {
+  return "tasks/" + task.name() + "/emotion" + std::to_string(emotion) + ".h5";
+}
+
+bool RunDirectory::gan_finished(const TaskKey& task, int emotions) const {
+  for (int e = 0; e < emotions; ++e)
+    if (!file_exists(gan_output(task, e))) return false;
+  return true;
+}
+
+void RunDirectory::make_gan_folders(const TaskKey& task) const {
+  make_directories(task_folder(task) + "/checkpoint");
+}
+
+std::string RunDirectory::gan_checkpoint(const TaskKey& task, int emotion, int epochs_done) const {
+  return task_folder(task) + "/checkpoint/emotion" + std::to_string(emotion) + ".epoch" +
+         std::to_string(epochs_done) + ".h5";
+}
+
+std::vector<RunDirectory::Checkpoint> RunDirectory::gan_checkpoints(const TaskKey& task) const {
+  const std::string folder = task_folder(task) + "/checkpoint";
+  std::vector<Checkpoint> found;
+  DIR* dir = opendir(folder.c_str());
+  if (!dir) return found;
+  while (dirent* entry = readdir(dir)) {
+    int emotion = -1, epochs = -1;
+    char tail[8] = {0};
+    // Exactly the names gan_checkpoint makes (a temporary file's name starts with a dot).
+    if (std::sscanf(entry->d_name, "emotion%d.epoch%d.%3s", &emotion, &epochs, tail) == 3 &&
+        std::string(tail) == "h5" && emotion >= 0 && epochs >= 0 &&
+        gan_checkpoint(task, emotion, epochs) == folder + "/" + entry->d_name)
+      found.push_back({emotion, epochs, folder + "/" + entry->d_name});
+  }
+  closedir(dir);
+  return found;
+}
+
+int RunDirectory::newest_complete_checkpoint(const TaskKey& task, int emotions) const {
+  std::map<int, int> present;  // epochs -> emotions with a checkpoint
+  for (const Checkpoint& c : gan_checkpoints(task))
+    if (c.emotion < emotions) ++present[c.epochs];
+  for (auto it = present.rbegin(); it != present.rend(); ++it)
+    if (it->second == emotions) return it->first;
+  return 0;
+}
+
+void RunDirectory::remove_checkpoints_before(const TaskKey& task, int emotion, int epochs) const {
+  for (const Checkpoint& c : gan_checkpoints(task))
+    if (c.emotion == emotion && c.epochs < epochs) std::remove(c.path.c_str());
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  write_atomically(path, [&](const std::string& temp) {
     std::ofstream out(temp, std::ios::binary);
-    out << config_toml;
+    out << text;
     if (!out.flush()) EMOAUG_FAIL("cannot write ", temp);
   });
-}
-
-std::string RunDirectory::task_path(const std::string& task_name) const {
-  return root_ + "/tasks/" + task_name;
-}
-
-std::string RunDirectory::gan_output(const std::string& task_name, int emotion) const {
-  return task_path(task_name) + "/emotion" + std::to_string(emotion) + ".h5";
-}
-
-std::string RunDirectory::gan_checkpoint(const std::string& task_name, int emotion,
-                                         int epochs_done) const {
-  return task_path(task_name) + "/checkpoint/emotion" + std::to_string(emotion) + ".epoch" +
-         std::to_string(epochs_done) + ".h5";
 }
 
 }  // namespace emoaug::experiment

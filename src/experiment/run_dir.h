@@ -1,10 +1,16 @@
-// The run directory (DESIGN.md): config.toml as run, one file per finished task under tasks/, and
-// the aggregated outputs. A task is finished when its output file exists: outputs are written
-// atomically, so a killed or preempted run resumes by skipping them.
+// The run directory (DESIGN.md): config.toml as run, one file per finished task under tasks/ (and
+// a GAN task's checkpoints beside its outputs), and the aggregated outputs. This module makes and
+// parses every name in it; the stages ask it where to write and what is there.
+//
+// A task is finished when its outputs exist: they are written atomically, so a killed or
+// preempted run resumes by skipping finished tasks and resuming GAN tasks from checkpoints.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "experiment/tasks.h"
 
 namespace emoaug::experiment {
 
@@ -22,16 +28,46 @@ class RunDirectory {
                const std::function<std::string(const std::string&)>& identity = {}) const;
 
   const std::string& root() const { return root_; }
-  std::string path(const std::string& leaf) const { return root_ + "/" + leaf; }
-  // tasks/<task name>: a folder for GAN tasks, <name>.h5 for SER tasks.
-  std::string task_path(const std::string& task_name) const;
-  std::string ser_result(const std::string& task_name) const {
-    return task_path(task_name) + ".h5";
-  }
-  std::string gan_output(const std::string& task_name, int emotion) const;
-  std::string gan_checkpoint(const std::string& task_name, int emotion, int epochs_done) const;
+  std::string config() const { return path("config.toml"); }
+  std::string results() const { return path("results.h5"); }
+  std::string summary_csv() const { return path("summary.csv"); }
+  std::string synthetic() const { return path("synthetic.h5"); }
+  std::string report() const { return path("report.md"); }
+  // Scratch for a child process's messages (the figure script's stderr).
+  std::string scratch(const std::string& name) const { return path("." + name); }
+
+  // An SER task's output: tasks/<ser key>.h5.
+  std::string ser_output(const TaskKey& task) const;
+  bool ser_finished(const TaskKey& task) const;
+  // Creates the folder of the task's output.
+  void make_ser_folder(const TaskKey& task) const;
+
+  // A GAN task's folder holds one output per emotion, emotion<e>.h5, and checkpoint/.
+  std::string gan_output(const TaskKey& task, int emotion) const;
+  // gan_output relative to the run directory (synthetic.h5 links to it that way).
+  std::string gan_output_in_run(const TaskKey& task, int emotion) const;
+  bool gan_finished(const TaskKey& task, int emotions) const;
+  // Creates the task's folder and its checkpoint folder.
+  void make_gan_folders(const TaskKey& task) const;
+
+  // checkpoint/emotion<e>.epoch<n>.h5: emotion e's state after n epochs.
+  std::string gan_checkpoint(const TaskKey& task, int emotion, int epochs_done) const;
+  // The newest epoch count for which a checkpoint of every one of `emotions` exists (0: none).
+  // Ranks of a group write their emotions' checkpoints at the same epochs, so a complete set is
+  // consistent whichever ranks wrote it.
+  int newest_complete_checkpoint(const TaskKey& task, int emotions) const;
+  // Deletes emotion's checkpoints of fewer than `epochs` epochs.
+  void remove_checkpoints_before(const TaskKey& task, int emotion, int epochs) const;
 
  private:
+  std::string path(const std::string& leaf) const { return root_ + "/" + leaf; }
+  std::string task_folder(const TaskKey& task) const;
+  struct Checkpoint {
+    int emotion, epochs;
+    std::string path;
+  };
+  std::vector<Checkpoint> gan_checkpoints(const TaskKey& task) const;
+
   std::string root_;
 };
 
@@ -39,5 +75,7 @@ bool file_exists(const std::string& path);
 // mkdir -p
 void make_directories(const std::string& path);
 std::string read_text_file(const std::string& path);
+// Writes `text` to `path` atomically (core/atomic_file.h).
+void write_text_file(const std::string& path, const std::string& text);
 
 }  // namespace emoaug::experiment

@@ -1,7 +1,5 @@
 #include "experiment/stage_gan.h"
 
-#include <dirent.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -21,11 +19,17 @@
 namespace emoaug::experiment {
 namespace {
 
-// Columns of the loss history, one row per epoch (pretraining epochs first).
-constexpr int kLossColumns = 8;
-const char* const kLossNames[kLossColumns] = {
-    "epoch", "adversarial_phase", "discriminator", "adversarial",
-    "cycle", "classification",    "accuracy",      "pretrain_cycle"};
+// The loss history has one row per epoch (pretraining epochs first): these columns, then an
+// emotion's gan::EmotionLosses values.
+const char* const kHistoryColumns[] = {"epoch", "adversarial_phase"};
+constexpr int kHistoryLead = 2;
+constexpr int kLossColumns = kHistoryLead + gan::EmotionLosses::kValues;
+
+std::vector<std::string> loss_column_names() {
+  std::vector<std::string> names(kHistoryColumns, kHistoryColumns + kHistoryLead);
+  names.insert(names.end(), gan::EmotionLosses::kNames.begin(), gan::EmotionLosses::kNames.end());
+  return names;
+}
 
 // The task's training data in the GANs' min-max units: the targets scaled with a scaler fitted on
 // the labeled training rows, the source with its own (DESIGN.md).
@@ -69,42 +73,6 @@ ScaledData scale_for_task(const RunContext& ctx, const GanTask& task) {
   return s;
 }
 
-// The newest epoch count for which a checkpoint of every emotion exists (0: none). Ranks of a
-// group write their emotions' checkpoints at the same epochs, so a complete set is consistent.
-int newest_complete_checkpoint(const RunContext& ctx, const GanTask& task, int emotions) {
-  const std::string folder = ctx.dir.task_path(task.name()) + "/checkpoint";
-  std::map<int, int> found;  // epochs -> emotions present
-  if (DIR* dir = opendir(folder.c_str())) {
-    while (dirent* entry = readdir(dir)) {
-      int emotion = -1, epochs = -1;
-      char tail[8] = {0};
-      if (std::sscanf(entry->d_name, "emotion%d.epoch%d.%3s", &emotion, &epochs, tail) == 3 &&
-          std::string(tail) == "h5" && emotion >= 0 && emotion < emotions)
-        ++found[epochs];
-    }
-    closedir(dir);
-  }
-  for (auto it = found.rbegin(); it != found.rend(); ++it)
-    if (it->second == emotions) return it->first;
-  return 0;
-}
-
-void remove_checkpoints_before(const RunContext& ctx, const GanTask& task, int emotion,
-                               int keep_from) {
-  const std::string folder = ctx.dir.task_path(task.name()) + "/checkpoint";
-  DIR* dir = opendir(folder.c_str());
-  if (!dir) return;
-  std::vector<std::string> doomed;
-  while (dirent* entry = readdir(dir)) {
-    int e = -1, epochs = -1;
-    if (std::sscanf(entry->d_name, "emotion%d.epoch%d.", &e, &epochs) == 2 && e == emotion &&
-        epochs < keep_from)
-      doomed.push_back(folder + "/" + entry->d_name);
-  }
-  closedir(dir);
-  for (const std::string& path : doomed) std::remove(path.c_str());
-}
-
 std::string format_duration(double seconds) {
   char buf[32];
   if (seconds < 60)
@@ -128,7 +96,7 @@ std::vector<int> generation_rows(const RunContext& ctx, const GanTask& task) {
     for (int i = 0; i < n; ++i) rows[i] = i;
     return rows;
   }
-  Rng rng(ctx.cfg.experiment.seed, task_id(task.name()), StreamId::Data);
+  Rng rng(ctx.cfg.experiment.seed, task.key().stream_id(), StreamId::Data);
   std::vector<int> order = rng.permutation(n);
   for (int i = 0; i < wanted; ++i) rows[i] = order[i % n];
   return rows;
@@ -136,25 +104,24 @@ std::vector<int> generation_rows(const RunContext& ctx, const GanTask& task) {
 
 struct History {
   int width = 0;
-  std::vector<float> rows;  // [epochs x width]: epoch, phase, then kLossColumns-2 per emotion
+  std::vector<float> rows;  // [epochs x width]: the lead columns, then every emotion's values
 
   void append(int epoch, const gan::EpochReport& r) {
     rows.push_back(static_cast<float>(epoch));
     rows.push_back(r.pretraining ? 0.0f : 1.0f);
     for (const gan::EmotionLosses& l : r.per_emotion)
-      for (double v :
-           {l.discriminator, l.adversarial, l.cycle, l.classification, l.accuracy, l.pretrain})
-        rows.push_back(static_cast<float>(v));
+      for (double v : l.values()) rows.push_back(static_cast<float>(v));
   }
   int64_t epochs() const { return width ? static_cast<int64_t>(rows.size()) / width : 0; }
-  // One emotion's columns in kLossNames order.
+  // One emotion's columns in loss_column_names() order.
   Tensor of_emotion(int e) const {
+    constexpr int kValues = gan::EmotionLosses::kValues;
     Tensor t(epochs(), kLossColumns);
     for (int64_t k = 0; k < epochs(); ++k) {
       const float* row = rows.data() + k * width;
-      t(k, 0) = row[0];
-      t(k, 1) = row[1];
-      for (int c = 0; c < kLossColumns - 2; ++c) t(k, 2 + c) = row[2 + e * (kLossColumns - 2) + c];
+      for (int c = 0; c < kHistoryLead; ++c) t(k, c) = row[c];
+      for (int c = 0; c < kValues; ++c)
+        t(k, kHistoryLead + c) = row[kHistoryLead + e * kValues + c];
     }
     return t;
   }
@@ -176,11 +143,12 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
   syn.corpus = "synthetic";
   syn.feature_set = x.feature_set;
   syn.group_kind = "none";
-  syn.description = "G_" + std::to_string(emotion) + "(source) of " + task.name() + ", " +
+  const std::string name = task.key().name();
+  syn.description = "G_" + std::to_string(emotion) + "(source) of " + name + ", " +
                     x.class_names[emotion] + ", from " + ctx.cfg.data.source;
   for (int64_t i = 0; i < syn.features.size(); ++i)
     if (!std::isfinite(syn.features.data()[i]))
-      EMOAUG_FAIL(task.name(), ": the generator of '", x.class_names[emotion],
+      EMOAUG_FAIL(name, ": the generator of '", x.class_names[emotion],
                   "' produced non-finite features (training diverged; lower gan.lr)");
 
   const ConstMatView target = scaled.targets[emotion].view();
@@ -192,12 +160,12 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
   gan::column_mean_std(synthetic_scaled.view(), columns, mean_g, std_g);
   gan::column_mean_std(target, columns, mean_t, std_t);
 
-  const std::string path = ctx.dir.gan_output(task.name(), emotion);
+  const std::string path = ctx.dir.gan_output(task.key(), emotion);
   write_atomically(path, [&](const std::string& temp) {
     data::h5::File file = data::h5::File::create(temp);
     data::h5::Group root = file.root();
     root.write_string_attr("format", "emoaug-gan-task");
-    root.write_string_attr("task", task.name());
+    root.write_string_attr("task", name);
     root.write_int_attr("emotion", emotion);
     root.write_string_attr("class_name", x.class_names[emotion]);
     root.write_double_attr("lambda_cls", task.lambda_cls);
@@ -219,121 +187,160 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
     stats.write_f64_1d("target_std", std_t);
     Tensor losses = history.of_emotion(emotion);
     root.write_f32_2d("losses", losses.view(), false);
-    root.write_strings("loss_columns",
-                       std::vector<std::string>(kLossNames, kLossNames + kLossColumns));
+    root.write_strings("loss_columns", loss_column_names());
     file.close();
   });
 }
 
-}  // namespace
+// The task's networks, loss history and position, as the loop trains them.
+struct Training {
+  const RunContext& ctx;
+  const GanTask& task;
+  const TaskKey key;
+  const std::vector<int>& local;
+  gan::EmotionTransferGroup group;
+  History history;
+  int done = 0;  // epochs, pretraining included
 
-bool gan_task_finished(const RunContext& ctx, const GanTask& task) {
-  for (int e = 0; e < ctx.corpora.target.num_classes(); ++e)
-    if (!file_exists(ctx.dir.gan_output(task.name(), e))) return false;
-  return true;
+  int total() const { return ctx.cfg.gan.options.pretrain_epochs + ctx.cfg.gan.options.epochs; }
+};
+
+// Continues from the newest complete checkpoint set, if there is one.
+void resume(Training& t) {
+  t.done = t.ctx.dir.newest_complete_checkpoint(t.key, t.ctx.emotions());
+  if (t.done == 0) return;
+  StateDict state;
+  for (int e : t.local) {
+    StateDict part = read_state(t.ctx.dir.gan_checkpoint(t.key, e, t.done));
+    state.floats.merge(part.floats);
+    state.ints.merge(part.ints);
+  }
+  t.group.load(state);
+  t.history.rows = state.floats.at("history");
+  if (t.ctx.verbose)
+    log_info("%s: resuming after epoch %d of %d", t.key.name().c_str(), t.done, t.total());
 }
 
-void run_gan_task(const RunContext& ctx, const GanTask& task, const std::vector<int>& local,
-                  gan::ClassifierGradientSum& gradient_sum) {
-  const config::ExperimentConfig& cfg = ctx.cfg;
-  const gan::CycleGanOptions& o = cfg.gan.options;
-  const int emotions = ctx.corpora.target.num_classes();
-  const std::string name = task.name();
-  make_directories(ctx.dir.task_path(name) + "/checkpoint");
+// One checkpoint per local emotion: its own networks plus the shared classifier and the history,
+// so that any layout of emotions over ranks can resume from the set.
+void save_checkpoint(const Training& t) {
+  StateDict state;
+  t.group.save(state);
+  const int every = t.ctx.cfg.gan.options.checkpoint_every;
+  for (int e : t.local) {
+    StateDict part;
+    const std::string prefix = "emotion" + std::to_string(e) + "/";
+    for (const auto& [key, v] : state.floats)
+      if (key.rfind(prefix, 0) == 0 || key.rfind("classifier/", 0) == 0) part.floats[key] = v;
+    for (const auto& [key, v] : state.ints)
+      if (key.rfind(prefix, 0) == 0 || key.rfind("classifier/", 0) == 0) part.ints[key] = v;
+    part.floats["history"] = t.history.rows;
+    part.put_int("epochs_done", t.done);
+    write_state(t.ctx.dir.gan_checkpoint(t.key, e, t.done), part);
+    // Ranks are at most one checkpoint apart, so the previous one is kept until this one is.
+    t.ctx.dir.remove_checkpoints_before(t.key, e, t.done - std::max(1, every));
+  }
+}
 
-  ScaledData scaled = scale_for_task(ctx, task);
-  const gan::TransferData data = scaled.view();
-  gan::EmotionTransferGroup group(o, static_cast<int>(ctx.corpora.target.dims()), emotions,
-                                  static_cast<float>(task.lambda_cls), cfg.experiment.seed,
-                                  task_id(name), local, &gradient_sum);
-  History history;
-  history.width = 2 + emotions * (kLossColumns - 2);
+// The progress line, at most every 10 s. Seconds per epoch are measured per phase: an adversarial
+// epoch costs a few pretraining ones.
+class Progress {
+ public:
+  explicit Progress(int first_epoch) : phase_first_(first_epoch) {}
 
-  const int pretrain = o.pretrain_epochs, total = o.pretrain_epochs + o.epochs;
-  int done = newest_complete_checkpoint(ctx, task, emotions);
-  if (done > 0) {
-    StateDict state;
-    for (int e : local) {
-      StateDict part = read_state(ctx.dir.gan_checkpoint(name, e, done));
-      state.floats.merge(part.floats);
-      state.ints.merge(part.ints);
-    }
-    group.load(state);
-    history.rows = state.floats.at("history");
-    if (ctx.verbose) log_info("%s: resuming after epoch %d of %d", name.c_str(), done, total);
+  void start_phase(int epoch) {
+    phase_started_ = std::chrono::steady_clock::now();
+    phase_first_ = epoch;
   }
 
-  // Seconds per epoch are measured per phase: an adversarial epoch costs a few pretraining ones.
-  auto phase_started = std::chrono::steady_clock::now();
-  auto last_print = phase_started - std::chrono::hours(1);
-  int phase_first = done;
-  for (int k = done; k < total; ++k) {
+  void report(const Training& t, const gan::EpochReport& report) {
+    const auto now = std::chrono::steady_clock::now();
+    const int done = t.done, total = t.total(), pretrain = t.ctx.cfg.gan.options.pretrain_epochs;
+    if (!t.ctx.verbose || (now - last_print_ < std::chrono::seconds(10) && done != total)) return;
+    last_print_ = now;
+    const double per_epoch =
+        std::chrono::duration<double>(now - phase_started_).count() / (done - phase_first_);
+    const gan::EmotionLosses& m = report.mean;
+    const std::string name = t.key.name();
+    if (report.pretraining) {
+      log_info("%s: pretrain %d/%d | cycle %.4f | %.2fs/epoch, pretraining ends in %s",
+               name.c_str(), done, pretrain, m.pretrain, per_epoch,
+               format_duration(per_epoch * (pretrain - done)).c_str());
+      return;
+    }
+    // C's loss and accuracy on the generated batches, where λcls > 0 brings C in.
+    char classifier[64] = "";
+    if (t.group.has_classifier())
+      std::snprintf(classifier, sizeof(classifier), " cls %.3f acc %.2f", m.classification,
+                    m.accuracy);
+    log_info("%s: epoch %d/%d | D %.3f adv %.3f cyc %.4f%s | %.2fs/epoch, ETA %s", name.c_str(),
+             done - pretrain, t.ctx.cfg.gan.options.epochs, m.discriminator, m.adversarial, m.cycle,
+             classifier, per_epoch, format_duration(per_epoch * (total - done)).c_str());
+  }
+
+ private:
+  std::chrono::steady_clock::time_point phase_started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_print_ = phase_started_ - std::chrono::hours(1);
+  int phase_first_;
+};
+
+// Pretraining, then adversarial training, checkpointing every checkpoint_every epochs, at the end,
+// and when a stop was requested (then throws Preempted).
+void train(Training& t, const gan::TransferData& data) {
+  const gan::CycleGanOptions& o = t.ctx.cfg.gan.options;
+  const int pretrain = o.pretrain_epochs, total = t.total();
+  Progress progress(t.done);
+  for (int k = t.done; k < total; ++k) {
     if (k == pretrain) {
-      group.start_adversarial();
-      phase_started = std::chrono::steady_clock::now();
-      phase_first = k;
+      t.group.start_adversarial();
+      progress.start_phase(k);
     }
     const gan::EpochReport report =
-        k < pretrain ? group.pretrain_epoch(k, data) : group.train_epoch(k - pretrain, data);
-    history.append(k, report);
-    done = k + 1;
+        k < pretrain ? t.group.pretrain_epoch(k, data) : t.group.train_epoch(k - pretrain, data);
+    t.history.append(k, report);
+    t.done = k + 1;
+    progress.report(t, report);
 
-    const auto now = std::chrono::steady_clock::now();
-    if (ctx.verbose && (now - last_print > std::chrono::seconds(10) || done == total)) {
-      last_print = now;
-      const double per_epoch =
-          std::chrono::duration<double>(now - phase_started).count() / (done - phase_first);
-      const gan::EmotionLosses& m = report.mean;
-      if (report.pretraining)
-        log_info("%s: pretrain %d/%d | cycle %.4f | %.2fs/epoch, pretraining ends in %s",
-                 name.c_str(), done, pretrain, m.pretrain, per_epoch,
-                 format_duration(per_epoch * (pretrain - done)).c_str());
-      else {
-        // C's loss and accuracy on the generated batches, where λcls > 0 brings C in.
-        char classifier[64] = "";
-        if (group.has_classifier())
-          std::snprintf(classifier, sizeof(classifier), " cls %.3f acc %.2f", m.classification,
-                        m.accuracy);
-        log_info("%s: epoch %d/%d | D %.3f adv %.3f cyc %.4f%s | %.2fs/epoch, ETA %s", name.c_str(),
-                 done - pretrain, o.epochs, m.discriminator, m.adversarial, m.cycle, classifier,
-                 per_epoch, format_duration(per_epoch * (total - done)).c_str());
-      }
-    }
-
-    const bool stopping = report.stop && done < total;
-    const bool due = (o.checkpoint_every > 0 && done % o.checkpoint_every == 0) || done == total;
-    if (due || stopping) {
-      StateDict state;
-      group.save(state);
-      for (int e : local) {
-        // Each emotion's file holds its own networks plus the shared classifier and the history,
-        // so any layout of emotions over ranks can resume from the set.
-        StateDict part;
-        const std::string prefix = "emotion" + std::to_string(e) + "/";
-        for (const auto& [key, v] : state.floats)
-          if (key.rfind(prefix, 0) == 0 || key.rfind("classifier/", 0) == 0) part.floats[key] = v;
-        for (const auto& [key, v] : state.ints)
-          if (key.rfind(prefix, 0) == 0 || key.rfind("classifier/", 0) == 0) part.ints[key] = v;
-        part.floats["history"] = history.rows;
-        part.put_int("epochs_done", done);
-        write_state(ctx.dir.gan_checkpoint(name, e, done), part);
-        // Ranks are at most one checkpoint apart, so the previous one is kept until this one is.
-        remove_checkpoints_before(ctx, task, e, done - std::max(1, o.checkpoint_every));
-      }
-    }
+    const bool stopping = report.stop && t.done < total;
+    const bool due =
+        (o.checkpoint_every > 0 && t.done % o.checkpoint_every == 0) || t.done == total;
+    if (due || stopping) save_checkpoint(t);
     if (stopping)
-      throw Preempted(name + " stopped by " + stop_signal_name() + " after epoch " +
-                      std::to_string(done) + " of " + std::to_string(total) +
+      throw Preempted(t.key.name() + " stopped by " + stop_signal_name() + " after epoch " +
+                      std::to_string(t.done) + " of " + std::to_string(total) +
                       " (checkpoint written; rerun the same command to resume)");
   }
+}
+
+}  // namespace
+
+void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanTask& task,
+                  const std::vector<int>& local, gan::ClassifierGradientSum& gradient_sum) {
+  const ops::ExecutionScope bound(exec);
+  const config::ExperimentConfig& cfg = ctx.cfg;
+  const TaskKey key = task.key();
+  ctx.dir.make_gan_folders(key);
+
+  const ScaledData scaled = scale_for_task(ctx, task);
+  Training t{
+      ctx,
+      task,
+      key,
+      local,
+      gan::EmotionTransferGroup(exec, cfg.gan.options, static_cast<int>(ctx.corpora.target.dims()),
+                                ctx.emotions(), static_cast<float>(task.lambda_cls),
+                                cfg.experiment.seed, key.stream_id(), local, &gradient_sum),
+      History{kHistoryLead + ctx.emotions() * gan::EmotionLosses::kValues, {}}};
+  resume(t);
+  train(t, scaled.view());
 
   const std::vector<int> rows = generation_rows(ctx, task);
   Tensor source_rows(static_cast<int64_t>(rows.size()), scaled.source.cols());
   ops::gather_rows(scaled.source.view(), rows.data(), source_rows.view());
   Tensor synthetic(source_rows.rows(), source_rows.cols());
   for (int e : local) {
-    group.generate(e, source_rows.view(), synthetic.view());
-    write_emotion_output(ctx, task, e, scaled, synthetic, history);
+    t.group.generate(e, source_rows.view(), synthetic.view());
+    write_emotion_output(ctx, task, e, scaled, synthetic, t.history);
   }
 }
 
@@ -342,7 +349,7 @@ data::Corpus read_synthetic(const RunContext& ctx, const GanTask& task) {
   std::vector<data::Corpus> parts;
   int64_t rows = 0;
   for (int e = 0; e < x.num_classes(); ++e) {
-    const std::string path = ctx.dir.gan_output(task.name(), e);
+    const std::string path = ctx.dir.gan_output(task.key(), e);
     parts.push_back(data::read_corpus(path, "synthetic"));
     const data::Corpus& p = parts.back();
     if (p.class_names.size() != 1 || p.class_names[0] != x.class_names[e] || p.dims() != x.dims())
@@ -366,7 +373,7 @@ data::Corpus read_synthetic(const RunContext& ctx, const GanTask& task) {
   all.corpus = "synthetic";
   all.feature_set = x.feature_set;
   all.group_kind = "none";
-  all.description = "synthetic corpus of " + task.name();
+  all.description = "synthetic corpus of " + task.key().name();
   return all;
 }
 

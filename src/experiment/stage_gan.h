@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "backend/execution.h"
 #include "data/corpus.h"
 #include "experiment/context.h"
 #include "experiment/tasks.h"
@@ -13,13 +14,12 @@
 
 namespace emoaug::experiment {
 
-// True when every emotion's output of the task exists.
-bool gan_task_finished(const RunContext& ctx, const GanTask& task);
-
-// Trains (resuming from the newest complete checkpoint) and writes the outputs of the emotions in
-// `local_emotions`. Every rank of a group calls it with its own emotions and a gradient sum over
-// the group. Throws emoaug::Preempted after checkpointing when a stop was requested.
-void run_gan_task(const RunContext& ctx, const GanTask& task,
+// Runs the task for the emotions in `local_emotions` under `exec`: its training data scaled, the
+// group trained (resuming from the newest complete checkpoint set, checkpointing as it goes), and
+// each emotion's output written. Every rank of a group calls it with its own emotions and a
+// gradient sum over the group. Throws emoaug::Preempted after checkpointing when a stop was
+// requested.
+void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanTask& task,
                   const std::vector<int>& local_emotions, gan::ClassifierGradientSum& gradient_sum);
 
 // The synthetic corpus of a finished task: all emotions, in emotion order, in feature units.

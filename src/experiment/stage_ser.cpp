@@ -60,11 +60,8 @@ const ser::ClassifierOptions& classifier_options(const config::ExperimentConfig&
   return s.real;
 }
 
-bool ser_task_finished(const RunContext& ctx, const SerTask& task) {
-  return file_exists(ctx.dir.ser_result(task.name()));
-}
-
-SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task) {
+SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, const SerTask& task) {
+  const ops::ExecutionScope bound(exec);
   const auto started = std::chrono::steady_clock::now();
   const config::ExperimentConfig& cfg = ctx.cfg;
   const data::Corpus& x = ctx.corpora.target;
@@ -115,7 +112,7 @@ SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task) {
 
   const ser::ClassifierOptions& options = classifier_options(cfg, task);
   ser::Classifier classifier(static_cast<int>(x.dims()), x.num_classes(), options,
-                             cfg.experiment.seed, task_id(task.name()));
+                             cfg.experiment.seed, task.key().stream_id());
   const int fixed_passes = ser::Classifier::passes_for(options.epochs);
   std::vector<int> dev_passes;
   if (cross)
@@ -149,9 +146,8 @@ SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task) {
   out.train_rows = train.x.rows();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  const std::string result = ctx.dir.ser_result(task.name());
-  make_directories(result.substr(0, result.rfind('/')));
-  write_atomically(result, [&](const std::string& temp) {
+  ctx.dir.make_ser_folder(task.key());
+  write_atomically(ctx.dir.ser_output(task.key()), [&](const std::string& temp) {
     data::h5::File file = data::h5::File::create(temp);
     write_ser_outcome(file.root(), out);
     file.close();
@@ -161,7 +157,7 @@ SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task) {
 
 void write_ser_outcome(const data::h5::Group& g, const SerOutcome& o) {
   g.write_string_attr("format", "emoaug-ser-task");
-  g.write_string_attr("task", o.task.name());
+  g.write_string_attr("task", o.task.key().name());
   g.write_string_attr("setting", name_of(o.task.setting));
   g.write_string_attr("protocol", name_of(o.task.protocol));
   g.write_double_attr("lambda_cls", o.task.lambda_cls);

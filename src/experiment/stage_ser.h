@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "backend/execution.h"
 #include "data/h5.h"
 #include "experiment/aggregate.h"
 #include "experiment/context.h"
@@ -12,10 +13,8 @@
 
 namespace emoaug::experiment {
 
-bool ser_task_finished(const RunContext& ctx, const SerTask& task);
-
-// Runs the task and writes tasks/<task>.h5 atomically; returns what it wrote.
-SerOutcome run_ser_task(const RunContext& ctx, const SerTask& task);
+// Runs the task under `exec` and writes its output atomically; returns what it wrote.
+SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, const SerTask& task);
 
 // One outcome as attributes and datasets of an HDF5 group: the task file's root, and the task's
 // group in results.h5.

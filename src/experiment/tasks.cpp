@@ -1,42 +1,54 @@
 #include "experiment/tasks.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/error.h"
 #include "core/rng.h"
 
 namespace emoaug::experiment {
+namespace {
+
+std::string fold_part(int fold) {
+  return fold < 0 ? std::string("all") : "fold=" + std::to_string(fold);
+}
+
+}  // namespace
 
 const char* name_of(Protocol p) {
   return p == Protocol::Within ? "within" : "cross";
 }
 
-std::string format_lambda(double lambda_cls) {
+std::string lambda_text(double lambda_cls) {
+  const float value = static_cast<float>(lambda_cls);
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", lambda_cls);
+  // %g's own 6 significant digits, as keys always had them, and more until the text reads back as
+  // the float (9 always do).
+  for (int digits = 6; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof(buf), "%.*g", digits, static_cast<double>(value));
+    if (std::strtof(buf, nullptr) == value) break;
+  }
   return buf;
 }
 
-std::string GanTask::name() const {
-  return "gan/lcls=" + format_lambda(lambda_cls) +
-         (fold < 0 ? std::string("/all") : "/fold=" + std::to_string(fold));
+uint64_t TaskKey::stream_id() const {
+  return task_id_from_name(name().c_str());
 }
 
-std::string SerTask::name() const {
-  std::string n = std::string("ser/") + name_of(protocol) + "/" + name_of(setting);
-  if (setting != Setting::Real) n += "/lcls=" + format_lambda(lambda_cls);
-  n += fold < 0 ? std::string("/all") : "/fold=" + std::to_string(fold);
-  return n + "/rep=" + std::to_string(repetition);
+TaskKey GanTask::key() const {
+  return {"gan", "lcls=" + lambda_text(lambda_cls) + "/" + fold_part(fold)};
+}
+
+TaskKey SerTask::key() const {
+  std::string path = std::string(name_of(protocol)) + "/" + name_of(setting);
+  if (setting != Setting::Real) path += "/lcls=" + lambda_text(lambda_cls);
+  return {"ser", path + "/" + fold_part(fold) + "/rep=" + std::to_string(repetition)};
 }
 
 GanTask SerTask::source_gan(bool per_fold) const {
   EMOAUG_CHECK(setting != Setting::Real, "the real setting uses no synthetic data");
   // Cross-corpus training uses all of the labeled corpus, so its GAN saw all of it too.
   return {lambda_cls, per_fold && protocol == Protocol::Within ? fold : -1};
-}
-
-uint64_t task_id(const std::string& name) {
-  return task_id_from_name(name.c_str());
 }
 
 }  // namespace emoaug::experiment

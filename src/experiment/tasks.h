@@ -1,5 +1,7 @@
-// The units of work of an experiment (DESIGN.md, "Work as tasks"). Every task has a stable name;
-// its random streams derive from (experiment seed, task_id(name)) and never from a rank number.
+// The units of work of an experiment (DESIGN.md, "Work as tasks"). A task's identity is its
+// TaskKey, made here and nowhere else: the key names the task in logs, places its files under
+// tasks/ (RunDirectory), names its groups in results.h5 and synthetic.h5, and seeds its random
+// streams — from (experiment seed, key), never from a rank number.
 #pragma once
 
 #include <cstdint>
@@ -18,15 +20,26 @@ inline const char* name_of(Setting s) {
 }  // "real", "syn", "real+syn"
 const char* name_of(Protocol p);  // "within", "cross"
 
-// Formats a λcls value the same way everywhere it names something (task ids, groups, tables).
-std::string format_lambda(double lambda_cls);
+// λcls as a key and a table print it: %g's text when that reads back as the float training uses,
+// else the shortest longer one that does (1 -> "1", 0.1 -> "0.1", 1.0000001 -> "1.0000001"). Two
+// grid values print alike exactly when they train alike, and the config refuses such a grid.
+std::string lambda_text(double lambda_cls);
+
+struct TaskKey {
+  std::string stage;  // "gan", "ser", or another kind of seeded work ("split")
+  std::string path;   // within the stage: "lcls=2/fold=3", "within/real+syn/lcls=2/fold=3/rep=0"
+
+  std::string name() const { return stage + "/" + path; }  // "gan/lcls=2/fold=3"
+  // The task's random streams are Rng(seed, stream_id(), purpose).
+  uint64_t stream_id() const;
+};
 
 // One emotion-transfer group: N CycleGANs + C for one λcls, trained without the test fold (or on
 // all of the labeled corpus when fold < 0, the paper's leaky protocol).
 struct GanTask {
   double lambda_cls = 0.0;
-  int fold = -1;             // index into the leave-one-group-out folds; -1 = all data
-  std::string name() const;  // "gan/lcls=2/fold=3" or "gan/lcls=2/all"
+  int fold = -1;        // index into the leave-one-group-out folds; -1 = all data
+  TaskKey key() const;  // gan/lcls=2/fold=3 or gan/lcls=2/all
 };
 
 // One SER classifier.
@@ -36,11 +49,9 @@ struct SerTask {
   double lambda_cls = 0.0;  // unused for Setting::Real
   int fold = -1;            // within-corpus fold; -1 for cross-corpus
   int repetition = 0;
-  std::string name() const;  // "ser/within/real+syn/lcls=2/fold=3/rep=0"
+  TaskKey key() const;  // ser/within/real+syn/lcls=2/fold=3/rep=0
   // The GAN task whose synthetic data this task reads (syn settings only).
   GanTask source_gan(bool per_fold) const;
 };
-
-uint64_t task_id(const std::string& name);
 
 }  // namespace emoaug::experiment

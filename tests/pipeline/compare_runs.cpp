@@ -10,7 +10,7 @@
 #include "config/config.h"
 #include "data/corpus_io.h"
 #include "data/h5.h"
-#include "experiment/pipeline.h"
+#include "experiment/plan.h"
 #include "experiment/stage_ser.h"
 
 using namespace emoaug;
@@ -44,19 +44,19 @@ bool compare(const std::string& a_dir, const std::string& b_dir) {
   const experiment::RunDirectory b_run(b_dir);
   const experiment::Plan& plan = run.plan;
   for (const experiment::SerTask& t : plan.ser) {
-    experiment::SerOutcome x = experiment::read_ser_outcome(a.dir.ser_result(t.name()));
-    experiment::SerOutcome y = experiment::read_ser_outcome(b_run.ser_result(t.name()));
+    experiment::SerOutcome x = experiment::read_ser_outcome(a.dir.ser_output(t.key()));
+    experiment::SerOutcome y = experiment::read_ser_outcome(b_run.ser_output(t.key()));
     if (x.uar != y.uar || x.uar_dev != y.uar_dev || !same(x.recall, y.recall) ||
         !same(x.confusion, y.confusion) || !same(x.predictions, y.predictions))
-      return fail(t.name());
+      return fail(t.key().name());
   }
   for (const experiment::GanTask& t : plan.gan)
     for (int e = 0; e < a.corpora.target.num_classes(); ++e) {
-      data::Corpus x = data::read_corpus(a.dir.gan_output(t.name(), e), "synthetic");
-      data::Corpus y = data::read_corpus(b_run.gan_output(t.name(), e), "synthetic");
+      data::Corpus x = data::read_corpus(a.dir.gan_output(t.key(), e), "synthetic");
+      data::Corpus y = data::read_corpus(b_run.gan_output(t.key(), e), "synthetic");
       if (x.features.size() != y.features.size() ||
           std::memcmp(x.features.data(), y.features.data(), x.features.size() * sizeof(float)))
-        return fail(t.name() + " emotion " + std::to_string(e) + " synthetic features");
+        return fail(t.key().name() + " emotion " + std::to_string(e) + " synthetic features");
     }
   std::printf("same numbers: %zu SER tasks, %zu GAN groups\n", plan.ser.size(), plan.gan.size());
   return true;

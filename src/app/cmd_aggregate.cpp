@@ -1,0 +1,27 @@
+#include <cstdio>
+#include <string>
+
+#include "app/args.h"
+#include "app/commands.h"
+#include "experiment/aggregate.h"
+#include "experiment/plan.h"
+
+namespace emoaug::app {
+
+int cmd_aggregate(int argc, char** argv) {
+  std::string dir;
+  ArgParser args(
+      "emoaug aggregate",
+      "Rebuild results.h5, summary.csv and synthetic.h5 of a run directory from its task "
+      "files (columns of summary.csv: protocol, setting, lambda_cls, uar_mean, uar_std, "
+      "repetitions; UAR in percent).");
+  args.positional("RUNDIR", "a run directory made by emoaug run", &dir);
+  if (!args.parse(argc, argv)) return kExitOk;
+  const experiment::ExistingRun run = experiment::open_existing_run(dir);
+  experiment::aggregate(run.ctx, run.plan, experiment::read_run_info(run.ctx));
+  const std::string csv = experiment::read_text_file(run.ctx.dir.summary_csv());
+  std::fwrite(csv.data(), 1, csv.size(), stdout);
+  return kExitOk;
+}
+
+}  // namespace emoaug::app

@@ -1,0 +1,31 @@
+#include "experiment/context.h"
+
+#include "core/error.h"
+
+namespace emoaug::experiment {
+
+RunContext load_run_context(const config::ExperimentConfig& cfg) {
+  return {cfg, RunDirectory(cfg.experiment.output), load_corpora(cfg)};
+}
+
+std::string experiment_identity(const std::string& config_toml) {
+  config::ExperimentConfig cfg = config::parse_config(config_toml, "config.toml", "/");
+  const config::ExperimentSection defaults;
+  cfg.experiment.threads = defaults.threads;
+  cfg.experiment.log_level = defaults.log_level;
+  return config::to_toml(cfg);
+}
+
+void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConfig& cfg) {
+  dir.prepare(config::to_toml(cfg), experiment_identity);
+}
+
+RunContext open_run_directory(const std::string& run_dir) {
+  const std::string path = RunDirectory(run_dir).config();
+  if (!file_exists(path)) EMOAUG_FAIL(run_dir, " is not an emoaug run directory (no config.toml)");
+  config::ExperimentConfig cfg = config::load_config(path);
+  cfg.experiment.output = run_dir;  // the folder may have moved since the run
+  return load_run_context(cfg);
+}
+
+}  // namespace emoaug::experiment

@@ -1,0 +1,174 @@
+#include "experiment/plan.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/error.h"
+#include "experiment/stage_ser.h"
+#include "ser/classifier.h"
+
+namespace emoaug::experiment {
+namespace {
+
+double mlp_macs(int in, const std::vector<int>& hidden, int out) {
+  double macs = 0;
+  int prev = in;
+  for (int h : hidden) {
+    macs += static_cast<double>(prev) * h;
+    prev = h;
+  }
+  return macs + static_cast<double>(prev) * out;
+}
+
+std::vector<int64_t> class_sizes_in(const RunContext& ctx, const GanTask& task) {
+  const data::Corpus& x = ctx.corpora.target;
+  std::vector<int64_t> sizes(x.num_classes(), 0);
+  if (task.fold >= 0)
+    for (int64_t r : ctx.corpora.folds.at(task.fold).train) ++sizes[x.labels[r]];
+  else
+    for (int32_t label : x.labels) ++sizes[label];
+  return sizes;
+}
+
+}  // namespace
+
+Plan make_plan(const config::ExperimentConfig& cfg, int num_folds) {
+  Plan plan;
+  bool synthetic = false;
+  for (Setting s : cfg.ser.settings) synthetic = synthetic || s != Setting::Real;
+  std::vector<Protocol> protocols{Protocol::Within};
+  if (cfg.ser.cross_corpus) protocols.push_back(Protocol::Cross);
+  if (synthetic) {
+    for (double lambda : cfg.gan.lambda_cls) {
+      if (cfg.gan.per_fold)
+        for (int f = 0; f < num_folds; ++f) plan.gan.push_back({lambda, f});
+      // One group on all labeled data: the paper's protocol, and what cross-corpus training uses.
+      if (!cfg.gan.per_fold || cfg.ser.cross_corpus) plan.gan.push_back({lambda, -1});
+    }
+  }
+  for (Protocol p : protocols)
+    for (Setting s : cfg.ser.settings) {
+      const std::vector<double> lambdas =
+          s == Setting::Real ? std::vector<double>{0.0} : cfg.gan.lambda_cls;
+      for (double lambda : lambdas)
+        for (int f = p == Protocol::Within ? 0 : -1; f < (p == Protocol::Within ? num_folds : 0);
+             ++f)
+          for (int rep = 0; rep < cfg.ser.repetitions; ++rep)
+            plan.ser.push_back({s, p, s == Setting::Real ? 0.0 : lambda, f, rep});
+    }
+  return plan;
+}
+
+Plan select_lambdas(const Plan& plan, const config::ExperimentConfig& cfg,
+                    const std::vector<double>& chosen) {
+  const std::vector<double>& grid = cfg.gan.lambda_cls;
+  auto chosen_has = [&](double lambda) {
+    return std::find(chosen.begin(), chosen.end(), lambda) != chosen.end();
+  };
+  for (double lambda : chosen)
+    if (std::find(grid.begin(), grid.end(), lambda) == grid.end()) {
+      std::string values;
+      for (double g : grid) values += (values.empty() ? "" : ", ") + lambda_text(g);
+      EMOAUG_FAIL("λcls ", lambda_text(lambda), " is not in gan.lambda_cls = [", values, "]");
+    }
+  // `real` does not depend on λcls; an arbitrary but fixed owner keeps it from running twice.
+  const bool real = !grid.empty() && chosen_has(grid.front());
+  Plan part;
+  for (const GanTask& t : plan.gan)
+    if (chosen_has(t.lambda_cls)) part.gan.push_back(t);
+  for (const SerTask& t : plan.ser)
+    if (t.setting == Setting::Real ? real : chosen_has(t.lambda_cls)) part.ser.push_back(t);
+  return part;
+}
+
+double estimate_gan_gflop(const RunContext& ctx, const GanTask& task) {
+  const gan::CycleGanOptions& o = ctx.cfg.gan.options;
+  const int d = static_cast<int>(ctx.corpora.target.dims());
+  const int n = ctx.corpora.target.num_classes();
+  const double g = mlp_macs(d, o.generator_hidden, d);
+  const double disc = mlp_macs(d, o.discriminator_hidden, 1);
+  const double c = task.lambda_cls > 0 ? mlp_macs(d, o.classifier_hidden, n) : 0.0;
+  const std::vector<int64_t> sizes = class_sizes_in(ctx, task);
+  const int64_t smallest = *std::min_element(sizes.begin(), sizes.end());
+  const double iterations =
+      static_cast<double>(std::min<int64_t>(ctx.corpora.source.rows(), smallest) / o.batch_size);
+  // Multiply-adds per row of a batch, per emotion: pretraining runs G and F twice each, forward
+  // and backward (x3); the discriminator step runs G, F forward and each D on real and fake; a
+  // generator step runs G and F twice, each D once, C once, all backward too.
+  const double pretrain = 12 * g;
+  const double adversarial = 2 * g + 12 * disc + o.generator_steps * (12 * g + 4 * disc + 3 * c);
+  const double macs =
+      o.batch_size * iterations * n * (o.pretrain_epochs * pretrain + o.epochs * adversarial);
+  return 2 * macs * 1e-9;
+}
+
+double estimate_ser_gflop(const RunContext& ctx, const SerTask& task) {
+  const ser::ClassifierOptions& o = classifier_options(ctx.cfg, task);
+  const data::Corpus& x = ctx.corpora.target;
+  const int n = x.num_classes();
+  double rows = 0;
+  if (task.setting != Setting::Syn)
+    rows += task.protocol == Protocol::Within
+                ? static_cast<double>(ctx.corpora.folds.at(task.fold).train.size())
+                : static_cast<double>(x.rows());
+  if (task.setting != Setting::Real) {
+    const int per_class = ctx.cfg.gan.generate_per_class;
+    rows += static_cast<double>(n) *
+            (per_class > 0 ? per_class : static_cast<double>(ctx.corpora.source.rows()));
+  }
+  int epochs = o.epochs;
+  if (task.protocol == Protocol::Cross)
+    for (int e : ctx.cfg.ser.dev_epochs) epochs = std::max(epochs, e);
+  const double macs = rows * ser::Classifier::passes_for(epochs) *
+                      mlp_macs(static_cast<int>(x.dims()), o.hidden, n);
+  return 6 * macs * 1e-9;  // forward, and backward at twice the forward
+}
+
+ExistingRun open_existing_run(const std::string& run_dir) {
+  RunContext ctx = open_run_directory(run_dir);
+  Plan plan = make_plan(ctx.cfg, static_cast<int>(ctx.corpora.folds.size()));
+  return {std::move(ctx), std::move(plan)};
+}
+
+dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished,
+                 double gflops_per_rank) {
+  std::vector<dist::GanTaskCost> gan;
+  for (size_t i = 0; i < plan.gan.size(); ++i)
+    if (include_finished || !ctx.finished(plan.gan[i]))
+      gan.push_back({static_cast<int>(i), ctx.corpora.target.num_classes(),
+                     estimate_gan_gflop(ctx, plan.gan[i]) / gflops_per_rank});
+  std::vector<dist::SerTaskCost> ser;
+  for (size_t i = 0; i < plan.ser.size(); ++i)
+    if (include_finished || !ctx.finished(plan.ser[i]))
+      ser.push_back({static_cast<int>(i), estimate_ser_gflop(ctx, plan.ser[i]) / gflops_per_rank});
+  dist::PlacementOptions options;
+  options.ranks = ranks;
+  options.ranks_per_group = ctx.cfg.dist.ranks_per_group;
+  return dist::make_plan(gan, ser, options);
+}
+
+std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed,
+                               double gflops_per_rank) {
+  std::string out = dist::describe_plan(placed);
+  char line[256];
+  if (!placed.waves.empty()) out += "\nGAN groups (task ids above):\n";
+  for (const dist::Wave& w : placed.waves)
+    for (const dist::GroupPlacement& g : w.groups) {
+      std::snprintf(line, sizeof(line), "  %3d  %s\n", g.task_id,
+                    plan.gan[g.task_id].key().name().c_str());
+      out += line;
+    }
+  if (!placed.ser_order.empty()) out += "\nSER tasks, in the farm's order (longest first):\n";
+  for (const dist::SerSlot& s : placed.ser_schedule) {
+    std::snprintf(line, sizeof(line), "  %4d  %-48s rank %d  %8.1f s .. %8.1f s\n", s.task_id,
+                  plan.ser[s.task_id].key().name().c_str(), s.rank, s.start, s.end);
+    out += line;
+  }
+  std::snprintf(line, sizeof(line),
+                "\nCosts are estimated from layer sizes, epochs and rows at %.0f GFLOP/s per rank "
+                "(%s).\n",
+                gflops_per_rank, ctx.cfg.experiment.name.c_str());
+  return out + line;
+}
+
+}  // namespace emoaug::experiment

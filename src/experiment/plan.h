@@ -1,0 +1,55 @@
+// What an experiment runs and where: the plan of tasks made from a config (DESIGN.md, "Work as
+// tasks"), the part of it that belongs to some λcls values, the estimated cost of each task, and
+// their placement on ranks.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dist/placement.h"
+#include "experiment/context.h"
+#include "experiment/tasks.h"
+
+namespace emoaug::experiment {
+
+struct Plan {
+  std::vector<GanTask> gan;
+  std::vector<SerTask> ser;
+};
+
+Plan make_plan(const config::ExperimentConfig& cfg, int num_folds);
+
+// The part of `plan` that belongs to the λcls values `chosen`: their GAN groups and λ-dependent SER
+// tasks, plus the `real` SER tasks when `chosen` holds the grid's first value. Running each grid
+// value once (a SLURM array, one element per value) thus runs every task exactly once, all in one
+// run directory. Throws naming a value that is not in cfg.gan.lambda_cls.
+Plan select_lambdas(const Plan& plan, const config::ExperimentConfig& cfg,
+                    const std::vector<double>& chosen);
+
+// Estimated work of a task in GFLOP, from the layer sizes, epochs and data sizes; their ratios
+// drive the placement and the farm's order.
+double estimate_gan_gflop(const RunContext& ctx, const GanTask& task);
+double estimate_ser_gflop(const RunContext& ctx, const SerTask& task);
+
+// Sustained GFLOP/s of one rank that turns the estimates into seconds: the training step of
+// bench/bench_mlp_step on this project's 2-core machine (docs/benchmarks.md). Only ratios matter
+// for the placement; `emoaug plan --gflops` calibrates the seconds for another machine.
+constexpr double kDefaultGflopsPerRank = 30.0;
+
+// The placement of `plan`'s unfinished tasks (all of them with include_finished) on `ranks` ranks;
+// task ids index plan.gan / plan.ser; costs in seconds at gflops_per_rank.
+dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished = false,
+                 double gflops_per_rank = kDefaultGflopsPerRank);
+
+// An existing run directory (open_run_directory) and the plan of its config.
+struct ExistingRun {
+  RunContext ctx;
+  Plan plan;
+};
+ExistingRun open_existing_run(const std::string& run_dir);
+
+// `emoaug plan`: which rank runs what, in which wave, with estimated costs.
+std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed,
+                               double gflops_per_rank = kDefaultGflopsPerRank);
+
+}  // namespace emoaug::experiment
