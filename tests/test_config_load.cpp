@@ -25,7 +25,7 @@ TEST(ConfigLoad, EmptyFileGivesThePaperDefaults) {
   EXPECT_EQ(cfg.gan.options.pretrain_epochs, 10000);
   EXPECT_EQ(cfg.gan.lambda_cls, (std::vector<double>{0.0, 2.0}));
   EXPECT_TRUE(cfg.gan.per_fold);
-  EXPECT_EQ(cfg.gan.stats_features.size(), 12u);
+  EXPECT_TRUE(cfg.gan.stats_features.empty());  // automatic: resolved against the target
   EXPECT_EQ(cfg.data.dev_fraction, 0.3);
   EXPECT_EQ(cfg.ser.repetitions, 5);
   EXPECT_EQ(cfg.ser.std_kind, data::StdKind::Population);
@@ -223,6 +223,22 @@ TEST(ConfigOverride, PathsResolveAgainstTheWorkingDirectory) {
   EXPECT_EQ(cfg.data.target, "/base/t.h5");
   EXPECT_EQ(cfg.data.source, (std::filesystem::current_path() / "s.h5").string());
   EXPECT_EQ(cfg.experiment.output, "/tmp/run");
+}
+
+TEST(ConfigLoad, TargetUnlabeledSourceIsNoPath) {
+  const std::string text = "[data]\ntarget = \"t.h5\"\nsource = \"target:unlabeled\"\n";
+  ExperimentConfig cfg = parse_config(text, "x.toml", "/base");
+  EXPECT_EQ(cfg.data.target, "/base/t.h5");
+  EXPECT_EQ(cfg.data.source, kTargetUnlabeled);
+  // The resolved config.toml reads back as the same value, and so does an override.
+  EXPECT_EQ(parse_config(to_toml(cfg), "config.toml", "/elsewhere").data.source, kTargetUnlabeled);
+  EXPECT_EQ(parse_config("", "x.toml", "/base", {"data.source=target:unlabeled"}).data.source,
+            kTargetUnlabeled);
+  // Anything else is a path, even close to it.
+  EXPECT_EQ(parse_config("", "x.toml", "/base", {"data.source=target:unlabeled.h5"}).data.source,
+            (std::filesystem::current_path() / "target:unlabeled.h5").string());
+  EXPECT_EQ(parse_config("[data]\ncross = \"target:unlabeled\"\n", "x.toml", "/base").data.cross,
+            "/base/target:unlabeled");
 }
 
 TEST(ConfigOverride, ErrorsNameTheOverride) {

@@ -71,6 +71,66 @@ TEST(CorpusIo, RoundTripLabeledAndUnlabeled) {
   EXPECT_FALSE(back.labeled());
 }
 
+TEST(CorpusIo, PartlyLabeledAndUnlabeledWithClassNames) {
+  TempDir dir;
+  // A labeled corpus may hold rows in no class (-1).
+  Corpus c = emoaug::testing::small_corpus();
+  c.labels[3] = -1;
+  c.labels[7] = -1;
+  write_corpus(dir / "c.h5", c);
+  Corpus back = read_corpus(dir / "c.h5");
+  expect_same(c, back);
+  EXPECT_EQ(back.labeled_rows(), (std::vector<int64_t>{0, 1, 2, 4, 5, 6, 8, 9, 10, 11}));
+  EXPECT_EQ(back.class_counts(), (std::vector<int64_t>{3, 3, 4}));
+
+  // An unlabeled corpus may keep its class names; no class needs rows then.
+  Corpus u = emoaug::testing::small_corpus(7, 3);
+  u.labels.assign(7, -1);
+  write_corpus(dir / "u.h5", u);
+  back = read_corpus(dir / "u.h5");
+  expect_same(u, back);
+  EXPECT_TRUE(back.labeled_rows().empty());
+
+  // Still refused: a label past the classes or below -1, an empty class once a row is labeled, and
+  // any label but -1 without class names.
+  Corpus bad = emoaug::testing::small_corpus();
+  bad.labels[4] = 3;
+  EXPECT_EQ(error_of([&] { bad.validate("b.h5"); }),
+            "b.h5: row 4 has label 3 outside 0..2 (or -1, in no class)");
+  bad.labels[4] = -2;
+  EXPECT_EQ(error_of([&] { bad.validate("b.h5"); }),
+            "b.h5: row 4 has label -2 outside 0..2 (or -1, in no class)");
+  bad = emoaug::testing::small_corpus(7, 3);
+  bad.labels.assign(7, -1);
+  bad.labels[2] = 0;
+  EXPECT_EQ(error_of([&] { bad.validate("b.h5"); }), "b.h5: class 'b' has no rows");
+  bad.class_names.clear();
+  EXPECT_EQ(error_of([&] { bad.validate("b.h5"); }),
+            "b.h5: row 2 has label 0 in a corpus without class names (expected -1)");
+}
+
+TEST(CorpusIo, SummaryCountsLabeledAndUnlabeledRowsPerGroup) {
+  Corpus c = emoaug::testing::small_corpus();  // groups 1, 2, 3 of 4 rows each
+  const std::string plain = c.summary();
+  EXPECT_NE(plain.find("classes:      3: a 4, b 4, c 4\n"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("groups:       3 sessions: 1 (4), 2 (4), 3 (4)\n"), std::string::npos)
+      << plain;
+  c.labels[0] = c.labels[3] = c.labels[1] = -1;  // rows 0 and 3 in group 1, row 1 in group 2
+  const std::string mixed = c.summary();
+  EXPECT_NE(mixed.find("classes:      3: a 2, b 3, c 4; in no class (-1): 3\n"), std::string::npos)
+      << mixed;
+  EXPECT_NE(mixed.find("groups:       3 sessions: 1 (4: 2 labeled, 2 unlabeled), 2 (4: 3 "
+                       "labeled, 1 unlabeled), 3 (4: 4 labeled, 0 unlabeled)\n"),
+            std::string::npos)
+      << mixed;
+  c.labels.assign(12, -1);
+  const std::string names_kept = c.summary();
+  EXPECT_NE(names_kept.find("classes:      none (unlabeled; names kept: a, b, c)\n"),
+            std::string::npos)
+      << names_kept;
+  EXPECT_NE(names_kept.find("3 sessions: 1 (4), 2 (4), 3 (4)\n"), std::string::npos) << names_kept;
+}
+
 TEST(CorpusIo, ManyCorporaInGroupsOfOneFile) {
   TempDir dir;
   const std::string path = dir / "synthetic.h5";

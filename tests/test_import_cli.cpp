@@ -67,6 +67,20 @@ TEST(ImportCli, ImportsAndInspects) {
   EXPECT_HAS(r.out, "groups:       2 speakers: 3 (2), 8 (2)");
 }
 
+TEST(ImportCli, KeepUnmappedAndInspectCountsPerGroup) {
+  Inputs in;
+  CliResult r = run_emoaug(
+      in.import_args() + " --class angry=anger --class sad=sadness --keep-unmapped", in.dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_HAS(r.err, "kept 1 rows as -1 (in no class) whose label --class does not map: neutral 1");
+  r = run_emoaug("inspect '" + in.dir / "out.h5" + "'", in.dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_HAS(r.out, "classes:      2: angry 2, sad 1; in no class (-1): 1\n");
+  EXPECT_HAS(r.out,
+             "groups:       2 speakers: 3 (2: 2 labeled, 0 unlabeled), 8 (2: 1 labeled, 1 "
+             "unlabeled)\n");
+}
+
 TEST(ImportCli, WrongValueCountFailsCleanly) {
   Inputs in(std::string(kArff) + "08b01Fb,11,0\n");
   expect_clean_failure(run_emoaug(in.import_args(), in.dir), in.dir, 2,
@@ -143,8 +157,8 @@ TEST(ImportCli, HelpDocumentsEveryOption) {
   EXPECT_EQ(r.exit_code, 0);
   for (const char* opt :
        {"-o, --output", "--metadata", "--name-column", "--label-column", "--group-column",
-        "--label-regex", "--group-regex", "--class", "--unlabeled", "--corpus", "--feature-set",
-        "--group-kind", "--description", "examples:"})
+        "--label-regex", "--group-regex", "--class", "--keep-unmapped", "--unlabeled", "--corpus",
+        "--feature-set", "--group-kind", "--description", "examples:"})
     EXPECT_HAS(r.out, opt);
   r = run_emoaug("synth --help", dir);
   EXPECT_EQ(r.exit_code, 0);

@@ -89,6 +89,29 @@ TEST(ImportLabels, ClassMapOrdersMergesAndDrops) {
   EXPECT_HAS(r.notes[0], "dropped 1 rows whose label --class does not map: sadness 1");
 }
 
+TEST(ImportLabels, KeepUnmappedKeepsTheOtherRowsAsMinusOne) {
+  Fixture f;
+  ImportOptions o = f.options();
+  o.class_map = {"angry=anger", "happy=happiness"};
+  o.keep_unmapped = true;
+  ImportResult r = run(o);
+  // Metadata order: anger, sadness, happiness, anger, neutral, happiness.
+  EXPECT_EQ(r.corpus.rows(), 6);
+  EXPECT_EQ(r.corpus.class_names, (std::vector<std::string>{"angry", "happy"}));
+  EXPECT_EQ(r.corpus.labels, (std::vector<int32_t>{0, -1, 1, 0, -1, 1}));
+  EXPECT_EQ(r.corpus.groups, (std::vector<int32_t>{3, 3, 3, 8, 8, 8}));
+  EXPECT_EQ(r.dropped_rows, 0);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_EQ(r.notes[0],
+            "kept 2 rows as -1 (in no class) whose label --class does not map: neutral 1, "
+            "sadness 1");
+  // A class still needs rows of its own, and --keep-unmapped has nothing to keep without --class.
+  o.class_map = {"angry=anger", "fear=fear"};
+  EXPECT_HAS(error_of([&] { run(o); }), "class 'fear' (--class 'fear=fear') has no rows");
+  o.class_map.clear();
+  EXPECT_HAS(error_of([&] { run(o); }), "--keep-unmapped needs --class");
+}
+
 TEST(ImportLabels, EmptyClassIsAnError) {
   Fixture f;
   ImportOptions o = f.options();

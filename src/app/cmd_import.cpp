@@ -46,9 +46,13 @@ int cmd_import(int argc, char** argv) {
               &opt.group_regex);
   args.option_list("class", "NEW=OLD[,OLD...]",
                    "map labels OLD to class NEW; classes are numbered in the order given and rows "
-                   "whose label no --class maps are dropped. Without --class the classes are the "
-                   "distinct labels in sorted order",
+                   "whose label no --class maps are dropped (or kept, see --keep-unmapped). "
+                   "Without --class the classes are the distinct labels in sorted order",
                    &opt.class_map);
+  args.flag("keep-unmapped",
+            "keep the rows whose label no --class maps, labeled -1 (in no class): SER sets them "
+            "aside, and data.source = \"target:unlabeled\" makes them the CycleGANs' source",
+            &opt.keep_unmapped);
   args.flag("unlabeled", "an unlabeled corpus (e.g. the source domain): every label is -1",
             &opt.unlabeled);
   args.option("corpus", "NAME", "corpus attribute [default: the input file's name]", &opt.corpus);
@@ -65,6 +69,7 @@ int cmd_import(int argc, char** argv) {
       "  emoaug import netcdf iemocap.nc --group-regex '^Ses0(\\d)' --group-kind session \\\n"
       "      --class angry=ang --class happy=hap,exc --class neutral=neu --class sad=sad -o "
       "iemocap.h5\n"
+      "  # (with --keep-unmapped, the utterances outside the four classes stay, as -1)\n"
       "  # an unlabeled source corpus from openSMILE CSV output:\n"
       "  emoaug import csv tedlium.csv --unlabeled --group-regex '^([^_]+)' -o source.h5\n\n"
       "Errors name the file and the line or row; nothing is written then, and the exit code is 1.");

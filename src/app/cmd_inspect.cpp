@@ -10,7 +10,8 @@ int cmd_inspect(int argc, char** argv) {
   std::string path, group = "/";
   ArgParser args("emoaug inspect",
                  "Check a corpus v1 HDF5 file (it is read and validated in full) and print a "
-                 "summary: rows, features, classes and groups with their row counts, attributes.");
+                 "summary: rows, features, classes and groups with their row counts (labeled and "
+                 "unlabeled apart when the corpus holds both), attributes.");
   args.positional("FILE.h5", "the corpus file", &path);
   args.option("group", "G",
               "the corpus inside a group of the file (synthetic.h5 holds one per lambda_cls and "

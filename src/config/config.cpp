@@ -188,14 +188,16 @@ bool operator==(const ExperimentConfig& a, const ExperimentConfig& b) {
 
 void check_runnable(const ExperimentConfig& cfg, const std::string& origin) {
   std::string missing;
-  auto need = [&](bool ok, const char* what) {
+  auto need = [&](bool ok, const std::string& what) {
     if (!ok) missing += std::string(missing.empty() ? "" : "\n") + origin + ": " + what;
   };
   need(!cfg.data.target.empty(), "[data] target is required to run an experiment");
   bool synthetic = false;
   for (SerSetting s : cfg.ser.settings) synthetic = synthetic || s != SerSetting::Real;
   need(!synthetic || !cfg.data.source.empty(),
-       "[data] source is required: ser.settings uses synthetic data");
+       std::string("[data] source is required: ser.settings uses synthetic data (a corpus file, "
+                   "or \"") +
+           kTargetUnlabeled + "\" for the target's rows labeled -1)");
   need(!cfg.ser.cross_corpus || !cfg.data.cross.empty(),
        "[data] cross is required: ser.cross_corpus = true");
   if (!missing.empty()) throw Error(missing);

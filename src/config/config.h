@@ -40,9 +40,12 @@ struct ExperimentSection {
   LogLevel log_level = LogLevel::Info;
 };
 
+// data.source's value that names the target's own unlabeled rows (label -1) instead of a file.
+inline constexpr char kTargetUnlabeled[] = "target:unlabeled";
+
 struct DataSection {
   std::string target;         // labeled corpus (.h5); absolute once loaded; required to run
-  std::string source;         // unlabeled source corpus (.h5) for the CycleGANs
+  std::string source;         // unlabeled source corpus (.h5), or kTargetUnlabeled
   std::string cross;          // labeled cross-corpus test set (.h5), or empty
   double dev_fraction = 0.3;  // §4.4: share of the cross corpus used as dev set, per class
 };
@@ -54,7 +57,14 @@ struct GanSection {
   // sessions, as the authors did (the test session leaks into the synthetic data).
   bool per_fold = true;
   int generate_per_class = 0;  // synthetic vectors per emotion; 0 = one per source row
-  std::vector<std::string> stats_features = paper::stats_features();
+  // Checkpoints: the newest `keep_checkpoints` of each emotion stay while its group trains (an
+  // older one goes once a newer set is durable); when the group's outputs are, all go unless
+  // keep_final_checkpoints.
+  int keep_checkpoints = 1;
+  bool keep_final_checkpoints = false;
+  // Features Fig. 2 compares; empty = automatic: paper::stats_features() when the target has them
+  // all, else the target's features of largest variance (experiment/corpora.h).
+  std::vector<std::string> stats_features;
 };
 
 struct SerSection {

@@ -19,11 +19,12 @@ struct Rule {
   double lo = -std::numeric_limits<double>::infinity();
   double hi = std::numeric_limits<double>::infinity();
   bool lo_open = false, hi_open = false;
-  bool nonempty = false;   // strings and lists
-  bool distinct = false;   // lists: no value twice
-  bool as_float = false;   // numbers the program narrows to float: distinct compares those
-  bool ascending = false;  // lists: strictly increasing
-  bool path = false;       // strings: a file path, made absolute when loaded
+  bool nonempty = false;          // strings and lists
+  bool distinct = false;          // lists: no value twice
+  bool as_float = false;          // numbers the program narrows to float: distinct compares those
+  bool ascending = false;         // lists: strictly increasing
+  bool path = false;              // strings: a file path, made absolute when loaded
+  const char* literal = nullptr;  // path strings: a value kept as written, not a file
 };
 
 inline Rule any() {
@@ -69,6 +70,11 @@ inline Rule ascending(Rule r) {
 inline Rule path() {
   Rule r;
   r.path = true;
+  return r;
+}
+inline Rule path_or(const char* literal) {
+  Rule r = path();
+  r.literal = literal;
   return r;
 }
 inline Rule layers() {
@@ -142,7 +148,7 @@ void visit_config(V& v, C&... c) {
 
   v.table("data");
   v.field("target", path(), c.data.target...);
-  v.field("source", path(), c.data.source...);
+  v.field("source", path_or(kTargetUnlabeled), c.data.source...);
   v.field("cross", path(), c.data.cross...);
   v.field("dev_fraction", interval(0, true, 1, true), c.data.dev_fraction...);
 
@@ -163,6 +169,8 @@ void visit_config(V& v, C&... c) {
   v.field("lr_decay", interval(0, true, 1, false), c.gan.options.lr_decay...);
   v.field("lr_decay_every", at_least(1), c.gan.options.lr_decay_every...);
   v.field("checkpoint_every", at_least(0), c.gan.options.checkpoint_every...);
+  v.field("keep_checkpoints", at_least(1), c.gan.keep_checkpoints...);
+  v.field("keep_final_checkpoints", any(), c.gan.keep_final_checkpoints...);
   // Training uses λcls as a float; two values that narrow alike would be one task twice.
   v.field("lambda_cls", nonempty(distinct_as_float(at_least(0))), c.gan.lambda_cls...);
   v.field("per_fold", any(), c.gan.per_fold...);

@@ -247,7 +247,7 @@ bool Reader::read(const toml::node& n, const std::string& key, const Rule& rule,
   if (!n.is_string()) return wrong_type(key, n, "a string");
   std::string v = n.as_string()->get();
   if (rule.nonempty && v.empty()) return fail(key, n, key + " must not be empty");
-  if (rule.path && !v.empty()) {
+  if (rule.path && !v.empty() && !(rule.literal && v == rule.literal)) {
     // A path on the command line means what the shell means; one in the file, what its author
     // saw next to the file.
     const fs::path base = origins_.override_of(key) ? fs::current_path() : file_dir_;

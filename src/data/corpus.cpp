@@ -18,6 +18,13 @@ std::vector<int64_t> Corpus::class_counts() const {
   return counts;
 }
 
+std::vector<int64_t> Corpus::labeled_rows() const {
+  std::vector<int64_t> rows;
+  for (size_t r = 0; r < labels.size(); ++r)
+    if (labels[r] >= 0) rows.push_back(static_cast<int64_t>(r));
+  return rows;
+}
+
 std::vector<int32_t> Corpus::distinct_groups() const {
   std::vector<int32_t> g(groups);
   std::sort(g.begin(), g.end());
@@ -35,19 +42,23 @@ void Corpus::validate(const std::string& origin) const {
     EMOAUG_FAIL(origin, ": ", feature_names.size(), " feature names for ", dims(), " features");
   if (!names.empty() && static_cast<int64_t>(names.size()) != n)
     EMOAUG_FAIL(origin, ": ", names.size(), " utterance names for ", n, " rows");
+  bool any_labeled = false;
   for (int64_t r = 0; r < n; ++r) {
     const int32_t label = labels[r];
-    if (labeled() ? (label < 0 || label >= num_classes()) : label != -1)
+    if (label < -1 || label >= num_classes())
       EMOAUG_FAIL(origin, ": row ", r, " has label ", label,
-                  labeled() ? " outside 0.." + std::to_string(num_classes() - 1)
-                            : std::string(" in an unlabeled corpus (expected -1)"));
+                  labeled()
+                      ? " outside 0.." + std::to_string(num_classes() - 1) + " (or -1, in no class)"
+                      : std::string(" in a corpus without class names (expected -1)"));
+    any_labeled = any_labeled || label >= 0;
     const float* row = features.row_range(r, 1).data;
     for (int64_t c = 0; c < dims(); ++c)
       if (!std::isfinite(row[c]))
         EMOAUG_FAIL(origin, ": row ", r, " (", names.empty() ? "unnamed" : names[r], "), feature ",
                     c, feature_names.empty() ? "" : " (" + feature_names[c] + ")", " is ", row[c]);
   }
-  if (labeled()) {
+  // Class names over rows that are all -1 are an unlabeled corpus that kept its classes' names.
+  if (any_labeled) {
     std::vector<int64_t> counts = class_counts();
     for (int c = 0; c < num_classes(); ++c)
       if (counts[c] == 0) EMOAUG_FAIL(origin, ": class '", class_names[c], "' has no rows");
@@ -68,22 +79,36 @@ std::string Corpus::summary() const {
   if (!feature_names.empty())
     os << ": " << feature_names.front() << (dims() > 1 ? " ... " + feature_names.back() : "");
   os << "\n";
-  if (labeled()) {
+  const std::vector<int64_t> counts = class_counts();
+  int64_t labeled_n = 0;
+  for (int64_t k : counts) labeled_n += k;
+  const int64_t unlabeled_n = rows() - labeled_n;
+  const bool mixed = labeled_n > 0 && unlabeled_n > 0;
+  if (labeled_n > 0) {
     os << "classes:      " << num_classes() << ":";
-    const std::vector<int64_t> counts = class_counts();
     for (int c = 0; c < num_classes(); ++c)
       os << (c ? ", " : " ") << class_names[c] << " " << counts[c];
+    if (unlabeled_n > 0) os << "; in no class (-1): " << unlabeled_n;
     os << "\n";
+  } else if (labeled()) {
+    os << "classes:      none (unlabeled; names kept:";
+    for (int c = 0; c < num_classes(); ++c) os << (c ? ", " : " ") << class_names[c];
+    os << ")\n";
   } else {
     os << "classes:      none (unlabeled)\n";
   }
-  std::map<int32_t, int64_t> per_group;
-  for (int32_t g : groups) ++per_group[g];
+  std::map<int32_t, std::pair<int64_t, int64_t>> per_group;  // rows, labeled rows
+  for (size_t r = 0; r < groups.size(); ++r) {
+    ++per_group[groups[r]].first;
+    per_group[groups[r]].second += labels[r] >= 0;
+  }
   os << "groups:       " << per_group.size() << (group_kind.empty() ? "" : " " + group_kind)
      << (per_group.size() == 1 ? "" : "s") << ":";
   bool first = true;
   for (const auto& [g, n] : per_group) {
-    os << (first ? " " : ", ") << g << " (" << n << ")";
+    os << (first ? " " : ", ") << g << " (" << n.first;
+    if (mixed) os << ": " << n.second << " labeled, " << n.first - n.second << " unlabeled";
+    os << ")";
     first = false;
   }
   os << "\n";

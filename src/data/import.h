@@ -49,8 +49,10 @@ struct ImportOptions {
   // Or from the row name: the first capture group of a regular expression (ECMAScript, searched).
   std::string label_regex;
   std::string group_regex;
-  // "NEW=OLD[,OLD...]": the classes in this order; rows whose label none maps are dropped.
+  // "NEW=OLD[,OLD...]": the classes in this order; rows whose label none maps are dropped, or with
+  // keep_unmapped kept with label -1 (in no class).
   std::vector<std::string> class_map;
+  bool keep_unmapped = false;
   bool unlabeled = false;
   // Root attributes of the output.
   std::string corpus;
@@ -63,7 +65,7 @@ struct ImportResult {
   Corpus corpus;
   std::vector<std::string> warnings;  // possible mistakes that are not errors
   std::vector<std::string> notes;     // what was done beyond the obvious (rows dropped, ...)
-  int64_t dropped_rows = 0;           // rows whose label --class does not map
+  int64_t dropped_rows = 0;           // rows whose label --class does not map (unless kept)
 };
 
 // Rules (docs/data.md): a row's name matches a metadata row with the same name, or else with the

@@ -16,6 +16,8 @@ namespace {
 void check_options(const FeatureTable& t, const ImportOptions& o) {
   if (o.unlabeled && (!o.label_column.empty() || !o.label_regex.empty() || !o.class_map.empty()))
     EMOAUG_FAIL("--unlabeled conflicts with --label-column, --label-regex and --class");
+  if (o.keep_unmapped && o.class_map.empty())
+    EMOAUG_FAIL("--keep-unmapped needs --class (it keeps the rows no --class maps, as -1)");
   if (!o.label_column.empty() && !o.label_regex.empty())
     EMOAUG_FAIL("give --label-column or --label-regex, not both");
   if (!o.group_column.empty() && !o.group_regex.empty())
@@ -131,18 +133,20 @@ Classes assign_classes(const FeatureTable& t, const std::vector<std::string>& la
     label_index.assign(rows, -1);
   } else if (!o.class_map.empty()) {
     const ClassMap cm = parse_class_map(o.class_map);
-    std::map<std::string, int64_t> dropped, present;
+    std::map<std::string, int64_t> unmapped, present;
     std::vector<int64_t> counts(cm.classes.size(), 0);
     for (int64_t r = 0; r < rows; ++r) {
       ++present[labels[r]];
       auto it = cm.target.find(labels[r]);
-      if (it == cm.target.end()) {
-        ++dropped[labels[r]];
-        continue;
+      const int32_t index = it == cm.target.end() ? -1 : it->second;
+      if (index >= 0) {
+        ++counts[index];
+      } else {
+        ++unmapped[labels[r]];
+        if (!o.keep_unmapped) continue;
       }
       keep.push_back(r);
-      label_index.push_back(it->second);
-      ++counts[it->second];
+      label_index.push_back(index);
     }
     for (size_t c = 0; c < cm.classes.size(); ++c)
       if (counts[c] == 0)
@@ -150,10 +154,14 @@ Classes assign_classes(const FeatureTable& t, const std::vector<std::string>& la
                     text::quoted(cm.specs[c]), ") has no rows; the labels are ",
                     counts_text(present));
     class_names = cm.classes;
-    res->dropped_rows = rows - static_cast<int64_t>(keep.size());
-    if (res->dropped_rows > 0)
-      res->notes.push_back("dropped " + std::to_string(res->dropped_rows) +
-                           " rows whose label --class does not map: " + counts_text(dropped));
+    int64_t n_unmapped = 0;
+    for (const auto& [label, n] : unmapped) n_unmapped += n;
+    if (!o.keep_unmapped) res->dropped_rows = n_unmapped;
+    if (n_unmapped > 0)
+      res->notes.push_back((o.keep_unmapped
+                                ? "kept " + std::to_string(n_unmapped) + " rows as -1 (in no class)"
+                                : "dropped " + std::to_string(n_unmapped) + " rows") +
+                           " whose label --class does not map: " + counts_text(unmapped));
   } else {
     for (int64_t r = 0; r < rows; ++r) {
       if (labels[r].empty())
