@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "core/error.h"
+#include "core/process.h"
 #include "experiment/run_dir.h"
 #include "experiment/tasks.h"
 
@@ -37,14 +41,19 @@ TEST(RunDirectory, TemporaryFilesOfKilledWritesAreRemoved) {
   RunDirectory dir(scratch("temps"));
   const experiment::SerTask task{experiment::Setting::Real, experiment::Protocol::Within, 0.0, 0,
                                  1};
-  dir.make_ser_folder(task.key());
+  dir.make_task_folders(task.key());
   const std::string kept = dir.ser_output(task.key());
-  const std::string stale = kept.substr(0, kept.rfind('/')) + "/.rep=0.h5.123.1.tmp";
+  const std::string folder = kept.substr(0, kept.rfind('/'));
+  const std::string stale = folder + "/.rep=0.h5." + host_name() + "-999999999.1.tmp";
+  const std::string live =
+      folder + "/.rep=2.h5." + host_name() + "-" + std::to_string(::getpid()) + ".2.tmp";
+  std::ofstream(live) << "x";
   std::ofstream(stale) << "x";
   std::ofstream(kept) << "x";
   dir.prepare("a = 1\n");
   EXPECT_FALSE(experiment::file_exists(stale));
   EXPECT_TRUE(experiment::file_exists(kept));
+  EXPECT_TRUE(experiment::file_exists(live)) << "a write still under way";
 }
 
 TEST(RunDirectory, TaskPathsFollowTheTaskNames) {
@@ -64,20 +73,26 @@ TEST(RunDirectory, NewestCompleteCheckpointSetAndRemoval) {
   RunDirectory dir(scratch("checkpoints"));
   std::filesystem::remove_all(dir.root());
   const experiment::TaskKey key = experiment::GanTask{2.0, 1}.key();
-  dir.make_gan_folders(key);
+  dir.make_task_folders(key);
   for (auto [emotion, epochs] : {std::pair{0, 50}, {1, 50}, {0, 100}})
     std::ofstream(dir.gan_checkpoint(key, emotion, epochs)) << "x";
   const std::string folder =
       dir.gan_checkpoint(key, 1, 100).substr(0, dir.gan_checkpoint(key, 1, 100).rfind('/') + 1);
   std::ofstream(folder + ".emotion1.epoch100.h5.77.1.tmp") << "x";
   std::ofstream(folder + "emotion1.epoch100.h5x") << "x";
-  EXPECT_EQ(dir.newest_complete_checkpoint(key, 2), 50);
-  EXPECT_EQ(dir.newest_complete_checkpoint(key, 1), 100);
+  EXPECT_EQ(dir.complete_checkpoints(key, 2), std::vector<int>{50});
+  EXPECT_EQ(dir.complete_checkpoints(key, 1), (std::vector<int>{100, 50}));
   std::ofstream(dir.gan_checkpoint(key, 1, 100)) << "x";
-  EXPECT_EQ(dir.newest_complete_checkpoint(key, 2), 100);
+  EXPECT_EQ(dir.complete_checkpoints(key, 2), (std::vector<int>{100, 50}));
   dir.remove_checkpoints_before(key, 0, 100);
   EXPECT_FALSE(experiment::file_exists(dir.gan_checkpoint(key, 0, 50)));
   EXPECT_TRUE(experiment::file_exists(dir.gan_checkpoint(key, 1, 50)));
   EXPECT_TRUE(experiment::file_exists(dir.gan_checkpoint(key, 0, 100)));
-  EXPECT_EQ(dir.newest_complete_checkpoint(experiment::GanTask{0.0, -1}.key(), 2), 0);
+  EXPECT_TRUE(dir.complete_checkpoints(experiment::GanTask{0.0, -1}.key(), 2).empty());
+  const std::string aside = dir.reject_checkpoint(key, 0, 100);
+  EXPECT_FALSE(experiment::file_exists(dir.gan_checkpoint(key, 0, 100)));
+  EXPECT_TRUE(experiment::file_exists(aside));
+  EXPECT_EQ(dir.complete_checkpoints(key, 2), std::vector<int>{}) << "rejected files do not count";
+  dir.remove_checkpoints(key);
+  EXPECT_FALSE(experiment::file_exists(dir.gan_checkpoint(key, 1, 100)));
 }

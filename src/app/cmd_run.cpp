@@ -127,7 +127,8 @@ int cmd_run(int argc, char** argv) {
                    "element per value; docs/slurm.md)",
                    &lambda_texts);
   args.epilog(
-      "exit codes: 0 done, 1 error, 2 usage, 75 preempted (rerun the same command to resume)\n"
+      "exit codes: 0 done, 1 error, 2 usage, 74 out of space (free space, then rerun the same\n"
+      "command), 75 preempted (rerun the same command to resume)\n"
       "\nexamples:\n"
       "  emoaug run configs/demo.toml\n"
       "  emoaug run configs/iemocap.toml -s gan.epochs=50 -s gan.pretrain.epochs=20\n"

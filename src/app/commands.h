@@ -2,13 +2,9 @@
 // the user must see; main() turns that into one line on stderr and a non-zero exit.
 #pragma once
 
-namespace emoaug::app {
+#include "core/error.h"  // the exit codes (kExitOk, ...)
 
-// Exit codes the scripts and SLURM templates rely on.
-constexpr int kExitOk = 0;
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitPreempted = 75;  // EX_TEMPFAIL: rerun the same command to resume
+namespace emoaug::app {
 
 int cmd_info(int argc, char** argv);
 int cmd_config(int argc, char** argv);

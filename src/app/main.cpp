@@ -52,6 +52,8 @@ void print_usage() {
 
 int main(int argc, char** argv) {
   using namespace emoaug::app;
+  using emoaug::kExitOk;
+  using emoaug::kExitUsage;
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_usage();
@@ -65,12 +67,13 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[1], c.name) != 0) continue;
     try {
       return c.run(argc - 1, argv + 1);
-    } catch (const emoaug::Preempted& e) {
-      std::fprintf(stderr, "emoaug %s: preempted: %s\n", c.name, e.what());
-      return kExitPreempted;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "emoaug %s: error: %s\n", c.name, e.what());
-      return kExitError;
+      const int code = emoaug::exit_code_for(e);
+      const char* kind = code == emoaug::kExitPreempted    ? "preempted"
+                         : code == emoaug::kExitOutOfSpace ? "out of space"
+                                                           : "error";
+      std::fprintf(stderr, "emoaug %s: %s: %s\n", c.name, kind, e.what());
+      return code;
     }
   }
   std::fprintf(stderr, "emoaug: unknown command '%s' (see emoaug --help)\n", argv[1]);

@@ -19,6 +19,23 @@ class Preempted : public Error {
   explicit Preempted(const std::string& what) : Error(what) {}
 };
 
+// A write failed for want of space or quota: nothing half-written was left behind, and the same
+// command continues once there is room (core/atomic_file.h).
+class OutOfSpace : public Error {
+ public:
+  explicit OutOfSpace(const std::string& what) : Error(what) {}
+};
+
+// The process exit codes the scripts and SLURM templates rely on (README, docs/slurm.md).
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitOutOfSpace = 74;  // EX_IOERR: free space, then rerun the same command
+constexpr int kExitPreempted = 75;   // EX_TEMPFAIL: rerun the same command to resume
+
+// The exit code a failure ends the process with: 75 preempted, 74 out of space, 1 otherwise.
+int exit_code_for(const std::exception& e);
+
 namespace detail {
 [[noreturn]] void throw_check_failure(const char* file, int line, const char* cond,
                                       const std::string& message);

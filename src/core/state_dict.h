@@ -29,4 +29,8 @@ struct StateDict {
   bool has(const std::string& name) const { return floats.count(name) || ints.count(name); }
 };
 
+// A 64-bit checksum of every entry's name, size and bytes, in the maps' order: a file that stores
+// it beside the entries can tell damaged contents from sound ones.
+uint64_t checksum(const StateDict& state);
+
 }  // namespace emoaug

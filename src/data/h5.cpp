@@ -148,6 +148,13 @@ bool exists_path(hid_t base, const std::string& name) {
 
 }  // namespace
 
+// HDF5 closes what is still open when the process exits. A file whose final flush failed (a full
+// disk) stays in its tables after the failed close, and that exit-time close then crashes inside
+// HDF5 1.10 (a segfault after the error was reported). Every file emoaug writes is closed, and
+// checked, before it counts, so nothing is lost by leaving the rest to the operating system. Set
+// before any other HDF5 call, while the library loads.
+const bool kNoExitTimeClose = H5dont_atexit() >= 0;
+
 void silence_errors() {
   // A thread-safe HDF5 keeps an error stack, and its printing switch, per thread.
   thread_local bool done = false;
@@ -547,6 +554,10 @@ File File::create(const std::string& path) {
   // reported instead of misread; any HDF5 from 1.8 on reads it.
   Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18);
+  // Closing the file closes what is still open in it, so that close() really flushes and reports:
+  // with HDF5's default (weak) degree a group still held by the caller keeps the file open, and
+  // the final flush — and its failure on a full disk — happens later, unseen.
+  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
   Id f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
   if (!f.valid()) fail(path, "cannot create HDF5 file");
   return File(std::move(f), path);
@@ -559,7 +570,8 @@ Group File::root() const {
 }
 
 void File::close() {
-  if (!id_.close()) fail(path_, "cannot close (disk full?)");
+  if (id_.valid() && H5Fflush(id_.get(), H5F_SCOPE_GLOBAL) < 0) fail(path_, "cannot write");
+  if (!id_.close()) fail(path_, "cannot close");
 }
 
 }  // namespace emoaug::data::h5

@@ -23,7 +23,6 @@ namespace {
 constexpr int kTagRequest = 1;
 constexpr int kTagReply = 2;
 constexpr int kNoMoreTasks = -1;
-constexpr int kExitPreempted = 75;  // the app's exit code for a preempted run (app/commands.h)
 
 std::string what_of(const std::exception_ptr& error) {
   try {
@@ -35,18 +34,12 @@ std::string what_of(const std::exception_ptr& error) {
   }
 }
 
-bool is_preempted(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const Preempted&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 std::string failure_line(int rank, int task, const std::exception_ptr& error) {
-  return std::string("emoaug: ") + (is_preempted(error) ? "preempted" : "error") + " on rank " +
+  const int code = farm_exit_code(error);
+  const char* kind = code == kExitPreempted    ? "preempted"
+                     : code == kExitOutOfSpace ? "out of space"
+                                               : "error";
+  return std::string("emoaug: ") + kind + " on rank " +
          std::to_string(rank) + " in task " + std::to_string(task) + ": " + what_of(error);
 }
 
@@ -166,6 +159,9 @@ constexpr std::chrono::hours kForever{24 * 365};
   } catch (const Preempted& e) {
     throw Preempted("rank " + std::to_string(world.rank()) + " in task " + std::to_string(task) +
                     ": " + e.what());
+  } catch (const OutOfSpace& e) {
+    throw OutOfSpace("rank " + std::to_string(world.rank()) + " in task " + std::to_string(task) +
+                     ": " + e.what());
   } catch (const std::exception& e) {
     throw Error("error on rank " + std::to_string(world.rank()) + " in task " +
                 std::to_string(task) + ": " + e.what());
@@ -287,7 +283,13 @@ std::vector<int> run_coordinator(const World& world, MPI_Comm comm, const std::v
 }  // namespace
 
 int farm_exit_code(const std::exception_ptr& error) {
-  return is_preempted(error) ? kExitPreempted : 1;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return exit_code_for(e);
+  } catch (...) {
+    return kExitError;
+  }
 }
 
 std::vector<int> run_task_farm(World& world, const std::vector<int>& order,

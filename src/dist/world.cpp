@@ -56,6 +56,12 @@ void Group::release() {
   member_ = false;
 }
 
+int Group::broadcast(int value) const {
+  if (member_ && comm_ != MPI_COMM_NULL)
+    EMOAUG_MPI_CHECK(MPI_Bcast(&value, 1, MPI_INT, 0, comm_));
+  return value;
+}
+
 // ---- World --------------------------------------------------------------------------------
 
 uint64_t hostname_hash(const std::string& hostname) {
@@ -203,7 +209,11 @@ void World::abort(int exit_code, const std::string& line) const {
   std::fflush(stderr);
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (uses_mpi_ && !finalized) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  if (uses_mpi_ && !finalized) {
+    // Alone, nobody waits for this rank: finalize rather than print MPI_Abort's banner.
+    if (size_ > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
+    MPI_Finalize();
+  }
   std::exit(exit_code);
 }
 

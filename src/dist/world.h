@@ -37,6 +37,8 @@ class Group {
   // MPI_COMM_NULL for a non-member and for a group of a world without MPI.
   MPI_Comm comm() const { return comm_; }
   bool uses_mpi() const { return comm_ != MPI_COMM_NULL; }
+  // Collective over the group: group rank 0's value, on every member.
+  int broadcast(int value) const;
 
  private:
   friend class World;
@@ -80,8 +82,9 @@ class World {
   // Every rank's hostname, distinct, in rank order of first appearance (provenance for results).
   std::vector<std::string> hostnames() const;
 
-  // Ends the whole job from any one rank: prints `line` on stderr, then MPI_Abort (or exit without
-  // MPI). Never waits for another rank, so it cannot deadlock.
+  // Ends the whole job from any one rank: prints `line` on stderr, then MPI_Abort (a world of one
+  // rank finalizes and exits, without MPI_Abort's banner). Never waits for another rank, so it
+  // cannot deadlock.
   [[noreturn]] void abort(int exit_code, const std::string& line) const;
 
  private:

@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/version.h"
 #include "data/h5.h"
 #include "experiment/stage_ser.h"
@@ -235,17 +236,23 @@ RunInfo read_run_info(const RunContext& ctx) {
   RunInfo info;
   const std::string path = ctx.dir.results();
   if (!file_exists(path)) return info;
-  data::h5::File file = data::h5::File::open(path);
-  data::h5::Group root = file.root();
-  info.ranks = static_cast<int>(root.read_int_attr("ranks"));
-  std::string hosts = root.read_string_attr("hosts");
-  for (size_t at = 0; !hosts.empty() && at != std::string::npos;) {
-    const size_t comma = hosts.find(',', at);
-    info.hosts.push_back(hosts.substr(at, comma == std::string::npos ? comma : comma - at));
-    at = comma == std::string::npos ? comma : comma + 1;
+  try {
+    data::h5::File file = data::h5::File::open(path);
+    data::h5::Group root = file.root();
+    info.ranks = static_cast<int>(root.read_int_attr("ranks"));
+    const std::string hosts = root.read_string_attr("hosts");
+    for (size_t at = 0; !hosts.empty() && at != std::string::npos;) {
+      const size_t comma = hosts.find(',', at);
+      info.hosts.push_back(hosts.substr(at, comma == std::string::npos ? comma : comma - at));
+      at = comma == std::string::npos ? comma : comma + 1;
+    }
+    info.devices = root.read_string_attr("devices");
+    info.seconds = root.read_double_attr("seconds");
+  } catch (const Error& e) {
+    // A damaged results.h5 is what `emoaug aggregate` is there to rebuild.
+    log_warn("%s; its record of ranks, hosts and time is lost", e.what());
+    return RunInfo{};
   }
-  info.devices = root.read_string_attr("devices");
-  info.seconds = root.read_double_attr("seconds");
   return info;
 }
 

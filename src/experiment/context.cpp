@@ -13,6 +13,9 @@ std::string experiment_identity(const std::string& config_toml) {
   const config::ExperimentSection defaults;
   cfg.experiment.threads = defaults.threads;
   cfg.experiment.log_level = defaults.log_level;
+  const config::GanSection gan_defaults;
+  cfg.gan.keep_checkpoints = gan_defaults.keep_checkpoints;
+  cfg.gan.keep_final_checkpoints = gan_defaults.keep_final_checkpoints;
   return config::to_toml(cfg);
 }
 

@@ -26,7 +26,8 @@ struct RunContext {
 RunContext load_run_context(const config::ExperimentConfig& cfg);
 
 // The part of a resolved config that defines the experiment's results: the config text with the
-// settings that only change how it runs (CPU threads, log level) set to their defaults. A run
+// settings that only change how it runs (CPU threads, log level, checkpoints kept) set to their
+// defaults. A run
 // directory continues under a config with the same identity.
 std::string experiment_identity(const std::string& config_toml);
 

@@ -147,6 +147,67 @@ dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool includ
   return dist::make_plan(gan, ser, options);
 }
 
+namespace {
+
+std::string human_bytes(double bytes) {
+  char buf[32];
+  if (bytes >= 1e9)
+    std::snprintf(buf, sizeof(buf), "%.1f GB", bytes / 1e9);
+  else
+    std::snprintf(buf, sizeof(buf), "%.1f MB", bytes / 1e6);
+  return buf;
+}
+
+// Weights and biases of an MLP.
+double mlp_params(int in, const std::vector<int>& hidden, int out) {
+  double params = mlp_macs(in, hidden, out);
+  for (int h : hidden) params += h;
+  return params + out;
+}
+
+}  // namespace
+
+DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::Plan& placed) {
+  const gan::CycleGanOptions& o = ctx.cfg.gan.options;
+  const data::Corpus& x = ctx.corpora.target;
+  const int d = static_cast<int>(x.dims()), n = x.num_classes();
+  constexpr double kFloat = 4;
+  // A checkpoint holds G, F, D_T, D_S and (with λcls > 0) a copy of C, each with two Adam moments,
+  // and the loss history; an output the emotion's synthetic rows, its statistics and losses.
+  const double networks = 2 * mlp_params(d, o.generator_hidden, d) +
+                          2 * mlp_params(d, o.discriminator_hidden, 1) +
+                          mlp_params(d, o.classifier_hidden, n);
+  const double epochs = o.pretrain_epochs + o.epochs;
+  DiskEstimate e;
+  e.checkpoint_bytes = kFloat * (3 * networks + epochs * (2 + 6.0 * n));
+  // HDF5's own share of a small file or group (headers, attributes, names), measured on the demo.
+  constexpr double kOverhead = 16e3;
+  const int per_class = ctx.cfg.gan.generate_per_class;
+  const double synthetic_rows =
+      per_class > 0 ? per_class : static_cast<double>(ctx.corpora.source.rows());
+  const double losses = kFloat * epochs * 8;
+  // The output file, and its statistics and losses again in results.h5.
+  const double output = kFloat * synthetic_rows * d + 32.0 * d + losses + kOverhead;
+  e.final_bytes += plan.gan.size() * n * (output + losses + kOverhead);
+  // An SER task keeps its test rows' truth and predictions, in its file and in results.h5.
+  for (const SerTask& t : plan.ser) {
+    const double rows = t.protocol == Protocol::Within
+                            ? static_cast<double>(ctx.corpora.folds.at(t.fold).test.size())
+                            : static_cast<double>(ctx.corpora.cross_split.second.size());
+    e.final_bytes += 2 * (8 * rows + 4.0 * n * n + kOverhead);
+  }
+  // While a group trains, up to keep_checkpoints + 1 sets of its emotions are on disk (an older one
+  // goes an epoch after a newer one is written).
+  const double sets = ctx.cfg.gan.keep_checkpoints + 1;
+  double widest = 0;
+  for (const dist::Wave& w : placed.waves) widest = std::max(widest, w.groups.size() * 1.0);
+  e.peak_bytes = e.final_bytes + widest * n * sets * e.checkpoint_bytes;
+  if (ctx.cfg.gan.keep_final_checkpoints)
+    e.final_bytes += plan.gan.size() * n * sets * e.checkpoint_bytes;
+  e.peak_bytes = std::max(e.peak_bytes, e.final_bytes);
+  return e;
+}
+
 std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed,
                                double gflops_per_rank) {
   std::string out = dist::describe_plan(placed);
@@ -168,6 +229,15 @@ std::string describe_placement(const RunContext& ctx, const Plan& plan, const di
                 "\nCosts are estimated from layer sizes, epochs and rows at %.0f GFLOP/s per rank "
                 "(%s).\n",
                 gflops_per_rank, ctx.cfg.experiment.name.c_str());
+  out += line;
+  const DiskEstimate disk = estimate_disk(ctx, plan, placed);
+  std::snprintf(line, sizeof(line),
+                "Run directory %s: about %s at its fullest, %s when finished (one emotion's "
+                "checkpoint %s; gan.keep_checkpoints = %d%s).\n",
+                ctx.dir.root().c_str(), human_bytes(disk.peak_bytes).c_str(),
+                human_bytes(disk.final_bytes).c_str(), human_bytes(disk.checkpoint_bytes).c_str(),
+                ctx.cfg.gan.keep_checkpoints,
+                ctx.cfg.gan.keep_final_checkpoints ? ", final checkpoints kept" : "");
   return out + line;
 }
 

@@ -48,6 +48,16 @@ struct ExistingRun {
 };
 ExistingRun open_existing_run(const std::string& run_dir);
 
+// What the run directory holds, estimated from the model and data sizes (docs/run-directory.md):
+// at its fullest (the outputs of all tasks plus the checkpoints of the widest wave of GAN groups)
+// and once the run is finished; and one emotion's checkpoint.
+struct DiskEstimate {
+  double checkpoint_bytes = 0;  // one emotion's networks, Adam moments, C and the loss history
+  double peak_bytes = 0;
+  double final_bytes = 0;
+};
+DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::Plan& placed);
+
 // `emoaug plan`: which rank runs what, in which wave, with estimated costs.
 std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed,
                                double gflops_per_rank = kDefaultGflopsPerRank);

@@ -223,7 +223,13 @@ std::string figures_section(const RunContext& ctx) {
 }  // namespace
 
 std::string write_report(const RunContext& ctx, const Plan& plan) {
-  const Results results = read_results(ctx, plan);
+  Results results;
+  try {
+    results = read_results(ctx, plan);
+  } catch (const Error& e) {
+    EMOAUG_FAIL(e.what(), "; `emoaug aggregate ", ctx.dir.root(),
+                "` rebuilds results.h5 from the task files");
+  }
   std::ostringstream md;
   write_header(md, ctx, plan, results);
   if (!plan.gan.empty()) write_table1(md, results);

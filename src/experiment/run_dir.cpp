@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -44,12 +45,10 @@ std::string read_text_file(const std::string& path) {
 
 namespace {
 // A write that was killed (kill -9, node failure) leaves its temporary file behind; nothing reads
-// those, and a rerun would only pile them up.
-int remove_stale_temporary(const char* path, const struct stat*, int type, struct FTW* ftw) {
-  const std::string name = path + ftw->base;
-  if (type == FTW_F && name.size() > 5 && name[0] == '.' &&
-      name.compare(name.size() - 4, 4, ".tmp") == 0)
-    std::remove(path);
+// those, and a rerun would only pile them up. Those of writers still at work (another job on the
+// same run directory) stay.
+int remove_stale_temporary(const char* path, const struct stat*, int type, struct FTW*) {
+  if (type == FTW_F && is_abandoned_temporary(path)) std::remove(path);
   return 0;
 }
 }  // namespace
@@ -57,7 +56,7 @@ int remove_stale_temporary(const char* path, const struct stat*, int type, struc
 void RunDirectory::prepare(const std::string& config_toml,
                            const std::function<std::string(const std::string&)>& identity) const {
   make_directories(root_ + "/tasks");
-  nftw((root_ + "/tasks").c_str(), remove_stale_temporary, 16, FTW_PHYS);
+  nftw(root_.c_str(), remove_stale_temporary, 16, FTW_PHYS);
   const std::string config_path = config();
   if (file_exists(config_path)) {
     const std::string existing =
@@ -91,9 +90,10 @@ bool RunDirectory::ser_finished(const TaskKey& task) const {
   return file_exists(ser_output(task));
 }
 
-void RunDirectory::make_ser_folder(const TaskKey& task) const {
+void RunDirectory::make_task_folders(const TaskKey& task) const {
   const std::string folder = task_folder(task);
-  make_directories(folder.substr(0, folder.rfind('/')));
+  make_directories(task.stage == "gan" ? folder + "/checkpoint"
+                                       : folder.substr(0, folder.rfind('/')));
 }
 
 std::string RunDirectory::gan_output(const TaskKey& task, int emotion) const {
@@ -108,10 +108,6 @@ bool RunDirectory::gan_finished(const TaskKey& task, int emotions) const {
   for (int e = 0; e < emotions; ++e)
     if (!file_exists(gan_output(task, e))) return false;
   return true;
-}
-
-void RunDirectory::make_gan_folders(const TaskKey& task) const {
-  make_directories(task_folder(task) + "/checkpoint");
 }
 
 std::string RunDirectory::gan_checkpoint(const TaskKey& task, int emotion, int epochs_done) const {
@@ -137,13 +133,42 @@ std::vector<RunDirectory::Checkpoint> RunDirectory::gan_checkpoints(const TaskKe
   return found;
 }
 
-int RunDirectory::newest_complete_checkpoint(const TaskKey& task, int emotions) const {
+std::vector<int> RunDirectory::complete_checkpoints(const TaskKey& task, int emotions) const {
   std::map<int, int> present;  // epochs -> emotions with a checkpoint
   for (const Checkpoint& c : gan_checkpoints(task))
     if (c.emotion < emotions) ++present[c.epochs];
+  std::vector<int> complete;
   for (auto it = present.rbegin(); it != present.rend(); ++it)
-    if (it->second == emotions) return it->first;
-  return 0;
+    if (it->second == emotions) complete.push_back(it->first);
+  return complete;
+}
+
+std::string RunDirectory::reject_checkpoint(const TaskKey& task, int emotion, int epochs) const {
+  const std::string rejected = task_folder(task) + "/rejected";
+  make_directories(rejected);
+  const std::string from = gan_checkpoint(task, emotion, epochs);
+  const std::string to = rejected + from.substr(from.rfind('/'));
+  if (std::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT)
+    EMOAUG_FAIL("cannot move ", from, " aside to ", to, ": ", std::strerror(errno));
+  return to;
+}
+
+void RunDirectory::remove_checkpoints(const TaskKey& task) const {
+  std::error_code ignored;  // what is gone is gone; what stays is only disk space
+  std::filesystem::remove_all(task_folder(task) + "/checkpoint", ignored);
+}
+
+int64_t RunDirectory::checkpoint_bytes(const TaskKey& task) const {
+  int64_t bytes = 0;
+  for (const Checkpoint& c : gan_checkpoints(task)) {
+    struct stat st;
+    if (::stat(c.path.c_str(), &st) == 0) bytes += st.st_size;
+  }
+  return bytes;
+}
+
+std::string RunDirectory::claim(const TaskKey& task) const {
+  return task.stage == "gan" ? task_folder(task) + "/claim" : task_folder(task) + ".claim";
 }
 
 void RunDirectory::remove_checkpoints_before(const TaskKey& task, int emotion, int epochs) const {

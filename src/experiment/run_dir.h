@@ -39,25 +39,34 @@ class RunDirectory {
   // An SER task's output: tasks/<ser key>.h5.
   std::string ser_output(const TaskKey& task) const;
   bool ser_finished(const TaskKey& task) const;
-  // Creates the folder of the task's output.
-  void make_ser_folder(const TaskKey& task) const;
 
   // A GAN task's folder holds one output per emotion, emotion<e>.h5, and checkpoint/.
   std::string gan_output(const TaskKey& task, int emotion) const;
   // gan_output relative to the run directory (synthetic.h5 links to it that way).
   std::string gan_output_in_run(const TaskKey& task, int emotion) const;
   bool gan_finished(const TaskKey& task, int emotions) const;
-  // Creates the task's folder and its checkpoint folder.
-  void make_gan_folders(const TaskKey& task) const;
+
+  // Creates the folders the task's files go to (a GAN task's checkpoint folder included).
+  void make_task_folders(const TaskKey& task) const;
 
   // checkpoint/emotion<e>.epoch<n>.h5: emotion e's state after n epochs.
   std::string gan_checkpoint(const TaskKey& task, int emotion, int epochs_done) const;
-  // The newest epoch count for which a checkpoint of every one of `emotions` exists (0: none).
-  // Ranks of a group write their emotions' checkpoints at the same epochs, so a complete set is
+  // The epoch counts for which a checkpoint of every one of `emotions` exists, newest first. Ranks
+  // of a group write their emotions' checkpoints at the same epochs, so a complete set is
   // consistent whichever ranks wrote it.
-  int newest_complete_checkpoint(const TaskKey& task, int emotions) const;
+  std::vector<int> complete_checkpoints(const TaskKey& task, int emotions) const;
+  // Moves a checkpoint that failed to load to the task's rejected/ folder, where no resume looks,
+  // and returns where it went (kept for a post-mortem, also after the task finished).
+  std::string reject_checkpoint(const TaskKey& task, int emotion, int epochs) const;
   // Deletes emotion's checkpoints of fewer than `epochs` epochs.
   void remove_checkpoints_before(const TaskKey& task, int emotion, int epochs) const;
+  // Deletes the task's checkpoint folder (a finished task's, unless asked to keep it).
+  void remove_checkpoints(const TaskKey& task) const;
+  // Bytes the task's checkpoint folder holds now.
+  int64_t checkpoint_bytes(const TaskKey& task) const;
+
+  // The claim of a task by the process that runs it (experiment/claim.h).
+  std::string claim(const TaskKey& task) const;
 
  private:
   std::string path(const std::string& leaf) const { return root_ + "/" + leaf; }

@@ -1,9 +1,11 @@
 #include "experiment/stage_gan.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "backend/ops.h"
 #include "core/atomic_file.h"
@@ -67,7 +69,9 @@ ScaledData scale_for_task(const RunContext& ctx, const GanTask& task) {
     s.target_scaler.transform(t.view());
     s.targets.push_back(std::move(t));
   }
-  s.source = ctx.corpora.source.features.clone();
+  const std::vector<int> source_rows = ctx.corpora.gan_source_rows(task.fold);
+  s.source = Tensor(static_cast<int64_t>(source_rows.size()), x.dims());
+  ops::gather_rows(ctx.corpora.source.features.view(), source_rows.data(), s.source.view());
   s.source_scaler.fit(s.source.view());
   s.source_scaler.transform(s.source.view());
   return s;
@@ -86,10 +90,11 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-// Which source rows are transferred: all of S, or generate_per_class rows of a seeded shuffle
-// (repeating S when asking for more rows than it has). The same rows for every emotion.
+// Which of the task's source rows (scale_for_task's) are transferred: all, or generate_per_class
+// rows of a seeded shuffle (repeating them when asking for more rows than there are). The same rows
+// for every emotion.
 std::vector<int> generation_rows(const RunContext& ctx, const GanTask& task) {
-  const int n = static_cast<int>(ctx.corpora.source.rows());
+  const int n = static_cast<int>(ctx.corpora.gan_source_rows(task.fold).size());
   const int wanted = ctx.cfg.gan.generate_per_class > 0 ? ctx.cfg.gan.generate_per_class : n;
   std::vector<int> rows(wanted);
   if (ctx.cfg.gan.generate_per_class <= 0) {
@@ -178,7 +183,7 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
     data::h5::Group stats = root.create_group("stats");
     stats.write_double_attr("target_source", target_source);
     stats.write_double_attr("target_synthetic", target_synthetic);
-    stats.write_strings("features", ctx.cfg.gan.stats_features);
+    stats.write_strings("features", ctx.corpora.stats_feature_names);
     stats.write_f64_1d("source_mean", mean_s);
     stats.write_f64_1d("source_std", std_s);
     stats.write_f64_1d("synthetic_mean", mean_g);
@@ -200,33 +205,65 @@ struct Training {
   const std::vector<int>& local;
   gan::EmotionTransferGroup group;
   History history;
-  int done = 0;  // epochs, pretraining included
+  int done;  // epochs, pretraining included
+  // Epoch counts of the checkpoint sets on disk that this run relies on, oldest first, and whether
+  // older ones wait to be deleted (once the whole group is past the newest set: see train).
+  std::vector<int> kept;
+  bool retire_due;
 
   int total() const { return ctx.cfg.gan.options.pretrain_epochs + ctx.cfg.gan.options.epochs; }
+  bool is_local(int emotion) const {
+    return std::find(local.begin(), local.end(), emotion) != local.end();
+  }
 };
 
-// Continues from the newest complete checkpoint set, if there is one.
-void resume(Training& t) {
-  t.done = t.ctx.dir.newest_complete_checkpoint(t.key, t.ctx.emotions());
-  if (t.done == 0) return;
+// The local emotions' part of the checkpoint set after `epochs`, every emotion's file (the other
+// ranks' too) read and proven by its checksum, so that every rank of a group judges a set alike.
+// Files that fail are moved aside by the rank that owns their emotion, and logged.
+std::optional<StateDict> load_checkpoint_set(const Training& t, int epochs) {
   StateDict state;
-  for (int e : t.local) {
-    StateDict part = read_state(t.ctx.dir.gan_checkpoint(t.key, e, t.done));
-    state.floats.merge(part.floats);
-    state.ints.merge(part.ints);
+  bool sound = true;
+  for (int e = 0; e < t.ctx.emotions(); ++e) {
+    try {
+      StateDict part = read_state(t.ctx.dir.gan_checkpoint(t.key, e, epochs));
+      if (!t.is_local(e)) continue;
+      state.floats.merge(part.floats);
+      state.ints.merge(part.ints);
+    } catch (const Error& error) {
+      sound = false;
+      if (!t.is_local(e)) continue;
+      const std::string aside = t.ctx.dir.reject_checkpoint(t.key, e, epochs);
+      log_warn("%s: skipping the checkpoint after epoch %d: %s (moved to %s)", t.key.name().c_str(),
+               epochs, error.what(), aside.c_str());
+    }
   }
-  t.group.load(state);
-  t.history.rows = state.floats.at("history");
-  if (t.ctx.verbose)
-    log_info("%s: resuming after epoch %d of %d", t.key.name().c_str(), t.done, t.total());
+  if (!sound) return std::nullopt;
+  return state;
+}
+
+// Continues from the newest complete checkpoint set that loads; a damaged set costs only the
+// epochs since the one before it, and none at all sends the task back to its start.
+void resume(Training& t) {
+  const std::vector<int> sets = t.ctx.dir.complete_checkpoints(t.key, t.ctx.emotions());
+  for (int epochs : sets) {
+    std::optional<StateDict> state = load_checkpoint_set(t, epochs);
+    if (!state) continue;
+    t.group.load(*state);
+    t.history.rows = state->floats.at("history");
+    t.done = epochs;
+    t.kept = {epochs};
+    if (t.ctx.verbose)
+      log_info("%s: resuming after epoch %d of %d", t.key.name().c_str(), t.done, t.total());
+    return;
+  }
+  if (!sets.empty()) log_warn("%s: no checkpoint loads; starting over", t.key.name().c_str());
 }
 
 // One checkpoint per local emotion: its own networks plus the shared classifier and the history,
 // so that any layout of emotions over ranks can resume from the set.
-void save_checkpoint(const Training& t) {
+void save_checkpoint(Training& t) {
   StateDict state;
   t.group.save(state);
-  const int every = t.ctx.cfg.gan.options.checkpoint_every;
   for (int e : t.local) {
     StateDict part;
     const std::string prefix = "emotion" + std::to_string(e) + "/";
@@ -237,9 +274,20 @@ void save_checkpoint(const Training& t) {
     part.floats["history"] = t.history.rows;
     part.put_int("epochs_done", t.done);
     write_state(t.ctx.dir.gan_checkpoint(t.key, e, t.done), part);
-    // Ranks are at most one checkpoint apart, so the previous one is kept until this one is.
-    t.ctx.dir.remove_checkpoints_before(t.key, e, t.done - std::max(1, every));
   }
+  t.kept.push_back(t.done);
+  t.retire_due = true;
+}
+
+// Deletes the local emotions' checkpoints older than the newest gan.keep_checkpoints sets. Called
+// an epoch after a set was written: the epoch's collectives mean every rank of the group had
+// finished writing its part of the set, so the set is complete and durable before an older one
+// goes.
+void retire_checkpoints(Training& t) {
+  const size_t keep = static_cast<size_t>(t.ctx.cfg.gan.keep_checkpoints);
+  if (t.kept.size() > keep) t.kept.erase(t.kept.begin(), t.kept.end() - keep);
+  for (int e : t.local) t.ctx.dir.remove_checkpoints_before(t.key, e, t.kept.front());
+  t.retire_due = false;
 }
 
 // The progress line, at most every 10 s. Seconds per epoch are measured per phase: an adversarial
@@ -300,6 +348,7 @@ void train(Training& t, const gan::TransferData& data) {
     t.history.append(k, report);
     t.done = k + 1;
     progress.report(t, report);
+    if (t.retire_due) retire_checkpoints(t);
 
     const bool stopping = report.stop && t.done < total;
     const bool due =
@@ -319,7 +368,7 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
   const ops::ExecutionScope bound(exec);
   const config::ExperimentConfig& cfg = ctx.cfg;
   const TaskKey key = task.key();
-  ctx.dir.make_gan_folders(key);
+  ctx.dir.make_task_folders(key);
 
   const ScaledData scaled = scale_for_task(ctx, task);
   Training t{
@@ -330,7 +379,10 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
       gan::EmotionTransferGroup(exec, cfg.gan.options, static_cast<int>(ctx.corpora.target.dims()),
                                 ctx.emotions(), static_cast<float>(task.lambda_cls),
                                 cfg.experiment.seed, key.stream_id(), local, &gradient_sum),
-      History{kHistoryLead + ctx.emotions() * gan::EmotionLosses::kValues, {}}};
+      History{kHistoryLead + ctx.emotions() * gan::EmotionLosses::kValues, {}},
+      /*done=*/0,
+      /*kept=*/{},
+      /*retire_due=*/false};
   resume(t);
   train(t, scaled.view());
 

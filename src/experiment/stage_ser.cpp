@@ -146,7 +146,7 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
   out.train_rows = train.x.rows();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  ctx.dir.make_ser_folder(task.key());
+  ctx.dir.make_task_folders(task.key());
   write_atomically(ctx.dir.ser_output(task.key()), [&](const std::string& temp) {
     data::h5::File file = data::h5::File::create(temp);
     write_ser_outcome(file.root(), out);
