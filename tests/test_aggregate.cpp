@@ -15,6 +15,7 @@ SerOutcome outcome(Setting s, Protocol p, double lambda, int fold, int rep, doub
   o.task = {s, p, lambda, fold, rep};
   o.uar = uar;
   o.confusion = {3, 1, 0, 4};
+  o.recall = {0.75, 1.0};
   return o;
 }
 }  // namespace
@@ -40,10 +41,54 @@ TEST(Aggregate, WithinAveragesFoldsThenTakesMeanAndPopulationStdOverRepetitions)
   EXPECT_NEAR(rows[0].confusion[0], 0.75, 1e-12);  // row-normalised 3/(3+1)
   std::vector<SummaryRow> sample = summarize(v, emoaug::data::StdKind::Sample);
   EXPECT_NEAR(sample[0].uar_std, 5.0 * std::sqrt(2.0), 1e-9);
-  EXPECT_EQ(summary_csv(rows),
-            "protocol,setting,lambda_cls,uar_mean,uar_std,repetitions\n"
-            "within,real,,60.00,5.00,2\n"
-            "within,syn,2,40.00,0.00,1\n");
+  // syn has one repetition: its difference to real is over the pairs (fold 0, rep 0), (1, 0):
+  // -10 and -20 points.
+  EXPECT_EQ(summary_csv(rows, {"a", "b"}),
+            "protocol,setting,lambda_cls,uar_mean,uar_std,repetitions,diff_real,diff_ci_low,"
+            "diff_ci_high,pairs,p_t,p_wilcoxon,recall_a,recall_b\n"
+            "within,real,,60.00,5.00,2,,,,,,,75.00,100.00\n"
+            "within,syn,2,40.00,0.00,1,-15.00,-78.53,48.53,2,0.2048,0.5,75.00,100.00\n");
+}
+
+// The difference to real and its tests against SciPy 1.10's values for the same pairs
+// (scipy.stats.ttest_rel(syn, real) and its confidence_interval(0.95), wilcoxon(syn, real); UARs
+// in percent; the zero difference at one pair sends Wilcoxon to its normal approximation).
+TEST(Aggregate, DifferenceToRealMatchesSciPyOverTheSameFoldRepetitionPairs) {
+  const double real[15] = {0.55, 0.61, 0.58, 0.60, 0.57, 0.56, 0.62, 0.59,
+                           0.60, 0.58, 0.54, 0.60, 0.57, 0.61, 0.59};
+  const double syn[15] = {0.57, 0.62, 0.58, 0.63, 0.58, 0.58, 0.61, 0.62,
+                          0.62, 0.59, 0.55, 0.63, 0.60, 0.62, 0.61};
+  std::vector<SerOutcome> v;
+  for (int i = 0; i < 15; ++i) {
+    v.push_back(outcome(Setting::Real, Protocol::Within, 0, i % 5, i / 5, real[i]));
+    v.push_back(outcome(Setting::Syn, Protocol::Within, 2, i % 5, i / 5, syn[i]));
+    // λcls 0: the same UARs 2 points lower than λcls 2 everywhere.
+    v.push_back(outcome(Setting::Syn, Protocol::Within, 0, i % 5, i / 5, syn[i] - 0.02));
+  }
+  const std::vector<SummaryRow> rows = summarize(v, emoaug::data::StdKind::Population);
+  const SummaryRow* syn2 = nullptr;
+  for (const SummaryRow& r : rows)
+    if (r.setting == Setting::Syn && r.lambda_cls == 2.0) syn2 = &r;
+  ASSERT_NE(syn2, nullptr);
+  const Difference& d = syn2->vs_real;
+  EXPECT_EQ(d.pairs, 15);
+  EXPECT_NEAR(d.mean, 1.5999999999999994, 1e-12);
+  EXPECT_NEAR(d.ci_low, 0.9447568435391366, 1e-8);
+  EXPECT_NEAR(d.ci_high, 2.255243156460862, 1e-8);
+  EXPECT_NEAR(d.p_t, 0.000125740156697474, 1e-9 * 0.000125740156697474);
+  EXPECT_NEAR(d.p_wilcoxon, 0.0016212845835409725, 1e-9 * 0.0016212845835409725);
+  EXPECT_TRUE(d.holds_at_5_percent());
+  for (const SummaryRow& r : rows)
+    if (r.setting == Setting::Real) {
+      EXPECT_EQ(r.vs_real.pairs, 0) << "real is the baseline";
+    }
+
+  const std::vector<LambdaDifference> lambdas = compare_lambdas(v);
+  ASSERT_EQ(lambdas.size(), 1u);
+  EXPECT_EQ(lambdas[0].lambda_a, 2.0) << "in the order the tasks list them";
+  EXPECT_EQ(lambdas[0].lambda_b, 0.0);
+  EXPECT_EQ(lambdas[0].difference.pairs, 15);
+  EXPECT_NEAR(lambdas[0].difference.mean, 2.0, 1e-9);
 }
 
 TEST(Aggregate, TaskNamesAreStableAndDistinct) {

@@ -1,5 +1,6 @@
 #include "experiment/aggregate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -13,6 +14,7 @@
 #include "core/version.h"
 #include "data/h5.h"
 #include "experiment/stage_ser.h"
+#include "ser/paired_test.h"
 
 namespace emoaug::experiment {
 namespace {
@@ -33,11 +35,93 @@ Stats mean_std(const std::vector<double>& v, data::StdKind kind) {
   return s;
 }
 
+// Each task's UAR in percent by (fold, repetition) — the pairs two rows are compared over.
+using PairedUars = std::map<std::pair<int, int>, double>;
+
+Difference compare(const PairedUars& a, const PairedUars& b) {
+  std::vector<double> xa, xb;
+  for (const auto& [pair, uar] : a) {
+    const auto other = b.find(pair);
+    if (other == b.end()) continue;
+    xa.push_back(uar);
+    xb.push_back(other->second);
+  }
+  Difference d;
+  d.pairs = static_cast<int>(xa.size());
+  if (xa.empty()) return d;
+  const ser::PairedComparison c = ser::compare_paired(xa, xb);
+  d.mean = c.mean_difference;
+  d.ci_low = c.ci_low;
+  d.ci_high = c.ci_high;
+  d.p_t = c.t_p;
+  d.p_wilcoxon = c.wilcoxon_p;
+  return d;
+}
+
+// The UARs of every row, by (protocol, setting, λ); λ is 0 for real, which forms one row.
+using RowKey = std::tuple<int, int, double>;
+RowKey row_key(const SerTask& t) {
+  return {static_cast<int>(t.protocol), static_cast<int>(t.setting),
+          t.setting == Setting::Real ? 0.0 : t.lambda_cls};
+}
+
+std::map<RowKey, PairedUars> paired_uars(const std::vector<SerOutcome>& outcomes) {
+  std::map<RowKey, PairedUars> rows;
+  for (const SerOutcome& o : outcomes)
+    rows[row_key(o.task)][{o.task.fold, o.task.repetition}] = 100.0 * o.uar;
+  return rows;
+}
+
+std::string number(double x, const char* format) {
+  if (std::isnan(x)) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), format, x);
+  return buf;
+}
+
 std::string now_utc() {
   std::time_t t = std::time(nullptr);
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
+}
+
+void write_differences(const data::h5::Group& g, const std::vector<Difference>& differences) {
+  std::vector<double> mean, ci_low, ci_high, p_t, p_wilcoxon;
+  std::vector<int64_t> pairs;
+  for (const Difference& d : differences) {
+    mean.push_back(d.mean);
+    ci_low.push_back(d.ci_low);
+    ci_high.push_back(d.ci_high);
+    p_t.push_back(d.p_t);
+    p_wilcoxon.push_back(d.p_wilcoxon);
+    pairs.push_back(d.pairs);
+  }
+  g.write_f64_1d("diff_mean", mean);
+  g.write_f64_1d("diff_ci_low", ci_low);
+  g.write_f64_1d("diff_ci_high", ci_high);
+  g.write_i64_1d("diff_pairs", pairs);
+  g.write_f64_1d("p_t", p_t);
+  g.write_f64_1d("p_wilcoxon", p_wilcoxon);
+}
+
+void write_lambda_comparisons(const data::h5::Group& g,
+                              const std::vector<LambdaDifference>& comparisons) {
+  std::vector<std::string> protocol, setting;
+  std::vector<double> lambda_a, lambda_b;
+  std::vector<Difference> differences;
+  for (const LambdaDifference& c : comparisons) {
+    protocol.push_back(name_of(c.protocol));
+    setting.push_back(name_of(c.setting));
+    lambda_a.push_back(c.lambda_a);
+    lambda_b.push_back(c.lambda_b);
+    differences.push_back(c.difference);
+  }
+  g.write_strings("protocol", protocol);
+  g.write_strings("setting", setting);
+  g.write_f64_1d("lambda_a", lambda_a);
+  g.write_f64_1d("lambda_b", lambda_b);
+  write_differences(g, differences);
 }
 
 void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows, int folds) {
@@ -47,8 +131,14 @@ void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows
   const size_t c2 = rows.empty() ? 0 : rows[0].confusion.size();
   Tensor confusion(static_cast<int64_t>(rows.size()), static_cast<int64_t>(c2));
   Tensor fold_means(static_cast<int64_t>(rows.size()), folds);
+  const size_t classes = rows.empty() ? 0 : rows[0].recall.size();
+  Tensor recall(static_cast<int64_t>(rows.size()), static_cast<int64_t>(classes));
+  std::vector<Difference> vs_real;
   for (size_t i = 0; i < rows.size(); ++i) {
     const SummaryRow& r = rows[i];
+    vs_real.push_back(r.vs_real);
+    for (size_t k = 0; k < classes && k < r.recall.size(); ++k)
+      recall(static_cast<int64_t>(i), static_cast<int64_t>(k)) = static_cast<float>(r.recall[k]);
     protocol.push_back(name_of(r.protocol));
     setting.push_back(name_of(r.setting));
     lambda.push_back(r.setting == Setting::Real ? std::nan("") : r.lambda_cls);
@@ -75,23 +165,22 @@ void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows
   g.write_f64_1d("uar_dev_std", dev_std);
   g.write_f32_2d("confusion", confusion.view(), false);
   g.write_f32_2d("fold_means", fold_means.view(), false);
+  g.write_f32_2d("recall", recall.view(), false);
+  write_differences(g, vs_real);
 }
 
 }  // namespace
 
 std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind) {
-  // Key: (protocol, setting, λ); λ is zeroed for real so it forms one row.
-  using Key = std::tuple<int, int, double>;
   struct Acc {
     std::map<int, std::vector<double>> by_rep, by_rep_dev;  // repetition -> UARs (folds)
     std::map<int, std::vector<double>> by_fold;             // fold -> UARs (repetitions)
-    std::vector<double> confusion;
+    std::vector<double> confusion, recall;
     int tasks = 0;
   };
-  std::map<Key, Acc> groups;
+  std::map<RowKey, Acc> groups;
   for (const SerOutcome& o : outcomes) {
-    const double lambda = o.task.setting == Setting::Real ? 0.0 : o.task.lambda_cls;
-    Acc& a = groups[{static_cast<int>(o.task.protocol), static_cast<int>(o.task.setting), lambda}];
+    Acc& a = groups[row_key(o.task)];
     a.by_rep[o.task.repetition].push_back(o.uar);
     if (o.uar_dev >= 0) a.by_rep_dev[o.task.repetition].push_back(o.uar_dev);
     a.by_fold[o.task.fold].push_back(o.uar);
@@ -99,6 +188,9 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
     const size_t c2 = o.confusion.size();
     const int c = static_cast<int>(std::lround(std::sqrt(static_cast<double>(c2))));
     if (a.confusion.empty()) a.confusion.assign(c2, 0.0);
+    if (a.recall.empty()) a.recall.assign(o.recall.size(), 0.0);
+    EMOAUG_CHECK(a.recall.size() == o.recall.size(), "recalls of different sizes in one row");
+    for (size_t k = 0; k < o.recall.size(); ++k) a.recall[k] += 100.0 * o.recall[k];
     EMOAUG_CHECK(a.confusion.size() == c2, "confusion matrices of different sizes in one row");
     for (int t = 0; t < c; ++t) {
       double row = 0;
@@ -132,20 +224,70 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
         r.fold_means.push_back(100.0 * mean_std(uars, std_kind).mean);
     r.confusion = a.confusion;
     for (double& v : r.confusion) v /= a.tasks;
+    r.recall = a.recall;
+    for (double& v : r.recall) v /= a.tasks;
     rows.push_back(r);
+  }
+  const std::map<RowKey, PairedUars> uars = paired_uars(outcomes);
+  for (SummaryRow& r : rows) {
+    if (r.setting == Setting::Real) continue;
+    const auto real =
+        uars.find({static_cast<int>(r.protocol), static_cast<int>(Setting::Real), 0.0});
+    if (real == uars.end()) continue;
+    r.vs_real =
+        compare(uars.at({static_cast<int>(r.protocol), static_cast<int>(r.setting), r.lambda_cls}),
+                real->second);
   }
   return rows;
 }
 
-std::string summary_csv(const std::vector<SummaryRow>& rows) {
-  std::string out = "protocol,setting,lambda_cls,uar_mean,uar_std,repetitions\n";
+std::vector<LambdaDifference> compare_lambdas(const std::vector<SerOutcome>& outcomes) {
+  const std::map<RowKey, PairedUars> uars = paired_uars(outcomes);
+  // λ values in the order the tasks list them (the grid's), per protocol and setting.
+  std::map<std::pair<int, int>, std::vector<double>> lambdas;
+  for (const SerOutcome& o : outcomes) {
+    if (o.task.setting == Setting::Real) continue;
+    std::vector<double>& l =
+        lambdas[{static_cast<int>(o.task.protocol), static_cast<int>(o.task.setting)}];
+    if (std::find(l.begin(), l.end(), o.task.lambda_cls) == l.end()) l.push_back(o.task.lambda_cls);
+  }
+  std::vector<LambdaDifference> out;
+  for (const auto& [kind, values] : lambdas)
+    for (size_t i = 0; i < values.size(); ++i)
+      for (size_t j = i + 1; j < values.size(); ++j) {
+        LambdaDifference d{static_cast<Protocol>(kind.first),
+                           static_cast<Setting>(kind.second),
+                           values[i],
+                           values[j],
+                           {}};
+        d.difference = compare(uars.at({kind.first, kind.second, values[i]}),
+                               uars.at({kind.first, kind.second, values[j]}));
+        out.push_back(d);
+      }
+  return out;
+}
+
+std::string summary_csv(const std::vector<SummaryRow>& rows,
+                        const std::vector<std::string>& class_names) {
+  std::string out =
+      "protocol,setting,lambda_cls,uar_mean,uar_std,repetitions,diff_real,diff_ci_low,"
+      "diff_ci_high,pairs,p_t,p_wilcoxon";
+  for (const std::string& c : class_names) out += ",recall_" + c;
+  out += "\n";
   char line[256];
   for (const SummaryRow& r : rows) {
-    std::snprintf(line, sizeof(line), "%s,%s,%s,%.2f,%.2f,%d\n", name_of(r.protocol),
-                  name_of(r.setting),
-                  r.setting == Setting::Real ? "" : lambda_text(r.lambda_cls).c_str(), r.uar_mean,
+    const bool real = r.setting == Setting::Real;
+    std::snprintf(line, sizeof(line), "%s,%s,%s,%.2f,%.2f,%d", name_of(r.protocol),
+                  name_of(r.setting), real ? "" : lambda_text(r.lambda_cls).c_str(), r.uar_mean,
                   r.uar_std, r.repetitions);
     out += line;
+    const Difference& d = r.vs_real;
+    out += "," + number(d.mean, "%.2f") + "," + number(d.ci_low, "%.2f") + "," +
+           number(d.ci_high, "%.2f") + "," + (real ? "" : std::to_string(d.pairs)) + "," +
+           number(d.p_t, "%.4g") + "," + number(d.p_wilcoxon, "%.4g");
+    for (size_t k = 0; k < class_names.size(); ++k)
+      out += "," + number(k < r.recall.size() ? r.recall[k] : std::nan(""), "%.2f");
+    out += "\n";
   }
   return out;
 }
@@ -189,6 +331,7 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
                              "session of each fold included (the paper's protocol)");
     root.write_strings("class_names", ctx.corpora.target.class_names);
     write_summary(root.create_group("summary"), rows, static_cast<int>(ctx.corpora.folds.size()));
+    write_lambda_comparisons(root.create_group("lambda_comparisons"), compare_lambdas(outcomes));
     data::h5::Group ser = root.create_group("ser");
     for (const SerOutcome& o : outcomes) write_ser_outcome(ser.create_group(o.task.key().path), o);
     data::h5::Group gan = root.create_group("gan");
@@ -203,7 +346,7 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
     file.close();
   });
 
-  write_text_file(ctx.dir.summary_csv(), summary_csv(rows));
+  write_text_file(ctx.dir.summary_csv(), summary_csv(rows, ctx.corpora.target.class_names));
 
   if (!plan.gan.empty()) {
     // Links, not copies: the synthetic corpora stay in their task files (they can be large).

@@ -4,6 +4,7 @@
 // test part. The std is the population std by default, as the authors' numpy code computed it.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,20 @@ struct SerOutcome {
   double seconds = 0;
 };
 
+// Two rows' UARs compared pair by pair over the (fold, repetition) pairs both have — within-corpus
+// a task's UAR per fold and repetition, cross-corpus per repetition — in percentage points, a − b
+// (ser/paired_test.h: the 95 % t interval of the mean difference, the paired t-test and the
+// Wilcoxon signed-rank test, both two-sided, as SciPy computes them). NaN where there is no test
+// (fewer than two pairs).
+struct Difference {
+  int pairs = 0;
+  double mean = std::nan("");
+  double ci_low = std::nan(""), ci_high = std::nan("");
+  double p_t = std::nan(""), p_wilcoxon = std::nan("");
+  // The mark the report puts on a difference: the paired t-test's p below 5 %.
+  bool holds_at_5_percent() const { return p_t < 0.05; }
+};
+
 struct SummaryRow {
   Protocol protocol;
   Setting setting;
@@ -37,12 +52,28 @@ struct SummaryRow {
   double uar_dev_mean = -1, uar_dev_std = -1;  // cross-corpus dev-chosen figures, percent
   std::vector<double> fold_means;              // within: per-fold UAR mean over repetitions, %
   std::vector<double> confusion;               // C x C, row-normalised, averaged over all tasks
+  std::vector<double> recall;                  // per class, mean over all tasks, %
+  Difference vs_real;                          // syn and real+syn: this row − the protocol's real
+};
+
+// The rows of a protocol and setting at two λcls values, compared: a − b.
+struct LambdaDifference {
+  Protocol protocol;
+  Setting setting;
+  double lambda_a = 0, lambda_b = 0;
+  Difference difference;
 };
 
 std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind);
+// Every pair of λcls values of each synthetic setting, in grid order (a before b).
+std::vector<LambdaDifference> compare_lambdas(const std::vector<SerOutcome>& outcomes);
 
-// protocol,setting,lambda_cls,uar_mean,uar_std,repetitions — UAR in percent, lambda empty for real.
-std::string summary_csv(const std::vector<SummaryRow>& rows);
+// summary.csv: protocol, setting, lambda_cls, uar_mean, uar_std, repetitions, then the difference
+// to real (diff_real, diff_ci_low, diff_ci_high, pairs, p_t, p_wilcoxon) and the recall of each
+// class (recall_<class>). UAR, differences and recalls in percent; lambda and the difference
+// columns empty for real (docs/results.md).
+std::string summary_csv(const std::vector<SummaryRow>& rows,
+                        const std::vector<std::string>& class_names);
 
 // Provenance recorded with the results.
 struct RunInfo {

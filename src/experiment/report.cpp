@@ -14,11 +14,38 @@
 namespace emoaug::experiment {
 namespace {
 
+// Paired differences as results.h5 stores them (aggregate.h's Difference, column by column).
+struct Differences {
+  std::vector<double> mean, ci_low, ci_high, p_t, p_wilcoxon;
+  std::vector<int64_t> pairs;
+  bool present = false;  // results.h5 of an emoaug before paired comparisons has none
+};
+
+Differences read_differences(const data::h5::Group& g) {
+  Differences d;
+  if (!g.has("diff_mean")) return d;
+  d.present = true;
+  d.mean = g.read_f64_1d("diff_mean");
+  d.ci_low = g.read_f64_1d("diff_ci_low");
+  d.ci_high = g.read_f64_1d("diff_ci_high");
+  d.pairs = g.read_i64_1d("diff_pairs");
+  d.p_t = g.read_f64_1d("p_t");
+  d.p_wilcoxon = g.read_f64_1d("p_wilcoxon");
+  return d;
+}
+
 struct SummaryTable {
   std::vector<std::string> protocol, setting;
   std::vector<double> lambda, mean, std, dev_mean, dev_std;
   std::vector<int64_t> reps;
-  Tensor confusion;
+  Tensor confusion, recall;
+  Differences vs_real;
+};
+
+struct LambdaTable {
+  std::vector<std::string> protocol, setting;
+  std::vector<double> lambda_a, lambda_b;
+  Differences differences;
 };
 
 SummaryTable read_summary(const data::h5::Group& root) {
@@ -33,7 +60,37 @@ SummaryTable read_summary(const data::h5::Group& root) {
   t.dev_std = g.read_f64_1d("uar_dev_std");
   t.reps = g.read_i64_1d("repetitions");
   t.confusion = g.read_f32_2d("confusion");
+  if (g.has("recall")) t.recall = g.read_f32_2d("recall");
+  t.vs_real = read_differences(g);
   return t;
+}
+
+LambdaTable read_lambda_comparisons(const data::h5::Group& root) {
+  LambdaTable t;
+  if (!root.has("lambda_comparisons")) return t;
+  data::h5::Group g = root.open_group("lambda_comparisons");
+  t.protocol = g.read_strings("protocol");
+  t.setting = g.read_strings("setting");
+  t.lambda_a = g.read_f64_1d("lambda_a");
+  t.lambda_b = g.read_f64_1d("lambda_b");
+  t.differences = read_differences(g);
+  return t;
+}
+
+std::string number(double x, const char* format) {
+  if (std::isnan(x)) return "–";
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), format, x);
+  return buf;
+}
+
+// "| Δ | [lo, hi] | pairs | p t | p W |" for difference i, Δ marked when it holds at 5 %.
+std::string difference_cells(const Differences& d, size_t i) {
+  const bool holds = d.p_t[i] < 0.05;
+  return "| " + number(d.mean[i], "%+.2f") + (holds ? " *" : "") + " | [" +
+         number(d.ci_low[i], "%+.2f") + ", " + number(d.ci_high[i], "%+.2f") + "] | " +
+         std::to_string(d.pairs[i]) + " | " + number(d.p_t[i], "%.3g") + " | " +
+         number(d.p_wilcoxon[i], "%.3g") + " |";
 }
 
 std::string cell(double mean, double std) {
@@ -78,6 +135,7 @@ struct Results {
   int64_t ranks = 0;
   double seconds = 0;
   SummaryTable summary;
+  LambdaTable lambdas;
   double target_source = 0;                   // mean over groups and emotions
   std::map<double, double> target_synthetic;  // per λcls, mean over folds and emotions
 };
@@ -92,6 +150,7 @@ Results read_results(const RunContext& ctx, const Plan& plan) {
   r.ranks = root.read_int_attr("ranks");
   r.seconds = root.read_double_attr("seconds");
   r.summary = read_summary(root);
+  r.lambdas = read_lambda_comparisons(root);
   if (plan.gan.empty()) return r;
   data::h5::Group gan = root.open_group("gan");
   std::map<double, int> groups;
@@ -118,6 +177,9 @@ void write_header(std::ostringstream& md, const RunContext& ctx, const Plan& pla
      << r.ranks << " rank(s), " << r.devices << ", " << std::lround(r.seconds) << " s. Target "
      << cfg.data.target << " (" << ctx.corpora.target.rows() << " rows, "
      << ctx.corpora.folds.size() << " groups)";
+  if (ctx.corpora.unlabeled_target_rows > 0)
+    md << "; " << ctx.corpora.unlabeled_target_rows
+       << " rows of it in no class (label -1) were set aside";
   if (ctx.corpora.has_source()) md << ", source " << cfg.data.source;
   if (ctx.corpora.has_cross()) md << ", cross-corpus " << cfg.data.cross;
   md << ".\n\nUAR in %, mean ± " << config::to_string(cfg.ser.std_kind) << " std over "
@@ -131,10 +193,13 @@ void write_header(std::ostringstream& md, const RunContext& ctx, const Plan& pla
 }
 
 // Table 1: mean over emotions (and over folds) of the per-emotion distances.
-void write_table1(std::ostringstream& md, const Results& r) {
+void write_table1(std::ostringstream& md, const Results& r,
+                  const std::vector<std::string>& fig2_features) {
   md << "\n## Table 1: distance to the target distribution\n\nMean over features of |mean "
         "difference| after min-max scaling, averaged over emotions and GAN groups.\n\n"
         "| | value |\n|---|---|\n";
+  std::string features;
+  for (const std::string& f : fig2_features) features += (features.empty() ? "" : ", ") + f;
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.3f", r.target_source);
   md << "| \\|target − source\\| | " << buf << " |\n";
@@ -142,6 +207,7 @@ void write_table1(std::ostringstream& md, const Results& r) {
     std::snprintf(buf, sizeof(buf), "%.3f", distance);
     md << "| \\|target − syn(λcls=" << lambda_text(lambda) << ")\\| | " << buf << " |\n";
   }
+  if (!features.empty()) md << "\nFig. 2 compares the features " << features << ".\n";
 }
 
 // Tables 2 and 3.
@@ -159,6 +225,55 @@ void write_uar_tables(std::ostringstream& md, const config::ExperimentConfig& cf
   if (!cfg.ser.dev_epochs.empty()) {
     md << "\nEpoch count chosen on the " << 100 * cfg.data.dev_fraction << " % dev part:\n\n";
     uar_table(md, t, "cross", lambdas, true);
+  }
+}
+
+constexpr const char* kDifferencesExplained =
+    "UAR percentage points over the same (fold, repetition) pairs (cross-corpus: repetitions): "
+    "mean difference, its 95 % t interval, the number of pairs, and the two-sided p-values of the "
+    "paired t-test and of the Wilcoxon signed-rank test (SciPy's definitions). * marks a "
+    "difference whose paired t-test p is below 0.05.\n\n";
+
+void write_differences_to_real(std::ostringstream& md, const SummaryTable& t) {
+  if (!t.vs_real.present) return;
+  md << "\n## Differences to real\n\nEach synthetic setting minus `real` of the same protocol, in "
+     << kDifferencesExplained
+     << "| protocol | setting | λcls | Δ UAR | 95 % CI | pairs | p (paired t) | p (Wilcoxon) "
+        "|\n|---|---|---|---|---|---|---|---|\n";
+  for (size_t i = 0; i < t.setting.size(); ++i)
+    if (t.setting[i] != "real")
+      md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << lambda_text(t.lambda[i])
+         << " " << difference_cells(t.vs_real, i) << "\n";
+}
+
+void write_lambda_differences(std::ostringstream& md, const LambdaTable& t) {
+  if (t.setting.empty() || !t.differences.present) return;
+  md << "\n## λcls against each other\n\nThe row at the first λcls minus the row at the second, in "
+     << kDifferencesExplained
+     << "| protocol | setting | λcls | Δ UAR | 95 % CI | pairs | p (paired t) | p (Wilcoxon) "
+        "|\n|---|---|---|---|---|---|---|---|\n";
+  for (size_t i = 0; i < t.setting.size(); ++i)
+    md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << lambda_text(t.lambda_a[i])
+       << " − " << lambda_text(t.lambda_b[i]) << " " << difference_cells(t.differences, i) << "\n";
+}
+
+void write_recalls(std::ostringstream& md, const SummaryTable& t,
+                   const std::vector<std::string>& classes) {
+  if (t.recall.cols() != static_cast<int64_t>(classes.size()) || classes.empty()) return;
+  md << "\n## Per-class recall\n\nRecall of each class in %, mean over folds and repetitions "
+        "(UAR is their mean).\n\n| protocol | setting | λcls | UAR |";
+  for (const std::string& c : classes) md << " " << c << " |";
+  md << "\n|---|---|---|---|";
+  for (size_t k = 0; k < classes.size(); ++k) md << "---|";
+  md << "\n";
+  for (size_t i = 0; i < t.setting.size(); ++i) {
+    md << "| " << t.protocol[i] << " | " << t.setting[i] << " | "
+       << (t.setting[i] == "real" ? "–" : lambda_text(t.lambda[i])) << " | "
+       << number(t.mean[i], "%.2f") << " |";
+    for (size_t k = 0; k < classes.size(); ++k)
+      md << " " << number(t.recall(static_cast<int64_t>(i), static_cast<int64_t>(k)), "%.2f")
+         << " |";
+    md << "\n";
   }
 }
 
@@ -232,8 +347,11 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   }
   std::ostringstream md;
   write_header(md, ctx, plan, results);
-  if (!plan.gan.empty()) write_table1(md, results);
+  if (!plan.gan.empty()) write_table1(md, results, ctx.corpora.stats_feature_names);
   write_uar_tables(md, ctx.cfg, results.summary);
+  write_differences_to_real(md, results.summary);
+  write_lambda_differences(md, results.lambdas);
+  write_recalls(md, results.summary, ctx.corpora.target.class_names);
   write_confusion_matrices(md, results.summary, ctx.corpora.target.class_names);
   md << figures_section(ctx);
   write_text_file(ctx.dir.report(), md.str());
