@@ -161,7 +161,8 @@ TEST(ConfigLoad, LambdaGridValuesThatDifferAsFloatsAreAccepted) {
 
 TEST(ConfigLoad, UnknownEnumStringListsTheAllowedOnes) {
   EXPECT_EQ(config_error("[experiment]\nbackend = \"gpu\""),
-            "x.toml:2:11: experiment.backend: unknown value \"gpu\"; allowed: \"cpu\", \"cuda\"");
+            "x.toml:2:11: experiment.backend: unknown value \"gpu\"; allowed: \"auto\", \"cpu\", "
+            "\"cuda\"");
   EXPECT_EQ(config_error("[ser]\nsettings = [\"real\", \"fake\"]"),
             "x.toml:2:21: ser.settings[1]: unknown value \"fake\"; allowed: \"real\", \"syn\", "
             "\"real+syn\"");

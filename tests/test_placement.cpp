@@ -166,5 +166,32 @@ TEST(Placement, DescribeShowsEveryGroupAndTheEstimate) {
   EXPECT_NE(text.find("cost model"), std::string::npos) << text;
 }
 
+// Ranks fill nodes in order and take local rank % GPUs; groups of consecutive ranks no larger
+// than a node's GPU count never share one, larger ones do (then C's gradient goes through MPI).
+TEST(Placement, GpusOfRanksAndGroupsThatShareOne) {
+  EXPECT_EQ(gpu_of_rank(0, 8, 4), std::make_pair(0, 0));
+  EXPECT_EQ(gpu_of_rank(5, 8, 4), std::make_pair(0, 1));
+  EXPECT_EQ(gpu_of_rank(9, 8, 4), std::make_pair(1, 1));
+  GroupPlacement g;
+  g.ranks = 4;
+  for (int first : {0, 2, 6}) {
+    g.first_rank = first;
+    EXPECT_TRUE(group_on_distinct_gpus(g, 8, 4)) << "ranks " << first << "..";
+  }
+  g.ranks = 3;
+  g.first_rank = 0;
+  EXPECT_FALSE(group_on_distinct_gpus(g, 8, 2)) << "3 ranks on 2 GPUs";
+  g.first_rank = 1;
+  EXPECT_TRUE(group_on_distinct_gpus(g, 2, 2)) << "ranks 1, 2, 3 on two nodes";
+  Plan plan;
+  plan.ranks = 3;
+  plan.waves.push_back({});
+  g.first_rank = 0;
+  plan.waves[0].groups.push_back(g);
+  const std::string text = describe_gpus(plan, 3, 2);
+  EXPECT_NE(text.find("rank 2: node 0, GPU 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("ranks 0-2 share a GPU"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace emoaug::dist

@@ -2,6 +2,7 @@
 // run directory left half made.
 #include <gtest/gtest.h>
 
+#include "backend/ops.h"
 #include "testing.h"
 
 using namespace emoaug::testing;
@@ -52,11 +53,33 @@ TEST(RunCli, AChangedConfigDoesNotContinueAnotherRun) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
-TEST(RunCli, CudaBackendIsRefusedWithTheReason) {
+// experiment.backend = "cuda" where a rank has no usable GPU (no device, no driver, or a build
+// without CUDA): one line saying which rank and why, before anything is written.
+TEST(RunCli, CudaBackendWithoutAGpuIsRefusedBeforeAnythingIsWritten) {
+  if (emoaug::ops::cuda_available()) GTEST_SKIP() << "a GPU is usable here";
   TempDir dir;
   ASSERT_EQ(run_emoaug("synth -o " + dir.path() + "/data", dir).exit_code, 0);
   CliResult r = run_emoaug("run " + demo_args(dir) + " -s experiment.backend=cuda", dir);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find("CPU backend"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rank 0 on "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has no usable GPU"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(dir.path() + "/run"));
+}
+
+// auto takes the CPU without a GPU, says so in the run's first line, and config.toml records the
+// backend taken (a rerun that would take the other one is refused as a different config).
+TEST(RunCli, AutoBackendSaysWhichItTookFirstAndRecordsIt) {
+  if (emoaug::ops::cuda_available()) GTEST_SKIP() << "a GPU is usable here";
+  TempDir dir;
+  ASSERT_EQ(run_emoaug("synth -o " + dir.path() + "/data", dir).exit_code, 0);
+  CliResult r =
+      run_emoaug("run " + demo_args(dir) +
+                     " -s gan.epochs=1 -s gan.pretrain.epochs=1 -s ser.repetitions=1"
+                     " -s 'ser.settings=[\"real\"]' -s ser.cross_corpus=false --no-report",
+                 dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.rfind("[emoaug] backend: cpu (auto: rank 0 on ", 0), 0u) << r.err;
+  EXPECT_NE(read_bytes(dir.path() + "/run/config.toml").find("backend = \"cpu\""),
+            std::string::npos);
 }

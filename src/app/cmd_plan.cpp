@@ -13,7 +13,7 @@ namespace emoaug::app {
 int cmd_plan(int argc, char** argv) {
   char default_gflops[32];
   std::snprintf(default_gflops, sizeof(default_gflops), "%g", experiment::kDefaultGflopsPerRank);
-  std::string path, ranks_text = "1", gflops_text = default_gflops;
+  std::string path, ranks_text = "1", gflops_text = default_gflops, gpus_text, per_node_text;
   std::vector<std::string> sets;
   bool all = false;
   ArgParser args("emoaug plan",
@@ -30,7 +30,15 @@ int cmd_plan(int argc, char** argv) {
               "(docs/benchmarks.md)",
               &gflops_text);
   args.flag("all", "plan every task, also those the run directory already holds", &all);
-  args.epilog("example:\n  emoaug plan configs/paper.toml --ranks 32");
+  args.option("gpus-per-node", "G",
+              "GPUs per node: also print each rank's GPU (local rank % G) and the GAN groups whose "
+              "ranks share one (their C gradient then goes through MPI, docs/cuda.md)",
+              &gpus_text);
+  args.option("ranks-per-node", "R", "ranks per node, with --gpus-per-node [default: all ranks]",
+              &per_node_text);
+  args.epilog(
+      "examples:\n  emoaug plan configs/paper.toml --ranks 32\n"
+      "  emoaug plan configs/paper.toml --ranks 16 --ranks-per-node 8 --gpus-per-node 4");
   if (!args.parse(argc, argv)) return kExitOk;
   const int ranks = parse_int(ranks_text, "--ranks");
   if (ranks < 1) EMOAUG_FAIL("--ranks must be at least 1, got ", ranks);
@@ -41,8 +49,16 @@ int cmd_plan(int argc, char** argv) {
   const experiment::RunContext ctx = experiment::load_run_context(cfg);
   const experiment::Plan plan =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
-  const std::string text = experiment::describe_placement(
-      ctx, plan, experiment::place(ctx, plan, ranks, all, gflops), gflops);
+  const dist::Plan placed = experiment::place(ctx, plan, ranks, all, gflops);
+  std::string text = experiment::describe_placement(ctx, plan, placed, gflops);
+  if (!gpus_text.empty()) {
+    const int gpus = parse_int(gpus_text, "--gpus-per-node");
+    const int per_node =
+        per_node_text.empty() ? ranks : parse_int(per_node_text, "--ranks-per-node");
+    if (gpus < 1 || per_node < 1)
+      EMOAUG_FAIL("--gpus-per-node and --ranks-per-node must be at least 1");
+    text += dist::describe_gpus(placed, per_node, gpus);
+  }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;
 }

@@ -7,6 +7,7 @@
 #include "app/args.h"
 #include "app/commands.h"
 #include "backend/execution.h"
+#include "backend/ops.h"
 #include "config/config.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -33,6 +34,43 @@ std::string lambda_list(const std::vector<double>& lambdas) {
   return out;
 }
 
+// The backend of the run: the one asked for, or (auto) the GPUs when every rank has a usable one.
+// The run's first log line says which and why; "cuda" without a GPU on some rank fails here,
+// before anything is written.
+config::Backend choose_backend(config::Backend asked, const dist::World& world,
+                               const std::string& origin) {
+  std::string why_not;
+  const bool usable = ops::cuda_available(&why_not) && world.gpu() >= 0;
+  if (!usable && why_not.empty()) why_not = "no CUDA device";
+  const bool everywhere = !world.any(!usable);
+  const std::string whose = "rank " + std::to_string(world.rank()) + " on " + world.hostname();
+  if (asked == config::Backend::Cuda && !everywhere)
+    EMOAUG_FAIL(origin, ": experiment.backend = \"cuda\", but ",
+                usable ? std::string("another rank") : whose + " (" + why_not + ")",
+                " has no usable GPU; set experiment.backend = \"cpu\" or \"auto\"");
+  const config::Backend chosen = asked == config::Backend::Cpu ? config::Backend::Cpu
+                                 : everywhere                  ? config::Backend::Cuda
+                                                               : config::Backend::Cpu;
+  std::string reason = "experiment.backend = " + std::string(config::to_string(asked));
+  if (asked == config::Backend::Auto)
+    reason = everywhere ? "auto: every rank has a GPU"
+             : usable   ? "auto: a rank has no usable GPU"
+                        : "auto: " + whose + " has no usable GPU: " + why_not;
+  if (world.rank() == 0) log_info("backend: %s (%s)", config::to_string(chosen), reason.c_str());
+  return chosen;
+}
+
+// SER tasks at once on a rank's GPU: as asked, or as many as its free memory holds (at most 4),
+// each on its own stream and cuBLAS handle.
+int tasks_per_gpu(const experiment::RunContext& ctx, const experiment::Plan& plan) {
+  if (ctx.cfg.experiment.tasks_per_gpu > 0) return ctx.cfg.experiment.tasks_per_gpu;
+  double largest = 1;
+  for (const experiment::SerTask& t : plan.ser)
+    largest = std::max(largest, experiment::estimate_gpu_bytes(ctx, t));
+  const double room = 0.8 * static_cast<double>(ops::gpu_info().free_bytes);
+  return std::clamp(static_cast<int>(room / largest), 1, 4);
+}
+
 int run_experiment(const std::string& path, const std::vector<std::string>& sets,
                    const std::vector<double>& lambdas, bool no_report, dist::World& world,
                    std::chrono::steady_clock::time_point started) {
@@ -40,17 +78,10 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   config::ExperimentConfig cfg = config::load_config(path, sets);
   config::check_runnable(cfg, path);
   log_set_level(cfg.experiment.log_level);
-  if (cfg.experiment.backend == config::Backend::Cuda)
-    EMOAUG_FAIL(
-        path, ": experiment.backend = \"cuda\": the pipeline runs on the CPU backend in ",
-        "this version (the CUDA backend is built and tested op by op, docs/cuda.md); use -s ",
-        "experiment.backend=cpu");
-  // The rank's context: its threads go to a GAN group's emotions and to SER tasks side by side;
-  // every gemm runs on one thread (the blocked kernels or OpenBLAS's single-threaded gemm), whose
-  // results, unlike OpenBLAS's threaded gemm's, depend on no thread count.
-  const int threads = cfg.experiment.threads > 0 ? cfg.experiment.threads
-                                                 : dist::default_cpu_threads(world.local_size());
-  ops::ExecutionContext exec(Device::Host, threads);
+  // config.toml records the backend the run took: a rerun that would take the other one (auto on
+  // another kind of node) is refused rather than mixing CPU and GPU results.
+  cfg.experiment.backend = choose_backend(cfg.experiment.backend, world, path);
+  const bool on_gpu = cfg.experiment.backend == config::Backend::Cuda;
   // A λcls outside the grid fails here, before the run directory is touched.
   if (!lambdas.empty()) experiment::select_lambdas({}, cfg, lambdas);
 
@@ -63,14 +94,35 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
   const bool part = !lambdas.empty();
   const experiment::Plan plan = part ? experiment::select_lambdas(full, cfg, lambdas) : full;
+  // The rank's context. On the CPU its threads go to a GAN group's emotions and to SER tasks side
+  // by side; every gemm runs on one thread (the blocked kernels or OpenBLAS's single-threaded
+  // gemm), whose results, unlike OpenBLAS's threaded gemm's, depend on no thread count. On a GPU
+  // its threads are the SER tasks that share the GPU.
+  const int threads = on_gpu                       ? tasks_per_gpu(ctx, plan)
+                      : cfg.experiment.threads > 0 ? cfg.experiment.threads
+                                                   : dist::default_cpu_threads(world.local_size());
+  ops::ExecutionContext exec(on_gpu ? Device::Cuda : Device::Host, threads, ops::MathMode{},
+                             std::max(world.gpu(), 0));
+  std::string devices = "cpu";
+  if (on_gpu) {
+    const ops::GpuInfo gpu = ops::gpu_info();
+    log_info("GPU %d of %s: %s, %s%s", world.gpu(), world.hostname().c_str(),
+             gpu.describe().c_str(), world.gpu_uuid().c_str(),
+             world.ranks_on_gpu() > 1
+                 ? (", shared by " + std::to_string(world.ranks_on_gpu()) + " ranks of this node")
+                       .c_str()
+                 : "");
+    devices = "cuda: " + gpu.describe();
+  }
   if (leader) {
     const size_t gan_done = count_finished(ctx, plan.gan), ser_done = count_finished(ctx, plan.ser);
     log_info(
         "%s%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) "
-        "of %d thread(s) -> %s",
+        "of %d %s -> %s",
         cfg.experiment.name.c_str(),
         part ? (" (λcls " + lambda_list(lambdas) + " only)").c_str() : "", plan.gan.size(),
-        gan_done, plan.ser.size(), ser_done, world.size(), threads, ctx.dir.root().c_str());
+        gan_done, plan.ser.size(), ser_done, world.size(), threads,
+        on_gpu ? "SER task(s) per GPU" : "thread(s)", ctx.dir.root().c_str());
   }
   experiment::run_tasks(ctx, plan, world, exec);
   if (part) {
@@ -90,6 +142,7 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   experiment::RunInfo info;
   info.ranks = world.size();
   info.hosts = world.hostnames();
+  info.devices = devices;
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!leader) return kExitOk;
   experiment::aggregate(ctx, plan, info);

@@ -2,6 +2,9 @@
 
 #include "backend/cpu/cpu_features.h"
 #include "core/error.h"
+#ifdef EMOAUG_HAVE_CUDA
+#include "backend/cuda/ops_cuda.h"
+#endif
 
 namespace emoaug::ops {
 namespace {
@@ -41,8 +44,8 @@ CpuGemm best_cpu_gemm() {
   return best;
 }
 
-ExecutionContext::ExecutionContext(Device device, int threads, MathMode math)
-    : device_(device), threads_(threads), math_(math) {
+ExecutionContext::ExecutionContext(Device device, int threads, MathMode math, int gpu)
+    : device_(device), gpu_(gpu), threads_(threads), math_(math) {
   EMOAUG_CHECK(threads >= 1, "execution context: CPU threads ", threads);
   EMOAUG_CHECK(math.blas_threads >= 1, "execution context: BLAS threads ", math.blas_threads);
   EMOAUG_CHECK(cpu_runs(math.cpu_gemm), "execution context: this CPU cannot run the ",
@@ -51,6 +54,13 @@ ExecutionContext::ExecutionContext(Device device, int threads, MathMode math)
 
 ExecutionScope::ExecutionScope(ExecutionContext& context) : previous_(t_bound) {
   t_bound = &context;
+  if (context.device() == Device::Cuda) {
+#ifdef EMOAUG_HAVE_CUDA
+    cuda::use_device(context.gpu());
+#else
+    EMOAUG_FAIL("a CUDA execution context, but emoaug was built without CUDA");
+#endif
+  }
 }
 
 ExecutionScope::~ExecutionScope() {

@@ -43,11 +43,14 @@ struct MathMode {
 class ExecutionContext {
  public:
   ExecutionContext() = default;
-  ExecutionContext(Device device, int threads, MathMode math = {});
+  // `gpu` is the CUDA device index for a Cuda context (made current on every thread it is bound
+  // to).
+  ExecutionContext(Device device, int threads, MathMode math = {}, int gpu = 0);
   ExecutionContext(const ExecutionContext&) = delete;
   ExecutionContext& operator=(const ExecutionContext&) = delete;
 
   Device device() const { return device_; }
+  int gpu() const { return gpu_; }
   // CPU threads the task may use above the ops: a GAN group trains that many emotions side by
   // side, a rank runs that many SER tasks at once.
   int threads() const { return threads_; }
@@ -60,12 +63,14 @@ class ExecutionContext {
 
  private:
   Device device_ = Device::Host;
+  int gpu_ = 0;
   int threads_ = 1;
   MathMode math_;
   std::atomic<uint64_t> gemm_flops_{0};
 };
 
-// Binds a context to the calling thread until the scope ends (the previous binding comes back).
+// Binds a context to the calling thread until the scope ends (the previous binding comes back); a
+// Cuda context's GPU becomes the thread's current device.
 class ExecutionScope {
  public:
   explicit ExecutionScope(ExecutionContext& context);

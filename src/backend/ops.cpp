@@ -3,6 +3,7 @@
 #include "backend/ops.h"
 
 #include <cmath>
+#include <cstdio>
 #include <initializer_list>
 
 #include "backend/backend.h"
@@ -285,6 +286,22 @@ void synchronize() {
 #ifdef EMOAUG_HAVE_CUDA
   cuda::synchronize();
 #endif
+}
+
+GpuInfo gpu_info() {
+#ifdef EMOAUG_HAVE_CUDA
+  return cuda::gpu_info();
+#else
+  EMOAUG_FAIL("emoaug was built without CUDA: no GPU to describe");
+#endif
+}
+
+std::string GpuInfo::describe() const {
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), "%s, driver %d.%d, CUDA %d.%d", name.c_str(),
+                driver_version / 1000, driver_version % 1000 / 10, runtime_version / 1000,
+                runtime_version % 1000 / 10);
+  return buf;
 }
 
 }  // namespace emoaug::ops

@@ -111,4 +111,15 @@ bool cuda_available(std::string* why_not = nullptr);
 // Waits for every op this thread has issued (CUDA); a no-op on the CPU.
 void synchronize();
 
+// The facts of the calling thread's current CUDA device, for logs, provenance and memory checks.
+struct GpuInfo {
+  int index = -1;
+  std::string name;
+  size_t free_bytes = 0, total_bytes = 0;
+  int driver_version = 0, runtime_version = 0;  // CUDA's numbering: 13000 = 13.0
+  std::string describe() const;                 // "NVIDIA H100 80GB HBM3, driver 13.0, CUDA 13.0"
+};
+// Throws in a build without CUDA or when the device cannot be queried.
+GpuInfo gpu_info();
+
 }  // namespace emoaug::ops

@@ -58,8 +58,8 @@ namespace detail {
 
 template <>
 const std::vector<std::pair<Backend, const char*>>& enum_names<Backend>() {
-  static const std::vector<std::pair<Backend, const char*>> names{{Backend::Cpu, "cpu"},
-                                                                  {Backend::Cuda, "cuda"}};
+  static const std::vector<std::pair<Backend, const char*>> names{
+      {Backend::Auto, "auto"}, {Backend::Cpu, "cpu"}, {Backend::Cuda, "cuda"}};
   return names;
 }
 template <>

@@ -16,7 +16,9 @@
 
 namespace emoaug::config {
 
-enum class Backend { Cpu, Cuda };
+// Where a run's tasks compute: the CPU, the rank's GPU, or (auto) the GPUs when every rank has a
+// usable one and the CPU otherwise.
+enum class Backend { Auto, Cpu, Cuda };
 // How the SER test data is z-normalized: with its own statistics (the paper: "on each dataset
 // separately") or with the training data's.
 enum class TestNormalization { Separate, Train };
@@ -35,8 +37,9 @@ struct ExperimentSection {
   std::string name = "emoaug";
   uint64_t seed = 1;   // every task's seed derives from (seed, task id)
   std::string output;  // run directory, absolute once loaded (default: ./runs/<name>)
-  Backend backend = Backend::Cpu;
+  Backend backend = Backend::Auto;
   int threads = 0;  // CPU threads per rank (docs/config.md); 0 = from the rank's cores
+  int tasks_per_gpu = 0;  // SER tasks at once on a rank's GPU; 0 = as many as its memory holds (<= 4)
   LogLevel log_level = LogLevel::Info;
 };
 

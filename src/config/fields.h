@@ -144,6 +144,7 @@ void visit_config(V& v, C&... c) {
   v.field("output", path(), c.experiment.output...);
   v.field("backend", any(), c.experiment.backend...);
   v.field("threads", at_least(0), c.experiment.threads...);
+  v.field("tasks_per_gpu", at_least(0), c.experiment.tasks_per_gpu...);
   v.field("log_level", any(), c.experiment.log_level...);
 
   v.table("data");

@@ -104,4 +104,12 @@ std::unique_ptr<Communicator> make_communicator(const Group& group, Device devic
   return std::make_unique<MpiCommunicator>(group);
 }
 
+bool nccl_built() {
+#ifdef EMOAUG_HAVE_NCCL
+  return true;
+#else
+  return false;
+#endif
+}
+
 }  // namespace emoaug::dist

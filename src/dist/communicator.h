@@ -70,5 +70,7 @@ class MpiCommunicator : public Communicator {
 // The communicator for a group's buffers on `device`: Self for a group of one (or a world without
 // MPI), MPI for host buffers, NCCL for device buffers (an error when NCCL is not built).
 std::unique_ptr<Communicator> make_communicator(const Group& group, Device device);
+// Whether this build has NCCL (device buffers across ranks).
+bool nccl_built();
 
 }  // namespace emoaug::dist

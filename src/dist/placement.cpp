@@ -1,11 +1,14 @@
 #include "dist/placement.h"
 
+#include "dist/world.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
 
 #include "core/error.h"
+#include "dist/world.h"
 
 namespace emoaug::dist {
 namespace {
@@ -171,6 +174,37 @@ std::string describe_plan(const Plan& plan) {
       "cost model: a group on r ranks takes cost * (largest block / N) * (1 + %.2f * "
       "(r - 1)); waves run one after another, then SER\n",
       plan.model.group_overhead);
+  return out;
+}
+
+std::pair<int, int> gpu_of_rank(int rank, int ranks_per_node, int gpus_per_node) {
+  EMOAUG_CHECK(ranks_per_node >= 1 && gpus_per_node >= 1, "ranks per node ", ranks_per_node,
+               ", GPUs per node ", gpus_per_node);
+  return {rank / ranks_per_node, gpu_for_local_rank(rank % ranks_per_node, gpus_per_node)};
+}
+
+bool group_on_distinct_gpus(const GroupPlacement& group, int ranks_per_node, int gpus_per_node) {
+  std::set<std::pair<int, int>> seen;
+  for (int r = group.first_rank; r < group.first_rank + group.ranks; ++r)
+    if (!seen.insert(gpu_of_rank(r, ranks_per_node, gpus_per_node)).second) return false;
+  return true;
+}
+
+std::string describe_gpus(const Plan& plan, int ranks_per_node, int gpus_per_node) {
+  std::string out = format(
+      "GPUs: %d rank(s) per node, %d GPU(s) per node, local rank %% GPUs picks the GPU%s\n",
+      ranks_per_node, gpus_per_node, ranks_per_node > gpus_per_node ? " (ranks share GPUs)" : "");
+  for (int r = 0; r < plan.ranks; ++r) {
+    const auto [node, gpu] = gpu_of_rank(r, ranks_per_node, gpus_per_node);
+    out += format("  rank %d: node %d, GPU %d\n", r, node, gpu);
+  }
+  for (size_t w = 0; w < plan.waves.size(); ++w)
+    for (const GroupPlacement& g : plan.waves[w].groups)
+      if (!group_on_distinct_gpus(g, ranks_per_node, gpus_per_node))
+        out += format(
+            "  wave %zu, group %d: ranks %s share a GPU; C's gradient goes through MPI, staged "
+            "through the host\n",
+            w, g.task_id, rank_range(g.first_rank, g.ranks).c_str());
   return out;
 }
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dist/emotion_blocks.h"
@@ -97,5 +98,15 @@ int group_index_of_rank(const Wave& wave, int rank);
 // A readable table: wave, group, ranks, emotions per rank, estimated cost and time; then the SER
 // estimate, the makespan and the efficiency.
 std::string describe_plan(const Plan& plan);
+
+// The GPU a world rank uses when ranks fill nodes of `ranks_per_node` in order and each takes
+// local rank % gpus_per_node (World::pick_gpu): {node, gpu}.
+std::pair<int, int> gpu_of_rank(int rank, int ranks_per_node, int gpus_per_node);
+// Whether a group's ranks sit on pairwise different GPUs, as NCCL needs (otherwise C's gradient
+// goes through MPI, staged through the host).
+bool group_on_distinct_gpus(const GroupPlacement& group, int ranks_per_node, int gpus_per_node);
+// `emoaug plan --gpus-per-node G`: each rank's node and GPU, and the groups whose ranks share one.
+// Groups take consecutive ranks, so a group of at most G ranks is always on distinct GPUs.
+std::string describe_gpus(const Plan& plan, int ranks_per_node, int gpus_per_node);
 
 }  // namespace emoaug::dist

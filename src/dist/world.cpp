@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -162,11 +163,19 @@ void World::pick_gpu() {
     count = 0;
   }
   gpu_ = gpu_for_local_rank(local_rank_, count);
-  if (gpu_ >= 0) {
-    EMOAUG_CUDA_CHECK(cudaSetDevice(gpu_));
-    if (local_size_ > count && local_rank_ == 0)
-      log_warn("%d ranks share %d GPUs on %s", local_size_, count, hostname_.c_str());
+  if (gpu_ < 0) return;
+  EMOAUG_CUDA_CHECK(cudaSetDevice(gpu_));
+  cudaDeviceProp prop{};
+  EMOAUG_CUDA_CHECK(cudaGetDeviceProperties(&prop, gpu_));
+  gpu_name_ = prop.name;
+  char uuid[64] = "GPU-";
+  for (int i = 0; i < 16; ++i) {
+    std::snprintf(uuid + std::strlen(uuid), 4, "%02x", static_cast<unsigned char>(prop.uuid.bytes[i]));
+    if (i == 3 || i == 5 || i == 7 || i == 9) std::strcat(uuid, "-");
   }
+  gpu_uuid_ = uuid;
+  // Ranks of this node with the same device index share it (local ranks wrap around the devices).
+  ranks_on_gpu_ = (local_size_ - gpu_ + count - 1) / count;
 #else
   gpu_ = -1;
 #endif
@@ -195,6 +204,17 @@ Group World::split(int group_id) const {
 
 void World::barrier() const {
   if (uses_mpi_) EMOAUG_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+}
+
+bool World::distinct_gpus(const Group& group) const {
+  if (!group.member()) return false;
+  const uint64_t mine = gpu_ < 0 ? 0 : hostname_hash(gpu_uuid_);
+  if (!group.uses_mpi() || group.size() == 1) return gpu_ >= 0;
+  std::vector<uint64_t> all(group.size());
+  EMOAUG_MPI_CHECK(
+      MPI_Allgather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, group.comm()));
+  std::sort(all.begin(), all.end());
+  return all.front() != 0 && std::adjacent_find(all.begin(), all.end()) == all.end();
 }
 
 bool World::any(bool flag) const {

@@ -67,8 +67,13 @@ class World {
   int local_rank() const { return local_rank_; }
   int local_size() const { return local_size_; }
   const std::string& hostname() const { return hostname_; }
-  // The CUDA device this rank uses (already made current on the main thread), or -1 for none.
+  // The CUDA device this rank uses (already made current on the main thread), or -1 for none; its
+  // name and UUID ("GPU-..."; the same physical GPU has the same UUID whatever CUDA_VISIBLE_DEVICES
+  // calls it), and how many ranks of this node share it.
   int gpu() const { return gpu_; }
+  const std::string& gpu_name() const { return gpu_name_; }
+  const std::string& gpu_uuid() const { return gpu_uuid_; }
+  int ranks_on_gpu() const { return ranks_on_gpu_; }
   bool uses_mpi() const { return uses_mpi_; }
   // MPI_COMM_WORLD, or MPI_COMM_NULL without MPI.
   MPI_Comm comm() const { return uses_mpi_ ? MPI_COMM_WORLD : MPI_COMM_NULL; }
@@ -81,6 +86,9 @@ class World {
   bool any(bool flag) const;
   // Every rank's hostname, distinct, in rank order of first appearance (provenance for results).
   std::vector<std::string> hostnames() const;
+  // Collective over the group: whether its members use pairwise different GPUs (by UUID), as NCCL
+  // requires of one communicator. Members without a GPU count as sharing one.
+  bool distinct_gpus(const Group& group) const;
 
   // Ends the whole job from any one rank: prints `line` on stderr, then MPI_Abort (a world of one
   // rank finalizes and exits, without MPI_Abort's banner). Never waits for another rank, so it
@@ -98,6 +106,8 @@ class World {
   int local_rank_ = 0;
   int local_size_ = 1;
   int gpu_ = -1;
+  std::string gpu_name_, gpu_uuid_;
+  int ranks_on_gpu_ = 0;
   std::string hostname_;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "backend/ops.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
@@ -22,21 +23,66 @@
 namespace emoaug::experiment {
 namespace {
 
-// C's gradient sum and the per-epoch statistics over the group's ranks, in emotion order.
+// C's gradient sum and the per-epoch statistics over the group's ranks, in emotion order. The
+// statistics are host rows and go through `stats` (MPI); C's gradient lives where the group
+// computes and goes through `gradients` — NCCL for device buffers, or, where the ranks share a GPU
+// (NCCL refuses that) or NCCL is not built, MPI with the buffers staged through the host.
 class OrderedGradientSum : public gan::ClassifierGradientSum {
  public:
-  OrderedGradientSum(dist::Communicator& comm, const dist::EmotionBlocks& blocks)
-      : gradients_(comm, blocks), stats_(comm, blocks) {}
+  OrderedGradientSum(dist::Communicator& gradients, dist::Communicator& stats,
+                     const dist::EmotionBlocks& blocks, Device device)
+      : gradients_(gradients, blocks),
+        stats_(stats, blocks),
+        staged_(device == Device::Cuda && gradients.device() == Device::Host) {}
   void sum(const std::vector<int>&, const std::vector<ConstMatView>& local,
            MatView total) override {
-    gradients_.sum(local, total);
+    if (!staged_) return gradients_.sum(local, total);
+    host_local_.resize(local.size());
+    std::vector<ConstMatView> views;
+    for (size_t k = 0; k < local.size(); ++k) {
+      host_local_[k].reshape(local[k].rows, local[k].cols, Device::Host);
+      ops::to_host(local[k], host_local_[k].view());
+      views.push_back(host_local_[k].view());
+    }
+    host_total_.reshape(total.rows, total.cols, Device::Host);
+    gradients_.sum(views, host_total_.view());
+    ops::to_device(host_total_.view(), total);
   }
   void gather_stats(MatView values) override { stats_.gather_rows(values); }
   std::vector<int> local_emotions() const { return gradients_.local_emotions(); }
 
  private:
   dist::OrderedSum gradients_, stats_;
+  bool staged_;
+  std::vector<Tensor> host_local_;
+  Tensor host_total_;
 };
+
+// The communicators of a GAN group that computes on `device` (see OrderedGradientSum).
+struct GroupCommunicators {
+  std::unique_ptr<dist::Communicator> gradients, stats;
+};
+
+GroupCommunicators group_communicators(const GanTask& task, const dist::World& world,
+                                       const dist::Group& group, Device device) {
+  GroupCommunicators c;
+  c.stats = dist::make_communicator(group, Device::Host);
+  if (device == Device::Host) {
+    c.gradients = dist::make_communicator(group, Device::Host);
+  } else if (group.size() == 1 || !group.uses_mpi()) {
+    c.gradients = std::make_unique<dist::SelfCommunicator>(Device::Cuda);
+  } else if (world.distinct_gpus(group) && dist::nccl_built()) {
+    c.gradients = dist::make_communicator(group, Device::Cuda);
+  } else {
+    c.gradients = dist::make_communicator(group, Device::Host);
+    if (group.rank() == 0)
+      log_info("%s: %s, so C's gradient is summed through MPI with host staging",
+               task.key().name().c_str(),
+               dist::nccl_built() ? "ranks of the group share a GPU (NCCL refuses that)"
+                                  : "emoaug was built without NCCL");
+  }
+  return c;
+}
 
 [[noreturn]] void throw_stopped_before(const TaskKey& key) {
   throw Preempted(std::string("stopped by ") + stop_signal_name() + " before " + key.name() +
@@ -69,14 +115,41 @@ std::optional<TaskClaim> claim_task(const RunContext& ctx, const Task& task) {
   return std::nullopt;
 }
 
+// Where a task computes, for its error messages when that is a GPU ("GPU 0 of node12: "): CUDA's
+// errors do not say.
+std::string gpu_where(const dist::World& world, const ops::ExecutionContext& exec) {
+  return exec.device() == Device::Cuda
+             ? "GPU " + std::to_string(exec.gpu()) + " of " + world.hostname() + ": "
+             : "";
+}
+
+// The exception being handled, again, its message prefixed with `where` (the kind kept).
+[[noreturn]] void rethrow_with(const std::string& where) {
+  try {
+    throw;
+  } catch (const Preempted&) {
+    throw;
+  } catch (const OutOfSpace& e) {
+    throw OutOfSpace(where + e.what());
+  } catch (const std::exception& e) {
+    throw Error(where + e.what());
+  }
+}
+
 // One SER task with its progress line.
 void run_ser_logged(const RunContext& ctx, ops::ExecutionContext& exec, const SerTask& task,
-                    size_t index, size_t total) {
+                    size_t index, size_t total, const std::string& where) {
   if (stop_requested() && !ctx.finished(task)) throw_stopped_before(task.key());
   const std::optional<TaskClaim> claim = claim_task(ctx, task);
   if (!claim) return;
   const auto start = std::chrono::steady_clock::now();
-  const SerOutcome o = run_ser_task(ctx, exec, task);
+  SerOutcome o;
+  try {
+    o = run_ser_task(ctx, exec, task);
+  } catch (...) {
+    if (where.empty()) throw;
+    rethrow_with(task.key().name() + " on " + where);
+  }
   if (!ctx.verbose) return;
   std::string dev;
   if (o.uar_dev >= 0) {
@@ -113,10 +186,13 @@ GroupClaim claim_for_group(const RunContext& ctx, const GanTask& task, const dis
 // Errors end the job with the rank and task named: other members wait in a collective for this
 // rank, so the job ends rather than hangs. Alone, the rank just throws (one line, its exit code).
 [[noreturn]] void fail_in_task(const dist::World& world, const TaskKey& key,
-                               const std::exception& e) {
-  if (world.size() == 1) throw;
+                               const std::exception& e, const std::string& where) {
+  if (world.size() == 1) {
+    if (where.empty()) throw;
+    rethrow_with(key.name() + " on " + where);
+  }
   world.abort(exit_code_for(e), "emoaug: error on rank " + std::to_string(world.rank()) +
-                                    " in task " + key.name() + ": " + e.what());
+                                    " in task " + key.name() + ": " + where + e.what());
 }
 
 // The GAN stage: waves of groups, each on its own sub-communicator. A finished group's checkpoints
@@ -136,8 +212,8 @@ void run_gan_waves(RunContext& ctx, const Plan& plan, const dist::Plan& placed, 
         const GroupClaim got = claim_for_group(ctx, task, group, claim);
         stopped = got == GroupClaim::Stopped;
         if (got == GroupClaim::Run) {
-          std::unique_ptr<dist::Communicator> comm = dist::make_communicator(group, Device::Host);
-          OrderedGradientSum sum(*comm, g.emotions);
+          const GroupCommunicators comms = group_communicators(task, world, group, exec.device());
+          OrderedGradientSum sum(*comms.gradients, *comms.stats, g.emotions, exec.device());
           run_gan_task(ctx, exec, task, sum.local_emotions(), sum);
         }
       } catch (const Preempted& e) {
@@ -145,7 +221,7 @@ void run_gan_waves(RunContext& ctx, const Plan& plan, const dist::Plan& placed, 
         if (ctx.verbose) log_info("%s", e.what());
         stopped = true;
       } catch (const std::exception& e) {
-        fail_in_task(world, task.key(), e);
+        fail_in_task(world, task.key(), e, gpu_where(world, exec));
       }
     }
     // A stop anywhere ends every rank at this wave boundary, checkpoints written.
@@ -177,12 +253,13 @@ void run_ser_farm(RunContext& ctx, const Plan& plan, const dist::Plan& placed, d
              farm.threads == 1 && exec.threads() > 1
                  ? " (this HDF5 is not thread-safe: one task at a time per rank)"
                  : "");
+  const std::string where = gpu_where(world, exec);
   std::vector<size_t> position(plan.ser.size(), 0);
   for (size_t k = 0; k < placed.ser_order.size(); ++k) position[placed.ser_order[k]] = k;
   dist::run_task_farm(
       world, placed.ser_order,
       [&](int id) {
-        run_ser_logged(ctx, exec, plan.ser[id], position[id], placed.ser_order.size());
+        run_ser_logged(ctx, exec, plan.ser[id], position[id], placed.ser_order.size(), where);
       },
       farm);
 }

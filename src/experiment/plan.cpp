@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "backend/ops.h"
 #include "core/error.h"
 #include "experiment/stage_ser.h"
 #include "ser/classifier.h"
@@ -28,6 +29,22 @@ std::vector<int64_t> class_sizes_in(const RunContext& ctx, const GanTask& task) 
   else
     for (int32_t label : x.labels) ++sizes[label];
   return sizes;
+}
+
+std::string human_bytes(double bytes) {
+  char buf[32];
+  if (bytes >= 1e9)
+    std::snprintf(buf, sizeof(buf), "%.1f GB", bytes / 1e9);
+  else
+    std::snprintf(buf, sizeof(buf), "%.1f MB", bytes / 1e6);
+  return buf;
+}
+
+// Weights and biases of an MLP.
+double mlp_params(int in, const std::vector<int>& hidden, int out) {
+  double params = mlp_macs(in, hidden, out);
+  for (int h : hidden) params += h;
+  return params + out;
 }
 
 }  // namespace
@@ -124,6 +141,48 @@ double estimate_ser_gflop(const RunContext& ctx, const SerTask& task) {
   return 6 * macs * 1e-9;  // forward, and backward at twice the forward
 }
 
+double estimate_gpu_bytes(const RunContext& ctx, const GanTask& task, int local_emotions) {
+  const gan::CycleGanOptions& o = ctx.cfg.gan.options;
+  const int d = static_cast<int>(ctx.corpora.target.dims()), n = ctx.emotions();
+  constexpr double kFloat = 4;
+  // Weights, gradients and two Adam moments of G, F, D_T, D_S per emotion, and of C.
+  const double per_emotion =
+      4 * (2 * mlp_params(d, o.generator_hidden, d) + 2 * mlp_params(d, o.discriminator_hidden, 1));
+  const double classifier = task.lambda_cls > 0 ? 4 * mlp_params(d, o.classifier_hidden, n) : 0;
+  // Activations, dropout masks and their gradients of a batch through the widest networks.
+  int widest = d;
+  for (int h : o.generator_hidden) widest = std::max(widest, h);
+  const double activations = 3.0 * o.batch_size * widest * 16;
+  // The source (and the rows generated from it), all emotions' training rows.
+  const double rows =
+      2.0 * ctx.corpora.source.rows() + static_cast<double>(ctx.corpora.target.rows());
+  return kFloat * (local_emotions * (per_emotion + activations) + classifier + rows * d);
+}
+
+double estimate_gpu_bytes(const RunContext& ctx, const SerTask& task) {
+  const ser::ClassifierOptions& o = classifier_options(ctx.cfg, task);
+  const int d = static_cast<int>(ctx.corpora.target.dims()), n = ctx.emotions();
+  const double train =
+      task.setting != Setting::Syn ? static_cast<double>(ctx.corpora.target.rows()) : 0.0;
+  const int per_class = ctx.cfg.gan.generate_per_class;
+  const double syn = task.setting == Setting::Real
+                         ? 0.0
+                         : n * (per_class > 0 ? per_class : ctx.corpora.source.rows() * 1.0);
+  const double test =
+      static_cast<double>(std::max<int64_t>(ctx.corpora.target.rows(), ctx.corpora.cross.rows()));
+  return 4.0 * (4 * mlp_params(d, o.hidden, n) + (train + syn + test) * d +
+                3.0 * 512 * std::max(d, 1000));
+}
+
+void check_gpu_memory(const TaskKey& task, double bytes) {
+  const ops::GpuInfo gpu = ops::gpu_info();
+  if (bytes <= static_cast<double>(gpu.free_bytes)) return;
+  EMOAUG_FAIL(task.name(), " needs about ", human_bytes(bytes), " of GPU memory; GPU ", gpu.index,
+              " (", gpu.name, ") has ", human_bytes(static_cast<double>(gpu.free_bytes)),
+              " free of ", human_bytes(static_cast<double>(gpu.total_bytes)),
+              " (lower experiment.tasks_per_gpu, or run fewer ranks per GPU)");
+}
+
 ExistingRun open_existing_run(const std::string& run_dir) {
   RunContext ctx = open_run_directory(run_dir);
   Plan plan = make_plan(ctx.cfg, static_cast<int>(ctx.corpora.folds.size()));
@@ -146,26 +205,6 @@ dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool includ
   options.ranks_per_group = ctx.cfg.dist.ranks_per_group;
   return dist::make_plan(gan, ser, options);
 }
-
-namespace {
-
-std::string human_bytes(double bytes) {
-  char buf[32];
-  if (bytes >= 1e9)
-    std::snprintf(buf, sizeof(buf), "%.1f GB", bytes / 1e9);
-  else
-    std::snprintf(buf, sizeof(buf), "%.1f MB", bytes / 1e6);
-  return buf;
-}
-
-// Weights and biases of an MLP.
-double mlp_params(int in, const std::vector<int>& hidden, int out) {
-  double params = mlp_macs(in, hidden, out);
-  for (int h : hidden) params += h;
-  return params + out;
-}
-
-}  // namespace
 
 DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::Plan& placed) {
   const gan::CycleGanOptions& o = ctx.cfg.gan.options;

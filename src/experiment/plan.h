@@ -31,6 +31,14 @@ Plan select_lambdas(const Plan& plan, const config::ExperimentConfig& cfg,
 double estimate_gan_gflop(const RunContext& ctx, const GanTask& task);
 double estimate_ser_gflop(const RunContext& ctx, const SerTask& task);
 
+// GPU memory a task takes, about, when it runs on a GPU: its networks with gradients and Adam
+// moments, its data (uploaded once) and the largest activations; a GAN task's for the given
+// number of local emotions.
+double estimate_gpu_bytes(const RunContext& ctx, const GanTask& task, int local_emotions);
+double estimate_gpu_bytes(const RunContext& ctx, const SerTask& task);
+// Fails naming the task, what it needs and what the calling thread's GPU has, when it cannot fit.
+void check_gpu_memory(const TaskKey& task, double bytes);
+
 // Sustained GFLOP/s of one rank that turns the estimates into seconds: the training step of
 // bench/bench_mlp_step on this project's 2-core machine (docs/benchmarks.md). Only ratios matter
 // for the placement; `emoaug plan --gflops` calibrates the seconds for another machine.

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "data/corpus_io.h"
 #include "data/scaler.h"
+#include "experiment/plan.h"
 #include "experiment/state_io.h"
 #include "gan/emotion_transfer.h"
 #include "gan/statistics.h"
@@ -44,6 +45,13 @@ struct ScaledData {
     gan::TransferData d;
     d.source = source.view();
     for (const Tensor& t : targets) d.targets.push_back(t.view());
+    return d;
+  }
+  // The data on `device` (the scalers stay on the host, where the outputs are mapped back).
+  ScaledData to(Device device) const {
+    ScaledData d;
+    d.source = source.to(device);
+    for (const Tensor& t : targets) d.targets.push_back(t.to(device));
     return d;
   }
 };
@@ -371,6 +379,10 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
   ctx.dir.make_task_folders(key);
 
   const ScaledData scaled = scale_for_task(ctx, task);
+  // On a GPU the group and its data live there for the whole task; the data go up once.
+  const bool on_gpu = exec.device() == Device::Cuda;
+  if (on_gpu) check_gpu_memory(key, estimate_gpu_bytes(ctx, task, static_cast<int>(local.size())));
+  const ScaledData uploaded = on_gpu ? scaled.to(Device::Cuda) : ScaledData{};
   Training t{
       ctx,
       task,
@@ -383,16 +395,18 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
       /*done=*/0,
       /*kept=*/{},
       /*retire_due=*/false};
+  if (on_gpu) t.group.to(Device::Cuda);
   resume(t);
-  train(t, scaled.view());
+  train(t, on_gpu ? uploaded.view() : scaled.view());
 
   const std::vector<int> rows = generation_rows(ctx, task);
   Tensor source_rows(static_cast<int64_t>(rows.size()), scaled.source.cols());
   ops::gather_rows(scaled.source.view(), rows.data(), source_rows.view());
-  Tensor synthetic(source_rows.rows(), source_rows.cols());
+  source_rows = source_rows.to(exec.device());
+  Tensor synthetic(source_rows.rows(), source_rows.cols(), exec.device());
   for (int e : local) {
     t.group.generate(e, source_rows.view(), synthetic.view());
-    write_emotion_output(ctx, task, e, scaled, synthetic, t.history);
+    write_emotion_output(ctx, task, e, scaled, synthetic.to(Device::Host), t.history);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "data/h5.h"
 #include "data/scaler.h"
+#include "experiment/plan.h"
 #include "experiment/stage_gan.h"
 #include "ser/classifier.h"
 #include "ser/metrics.h"
@@ -113,6 +114,12 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
   const ser::ClassifierOptions& options = classifier_options(cfg, task);
   ser::Classifier classifier(static_cast<int>(x.dims()), x.num_classes(), options,
                              cfg.experiment.seed, task.key().stream_id());
+  // On a GPU the model and the task's data live there; the data go up once.
+  if (exec.device() == Device::Cuda) {
+    check_gpu_memory(task.key(), estimate_gpu_bytes(ctx, task));
+    classifier.to(Device::Cuda);
+    for (Part* p : {&train, &test, &dev}) p->x = p->x.to(Device::Cuda);
+  }
   const int fixed_passes = ser::Classifier::passes_for(options.epochs);
   std::vector<int> dev_passes;
   if (cross)

@@ -136,7 +136,8 @@ void EmotionTransferGroup::to(Device device) {
 template <class F>
 void EmotionTransferGroup::for_local_emotions(F&& fn) {
   const int count = static_cast<int>(local_.size());
-  const int workers = device_ == Device::Host ? std::min(exec_.threads(), count) : 1;
+  // On a GPU every emotion has a thread and so a stream of its own (backend/cuda/context.h).
+  const int workers = device_ == Device::Host ? std::min(exec_.threads(), count) : count;
   if (workers <= 1) {
     for (int k = 0; k < count; ++k) fn(k);
     return;
@@ -145,6 +146,8 @@ void EmotionTransferGroup::for_local_emotions(F&& fn) {
   pool_->run(count, [&](int k) {
     const ops::ExecutionScope bound(exec_);
     fn(k);
+    // The calling thread's stream reads what this one wrote (C's gradient, the losses).
+    if (device_ == Device::Cuda) ops::synchronize();
   });
 }
 

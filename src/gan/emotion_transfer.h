@@ -63,7 +63,8 @@ class EmotionTransferGroup {
   // On the host the local emotions of an epoch train side by side on up to exec.threads() threads
   // (they meet only in C's update, which stays on the calling thread), each calling
   // single-threaded BLAS, so the bytes do not depend on the thread count (OpenBLAS's own threading
-  // would change them). A group with fewer local emotions than threads leaves the rest idle.
+  // would change them). A group with fewer local emotions than threads leaves the rest idle. On a
+  // GPU each local emotion has a thread, hence a stream, of its own.
   // One pretraining epoch of every local emotion (constant learning rate).
   EpochReport pretrain_epoch(int epoch, const TransferData& data);
   // One adversarial epoch: per iteration one discriminator step and generator_steps generator

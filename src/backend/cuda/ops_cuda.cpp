@@ -218,6 +218,24 @@ bool available(std::string* why_not) {
   return true;
 }
 
+void use_device(int gpu) {
+  int current = -1;
+  EMOAUG_CUDA_CHECK(cudaGetDevice(&current));
+  if (current != gpu) EMOAUG_CUDA_CHECK(cudaSetDevice(gpu));
+}
+
+GpuInfo gpu_info() {
+  GpuInfo info;
+  EMOAUG_CUDA_CHECK(cudaGetDevice(&info.index));
+  cudaDeviceProp prop{};
+  EMOAUG_CUDA_CHECK(cudaGetDeviceProperties(&prop, info.index));
+  info.name = prop.name;
+  EMOAUG_CUDA_CHECK(cudaMemGetInfo(&info.free_bytes, &info.total_bytes));
+  EMOAUG_CUDA_CHECK(cudaDriverGetVersion(&info.driver_version));
+  EMOAUG_CUDA_CHECK(cudaRuntimeGetVersion(&info.runtime_version));
+  return info;
+}
+
 void synchronize() {
   if (Context::exists()) EMOAUG_CUDA_CHECK(cudaStreamSynchronize(Context::get().stream()));
 }

@@ -12,6 +12,9 @@ Backend& backend();
 
 bool available(std::string* why_not);
 void synchronize();
+// Makes `gpu` this thread's current device (a no-op when it already is).
+void use_device(int gpu);
+GpuInfo gpu_info();
 void to_device(ConstMatView host, MatView dev);
 void to_host(ConstMatView dev, MatView host);
 
