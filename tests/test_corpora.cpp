@@ -94,14 +94,7 @@ struct Files {
   }
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using emoaug::testing::error_of;
 
 const std::vector<config::SerSetting> kRealOnly{config::SerSetting::Real};
 const std::vector<config::SerSetting> kWithSyn{config::SerSetting::Real,

@@ -16,14 +16,7 @@ using emoaug::testing::TempDir;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using emoaug::testing::error_of;
 
 void expect_same(const Corpus& a, const Corpus& b) {
   ASSERT_EQ(a.rows(), b.rows());

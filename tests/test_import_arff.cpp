@@ -26,14 +26,7 @@ const char* const kArff =
     "% a comment between rows\n"
     "b02,4,5.5e+01,-6.000000e-01,0.0\n";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using emoaug::testing::error_of;
 
 // The message of parsing `text` as ARFF named "x.arff".
 std::string arff_error(const std::string& text) {

@@ -26,14 +26,7 @@ const char* const kMetadata =
     "03a01Wa,03,a01,anger\n03a01Ta,03,a01,sadness\n03a02Fa,03,a02,happiness\n"
     "08a01Wa,08,a01,anger\n08a01Na,08,a01,neutral\n08b01Fb,08,b01,happiness\n";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using emoaug::testing::error_of;
 
 #define EXPECT_HAS(haystack, needle) \
   EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)

@@ -10,9 +10,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
+#include "core/error.h"
 #include "data/corpus.h"
 
 namespace emoaug::testing {
@@ -105,6 +107,16 @@ inline CliResult run_emoaug(const std::string& args, const TempDir& dir) {
   std::remove(out.c_str());
   std::remove(err.c_str());
   return r;
+}
+
+// The message of the emoaug::Error that f throws, or "no error".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 inline int count_lines(const std::string& text) {
