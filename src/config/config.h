@@ -39,7 +39,8 @@ struct ExperimentSection {
   std::string output;  // run directory, absolute once loaded (default: ./runs/<name>)
   Backend backend = Backend::Auto;
   int threads = 0;  // CPU threads per rank (docs/config.md); 0 = from the rank's cores
-  int tasks_per_gpu = 0;  // SER tasks at once on a rank's GPU; 0 = as many as its memory holds (<= 4)
+  int tasks_per_gpu =
+      0;  // SER tasks at once on a rank's GPU; 0 = as many as its memory holds (<= 4)
   LogLevel log_level = LogLevel::Info;
 };
 

@@ -21,7 +21,8 @@ void write_atomically(const std::string& path,
                       const std::function<void(const std::string& temp_path)>& write,
                       int64_t expected_bytes = 0);
 
-// fsync of a folder, so that the entries renamed or removed in it survive a crash; throws naming it.
+// fsync of a folder, so that the entries renamed or removed in it survive a crash; throws naming
+// it.
 void sync_folder(const std::string& folder);
 
 // Whether `path` is the temporary file of a write_atomically whose writer is gone — a process of

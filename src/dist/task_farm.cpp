@@ -39,8 +39,8 @@ std::string failure_line(int rank, int task, const std::exception_ptr& error) {
   const char* kind = code == kExitPreempted    ? "preempted"
                      : code == kExitOutOfSpace ? "out of space"
                                                : "error";
-  return std::string("emoaug: ") + kind + " on rank " +
-         std::to_string(rank) + " in task " + std::to_string(task) + ": " + what_of(error);
+  return std::string("emoaug: ") + kind + " on rank " + std::to_string(rank) + " in task " +
+         std::to_string(task) + ": " + what_of(error);
 }
 
 [[noreturn]] void fail(const World& world, int task, const std::exception_ptr& error) {

@@ -58,8 +58,7 @@ void Group::release() {
 }
 
 int Group::broadcast(int value) const {
-  if (member_ && comm_ != MPI_COMM_NULL)
-    EMOAUG_MPI_CHECK(MPI_Bcast(&value, 1, MPI_INT, 0, comm_));
+  if (member_ && comm_ != MPI_COMM_NULL) EMOAUG_MPI_CHECK(MPI_Bcast(&value, 1, MPI_INT, 0, comm_));
   return value;
 }
 
@@ -170,7 +169,8 @@ void World::pick_gpu() {
   gpu_name_ = prop.name;
   char uuid[64] = "GPU-";
   for (int i = 0; i < 16; ++i) {
-    std::snprintf(uuid + std::strlen(uuid), 4, "%02x", static_cast<unsigned char>(prop.uuid.bytes[i]));
+    std::snprintf(uuid + std::strlen(uuid), 4, "%02x",
+                  static_cast<unsigned char>(prop.uuid.bytes[i]));
     if (i == 3 || i == 5 || i == 7 || i == 9) std::strcat(uuid, "-");
   }
   gpu_uuid_ = uuid;
