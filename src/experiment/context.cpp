@@ -21,6 +21,19 @@ std::string experiment_identity(const std::string& config_toml) {
 }
 
 void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConfig& cfg) {
+  // `emoaug submit` prepares a run directory before any node has chosen a backend, so its
+  // config.toml says "auto"; the first run settles it to the backend that run took, and every
+  // later one must then take the same.
+  if (file_exists(dir.config()) && cfg.experiment.backend != config::Backend::Auto) {
+    config::ExperimentConfig existing =
+        config::parse_config(read_text_file(dir.config()), "config.toml", "/");
+    if (existing.experiment.backend == config::Backend::Auto) {
+      existing.experiment.backend = cfg.experiment.backend;
+      if (experiment_identity(config::to_toml(existing)) ==
+          experiment_identity(config::to_toml(cfg)))
+        write_text_file(dir.config(), config::to_toml(cfg));
+    }
+  }
   dir.prepare(config::to_toml(cfg), experiment_identity);
 }
 
