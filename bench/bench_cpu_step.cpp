@@ -8,6 +8,7 @@
 // same OpenBLAS with the same thread count. Prints `name value` lines;
 // bench/pytorch_cyclegan_step.py is the PyTorch peer and scripts/bench.sh runs both side by side.
 //   bench_cpu_step [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] [--no-roofline]
+//                  [--cpu-gemm openblas|avx2|avx512]
 #include <cblas.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
   int threads = 0, iterations = 4, epochs = 3;
   float lambda_cls = 2.0f;
   bool roofline = true;
+  ops::MathMode math;  // the widest blocked gemm kernels this CPU runs, unless --cpu-gemm says
+  std::string kernels_asked;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&] { return bench::option_value(argc, argv, i); };
@@ -78,10 +81,23 @@ int main(int argc, char** argv) {
       lambda_cls = static_cast<float>(std::atof(value()));
     } else if (arg == "--no-roofline") {
       roofline = false;
+    } else if (arg == "--cpu-gemm") {
+      kernels_asked = value();
+      bool known = false;
+      for (ops::CpuGemm k : {ops::CpuGemm::OpenBlas, ops::CpuGemm::Avx2, ops::CpuGemm::Avx512})
+        if (kernels_asked == ops::name_of(k)) {
+          math.cpu_gemm = k;
+          known = true;
+        }
+      if (!known || !ops::cpu_runs(math.cpu_gemm)) {
+        std::fprintf(stderr, "bench_cpu_step: --cpu-gemm %s: not a gemm path this CPU runs\n",
+                     kernels_asked.c_str());
+        return 2;
+      }
     } else {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] "
-                   "[--no-roofline]\n",
+                   "[--no-roofline] [--cpu-gemm openblas|avx2|avx512]\n",
                    argv[0]);
       return 2;
     }
@@ -89,7 +105,7 @@ int main(int argc, char** argv) {
   // The emotions train on `threads` threads (single-threaded BLAS each), by default as many as
   // `emoaug run` would give one rank here; the roofline sgemm runs on as many OpenBLAS threads.
   if (threads <= 0) threads = dist::default_cpu_threads(1);
-  ops::ExecutionContext exec(Device::Host, threads);
+  ops::ExecutionContext exec(Device::Host, threads, math);
 
   bench::PaperCycleGan paper(exec, iterations, lambda_cls);
   gan::EmotionTransferGroup& group = paper.group;

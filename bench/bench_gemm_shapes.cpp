@@ -1,9 +1,10 @@
-// The gemms of the paper's networks at batch 64 on one thread, OpenBLAS beside emoaug's blocked
-// kernels (backend/cpu/gemm_cpu.h), each form a layer's step runs: forward x·Wᵀ, input gradient
-// dy·W, weight gradient dW += dyᵀ·x. The weight matrices come from a pool larger than the L3
-// cache, as in a training step of 4 emotions' networks, where no weight matrix is in cache when its
-// gemm starts. Prints `gemm_<form>_<in>x<out>_<openblas|blocked> GFLOP/s` lines and the machine's
-// one-core sgemm.
+// The gemms of the paper's networks at batch 64 on one thread, OpenBLAS beside each width of
+// emoaug's blocked kernels this CPU runs (backend/cpu/gemm_cpu.h), each form a layer's step runs:
+// forward x·Wᵀ, input gradient dy·W, weight gradient dW += dyᵀ·x. The weight matrices come from a
+// pool larger than the L3 cache, as in a training step of 4 emotions' networks, where no weight
+// matrix is in cache when its gemm starts. Prints a `paths` line naming the columns, then
+// `gemm_<form>_<in>x<out>` and its GFLOP/s on each path ("-" where blocked_gemm_choice leaves the
+// shape to OpenBLAS, whose column that is), and the machine's one-core sgemm.
 //   bench_gemm_shapes [BATCH]
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/gemm_cpu.h"
 #include "backend/ops.h"
 #include "bench_common.h"
 
@@ -56,6 +58,19 @@ double measure(const char* form, const Layer& l, int batch, ops::CpuGemm kernels
   return 2.0 * batch * l.in * static_cast<double>(l.out) / s * 1e-9;
 }
 
+// Whether `kernels` take the form's gemm on the layer (else OpenBLAS does).
+bool routed(const char* form, const Layer& l, int batch, ops::CpuGemm kernels) {
+  const std::string f = form;
+  if (f == "forward")
+    return ops::cpu::blocked_gemm_choice(kernels, ops::Trans::No, ops::Trans::Yes, batch, l.out,
+                                         l.in);
+  if (f == "input_grad")
+    return ops::cpu::blocked_gemm_choice(kernels, ops::Trans::No, ops::Trans::No, batch, l.in,
+                                         l.out);
+  return ops::cpu::blocked_gemm_choice(kernels, ops::Trans::Yes, ops::Trans::No, l.out, l.in,
+                                       batch);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,21 +79,28 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bench_gemm_shapes [BATCH]\n");
     return 2;
   }
-  const ops::CpuGemm best = ops::best_cpu_gemm();
-  if (best == ops::CpuGemm::OpenBlas)
-    std::printf("# this CPU runs no blocked kernels: both columns are OpenBLAS\n");
-  std::printf("cpu_gemm %s\n", ops::name_of(best));
+  std::vector<ops::CpuGemm> paths;
+  for (const ops::CpuGemm path : {ops::CpuGemm::OpenBlas, ops::CpuGemm::Avx2, ops::CpuGemm::Avx512})
+    if (ops::cpu_runs(path)) paths.push_back(path);
+  std::printf("cpu_gemm %s\n", ops::name_of(ops::best_cpu_gemm()));
+  std::printf("paths");
+  for (const ops::CpuGemm path : paths) std::printf(" %s", ops::name_of(path));
+  std::printf("\nbatch %d\n", batch);
   // G/F 1582-1000-500-1000-1582, D 1582-1000-1000-1, C 1582-100-100-4.
   const std::vector<Layer> layers{{1582, 1000}, {1000, 500},  {500, 1000},
                                   {1000, 1582}, {1000, 1000}, {1000, 1},
                                   {1582, 100},  {100, 100},   {100, 4}};
-  std::printf("batch %d\n", batch);
   for (const char* form : {"forward", "input_grad", "weight_grad"}) {
     for (const Layer& l : layers) {
-      const double base = measure(form, l, batch, ops::CpuGemm::OpenBlas);
-      const double ours = measure(form, l, batch, best);
-      std::printf("gemm_%s_%dx%d_openblas %.1f\n", form, l.in, l.out, base);
-      std::printf("gemm_%s_%dx%d_blocked %.1f\n", form, l.in, l.out, ours);
+      std::printf("gemm_%s_%dx%d", form, l.in, l.out);
+      for (const ops::CpuGemm path : paths) {
+        if (path == ops::CpuGemm::OpenBlas || routed(form, l, batch, path))
+          std::printf(" %.1f", measure(form, l, batch, path));
+        else
+          std::printf(" -");
+      }
+      std::printf("\n");
+      std::fflush(stdout);
     }
   }
   std::printf("sgemm_2048_gflops_one_core %.1f\n", bench::sgemm_gflops(2048, 1));

@@ -2,7 +2,7 @@
 # Benchmarks against the PyTorch peers, side by side in one run (docs/benchmarks.md has the
 # figures and what they mean).
 #
-#   scripts/bench.sh cpu [--reps N] [--threads N] [--full] [--no-ser]
+#   scripts/bench.sh cpu [--reps N] [--threads N] [--full] [--no-ser] [--cpu-gemm NAME]
 #
 # The paper's CycleGAN iteration (bench_cpu_step vs bench/pytorch_cyclegan_step.py): N
 # alternating repetitions, medians. PyTorch runs twice per repetition, as users run it and with
@@ -11,40 +11,48 @@
 # IEMOCAP (bench_ser_real vs bench/pytorch_ser_real.py, PyTorch again both ways): emoaug one task
 # per core, as `emoaug run` farms them over a node's threads and ranks, and one task at a time.
 # Cut to 1 repetition of 10 epochs on both sides unless --full (5 x 70: the paper's protocol,
-# ~15 min here).
-# Ends with `name value` lines. Environment: BUILD_DIR (build), PYTHON (/usr/bin/python3,
-# Debian's python3-torch), DATA (../shared/data beside the checkout, else /work/shared/data).
+# ~15 min here). --cpu-gemm runs the CycleGAN iteration on the named gemm kernels (openblas, avx2,
+# avx512; bench_cpu_step's --cpu-gemm) instead of the widest this CPU runs, e.g. avx2 on an AVX-512
+# machine. Ends with `name value` lines, the CPU (model, family/model, widest vector) and the gemm
+# kernels that ran among them. Environment: BUILD_DIR (build), PYTHON (/usr/bin/python3,
+# Debian's python3-torch), DATA (../shared/data: the shared data beside the checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n 5,16p "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n 5,18p "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 target=$1
 shift
 [ "$target" = cpu ] || usage
-reps=3 threads=2 full=0 ser=1
+reps=3 threads=2 full=0 ser=1 cpu_gemm=()
 while [ $# -gt 0 ]; do
   case $1 in
     --reps) reps=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --full) full=1; shift ;;
     --no-ser) ser=0; shift ;;
+    --cpu-gemm) cpu_gemm=(--cpu-gemm "$2"); shift 2 ;;
     *) usage ;;
   esac
 done
 
 BUILD_DIR=${BUILD_DIR:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
-if [ -z "${DATA:-}" ]; then
-  DATA=../shared/data
-  [ -d "$DATA" ] || DATA=/work/shared/data
-fi
+DATA=${DATA:-../shared/data}
 [ -f "$BUILD_DIR/CMakeCache.txt" ] || scripts/setup.sh
 cmake --build "$BUILD_DIR" --target bench_cpu_step bench_ser_real >/dev/null
 "$PYTHON" -c "import torch" 2>/dev/null || { echo "bench: $PYTHON has no torch" >&2; exit 1; }
 
 log=$(mktemp -d /tmp/emoaug-bench.XXXXXX)
 echo "bench: logs in $log" >&2
+# The CPU the figures belong to: its model, family/model numbers and widest vector registers.
+cpu_field() { LC_ALL=C lscpu | awk -F: -v k="$1" '$1 == k { gsub(/^ +/, "", $2); print $2; exit }'; }
+cpu_name=$(cpu_field "Model name")
+cpu_family_model="$(cpu_field "CPU family")/$(cpu_field "Model")"
+vector_bits=128
+grep -qw avx2 /proc/cpuinfo && vector_bits=256
+grep -qw avx512f /proc/cpuinfo && vector_bits=512
+echo "bench: $cpu_name, family/model $cpu_family_model, $vector_bits-bit vectors" >&2
 value() { awk -v k="$1" '$1 == k { v = $2 } END { print v }' "$2"; }
 median() {
   printf '%s\n' "$@" | sort -g |
@@ -63,7 +71,7 @@ pytorch_cyclegan() {
 for r in $(seq "$reps"); do
   e=$log/cyclegan_emoaug_$r.txt pd=$log/cyclegan_pytorch_default_$r.txt
   pp=$log/cyclegan_pytorch_passive_$r.txt
-  "$BUILD_DIR/bench/bench_cpu_step" --threads "$threads" --lambda-cls 2 >"$e"
+  "$BUILD_DIR/bench/bench_cpu_step" --threads "$threads" --lambda-cls 2 "${cpu_gemm[@]}" >"$e"
   pytorch_cyclegan env >"$pd"
   pytorch_cyclegan env OMP_WAIT_POLICY=PASSIVE >"$pp"
   a=$(value cyclegan_it_per_s_pytorch "$pd") b=$(value cyclegan_it_per_s_pytorch "$pp")
@@ -127,7 +135,10 @@ elif [ "$ser" = 1 ]; then
   ser_lines+=("ser_real_skipped no corpus at $corpus")
 fi
 
-echo "machine $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }' | tr ' ' _)"
+echo "machine $(echo "$cpu_name" | tr ' ' _)"
+echo "cpu_family_model $cpu_family_model"
+echo "vector_width_bits $vector_bits"
+echo "cpu_gemm $(value cpu_gemm "$log/cyclegan_emoaug_1.txt")"
 echo "cores $(nproc)"
 echo "threads $threads"
 echo "repetitions $reps"

@@ -1,14 +1,18 @@
-// The blocked AVX-512 gemm kernels (src/backend/cpu/gemm_cpu.cpp) against a double-precision
-// product, for every form they take, over shapes that end each register tile and packed panel in
-// every way (rows of C around 6 and 64, columns around 6, 16 and 64, reductions around 16), with
-// alpha and beta; and the rules that route a gemm to them or to OpenBLAS. Skipped on a CPU without
-// AVX-512 (there every gemm is OpenBLAS's).
+// The blocked gemm kernels (src/backend/cpu/gemm_cpu.cpp), every test on each width this CPU runs
+// (BlockedGemm/Kernels.*/avx2 and /avx512; a width the CPU lacks is reported skipped): every form
+// against a double-precision product over shapes that end each register tile, packed panel and
+// chunk of the reduction in every way on both widths (rows of C around 6, 8, 16 and 64, columns
+// around 6, 8, 16 and 64, reductions around 8, 16, 64 and 256), with alpha and beta; the same
+// bytes on every call and thread, and on both widths; the rules that route a gemm to them or to
+// OpenBLAS; and ops::gemm under a context choosing them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
+#include <ostream>
+#include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -18,13 +22,19 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 
+namespace emoaug::ops {
+// gtest names a failing test's kernels with this.
+void PrintTo(CpuGemm kernels, std::ostream* os) {
+  *os << name_of(kernels);
+}
+}  // namespace emoaug::ops
+
 using namespace emoaug;
+using ops::CpuGemm;
 using ops::Trans;
 namespace cpu = emoaug::ops::cpu;
 
 namespace {
-
-constexpr ops::CpuGemm kKernels = ops::CpuGemm::Avx512;
 
 void fill(Tensor& t, uint64_t seed) {
   Rng rng(seed, 7, StreamId::Data);
@@ -33,6 +43,10 @@ void fill(Tensor& t, uint64_t seed) {
 
 float at(const Tensor& t, Trans tr, int64_t r, int64_t c) {
   return tr == Trans::No ? t.data()[r * t.cols() + c] : t.data()[c * t.cols() + r];
+}
+
+bool same_bytes(const Tensor& a, const Tensor& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(float) * a.size()) == 0;
 }
 
 // Expects c_out = alpha * op(A) op(B) + beta * c_in within float rounding of the sum of |terms|.
@@ -62,51 +76,108 @@ struct Shape {
   int64_t m, n, k;
 };
 
-void check_form(Trans ta, Trans tb, const std::vector<Shape>& shapes) {
+struct Form {
+  Trans ta, tb;
+};
+// Forward x·Wᵀ, input gradient dy·W, weight gradient dyᵀ·x.
+constexpr Form kForms[] = {
+    {Trans::No, Trans::Yes}, {Trans::No, Trans::No}, {Trans::Yes, Trans::No}};
+
+// A and B of a form, filled, op(A) m x k and op(B) k x n.
+struct Operands {
+  Operands(Form f, const Shape& s, uint64_t seed)
+      : form(f),
+        a(f.ta == Trans::No ? Tensor(s.m, s.k) : Tensor(s.k, s.m)),
+        b(f.tb == Trans::No ? Tensor(s.k, s.n) : Tensor(s.n, s.k)) {
+    fill(a, seed);
+    fill(b, seed + 1);
+  }
+  // c = alpha op(A) op(B) + beta c on `kernels`.
+  void multiply(CpuGemm kernels, Tensor& c, float alpha = 1.0f, float beta = 0.0f) const {
+    ASSERT_TRUE(
+        cpu::blocked_gemm(kernels, a.view(), form.ta, b.view(), form.tb, c.view(), alpha, beta));
+  }
+  Form form;
+  Tensor a, b;
+};
+
+void check_form(CpuGemm kernels, Trans ta, Trans tb, const std::vector<Shape>& shapes) {
   for (const Shape& s : shapes) {
-    ASSERT_TRUE(cpu::blocked_gemm_choice(kKernels, ta, tb, s.m, s.n, s.k))
+    ASSERT_TRUE(cpu::blocked_gemm_choice(kernels, ta, tb, s.m, s.n, s.k))
         << s.m << "x" << s.n << "x" << s.k;
-    Tensor a = ta == Trans::No ? Tensor(s.m, s.k) : Tensor(s.k, s.m);
-    Tensor b = tb == Trans::No ? Tensor(s.k, s.n) : Tensor(s.n, s.k);
+    const Operands in({ta, tb}, s, 1);
     Tensor c(s.m, s.n), c_in(s.m, s.n);
-    fill(a, 1);
-    fill(b, 2);
     fill(c_in, 3);
     for (const auto& [alpha, beta] : {std::pair{1.0f, 0.0f}, {1.0f, 1.0f}, {-0.5f, 2.0f}}) {
       std::copy(c_in.data(), c_in.data() + c_in.size(), c.data());
       // beta = 0 must not read C: NaN there would otherwise come through.
-      if (beta == 0.0f) c.data()[0] = std::numeric_limits<float>::quiet_NaN();
-      ASSERT_TRUE(cpu::blocked_gemm(kKernels, a.view(), ta, b.view(), tb, c.view(), alpha, beta));
-      expect_product(a, ta, b, tb, c_in, c, alpha, beta);
+      if (beta == 0.0f) std::fill(c.data(), c.data() + c.size(), std::nanf(""));
+      in.multiply(kernels, c, alpha, beta);
+      expect_product(in.a, ta, in.b, tb, c_in, c, alpha, beta);
     }
   }
 }
 
-}  // namespace
-
-TEST(BlockedGemm, ForwardFormIsTheProductOverEveryTail) {
-  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
-  // Rows: panels of 64 (and their 16-row vectors); columns: tiles of 6; reductions: 16-wide
-  // blocks of the transposing pack.
-  check_form(Trans::No, Trans::Yes,
-             {{1, 32, 1},
-              {5, 33, 15},
-              {16, 35, 16},
-              {17, 37, 17},
-              {63, 64, 31},
-              {64, 100, 33},
-              {65, 41, 100},
-              {130, 36, 7},
-              {200, 32, 64}});
+// One forward gemm of a generator's first layer, on `kernels` (or OpenBLAS), through ops::gemm
+// under a context that chooses them, as a training step calls it.
+Tensor forward_through_ops(CpuGemm kernels, const Tensor& x, const Tensor& w) {
+  ops::MathMode math;
+  math.cpu_gemm = kernels;
+  ops::ExecutionContext exec(Device::Host, 1, math);
+  const ops::ExecutionScope bound(exec);
+  Tensor y(x.rows(), w.rows());
+  ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, y.view());
+  return y;
 }
 
-TEST(BlockedGemm, InputGradientFormIsTheProductOverEveryTail) {
-  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
-  // Rows: blocks of 6; columns: strips of 64 ending in a 1-, 2-, 3- or 4-vector tile with a
-  // partial last vector; reductions around the prefetch distance and split unevenly between the
-  // row blocks that fetch the next strip.
-  check_form(Trans::No, Trans::No,
+const char* const kSkipped = "this CPU cannot run these kernels";
+
+class Kernels : public ::testing::TestWithParam<CpuGemm> {
+ protected:
+  void SetUp() override {
+    if (!ops::cpu_runs(GetParam())) GTEST_SKIP() << kSkipped;
+  }
+};
+
+}  // namespace
+
+TEST_P(Kernels, ForwardFormIsTheProductOverEveryTail) {
+  // Rows: panels of 64 in packed tiles of 64 (AVX-512) or 16 (AVX2) rows, each of 16- or 8-row
+  // vectors; columns: tiles of 6; reductions: 16- and 8-wide blocks of the transposing pack, and
+  // AVX2's 64-step chunks.
+  check_form(GetParam(), Trans::No, Trans::Yes,
+             {{1, 32, 256},
+              {5, 33, 271},
+              {8, 34, 263},
+              {9, 38, 264},
+              {16, 35, 272},
+              {17, 37, 257},
+              {24, 39, 265},
+              {40, 40, 319},
+              {47, 32, 320},
+              {63, 64, 321},
+              {64, 100, 383},
+              {65, 41, 300},
+              {72, 43, 384},
+              {130, 36, 261},
+              {200, 32, 256}});
+  // Short reductions (the pack's tail alone, one chunk), on the kernels that take them: AVX2
+  // leaves them to OpenBLAS.
+  if (cpu::blocked_gemm_choice(GetParam(), Trans::No, Trans::Yes, 64, 32, 1)) {
+    check_form(GetParam(), Trans::No, Trans::Yes,
+               {{1, 32, 1}, {5, 33, 15}, {16, 35, 16}, {17, 37, 17}, {63, 64, 31}, {65, 41, 100}});
+  }
+}
+
+TEST_P(Kernels, InputGradientFormIsTheProductOverEveryTail) {
+  // Rows: blocks of 6; columns: strips of 64 (AVX-512) or 16 (AVX2) ending in a tile of every
+  // vector count with a partial or full last vector; reductions around the prefetch distance and
+  // the pack's blocks, split unevenly between the row blocks that fetch the next strip, and
+  // around AVX2's 256-step chunks.
+  check_form(GetParam(), Trans::No, Trans::No,
              {{1, 256, 16},
+              {2, 264, 20},
+              {3, 296, 23},
               {5, 257, 17},
               {6, 272, 16},
               {7, 300, 17},
@@ -114,85 +185,129 @@ TEST(BlockedGemm, InputGradientFormIsTheProductOverEveryTail) {
               {64, 330, 100},
               {65, 383, 18},
               {13, 448, 33},
+              {4, 1000, 24},
+              {7, 259, 257},
+              {12, 280, 512},
+              {5, 300, 513},
               {64, 400, 300}});
 }
 
-TEST(BlockedGemm, WeightGradientFormIsTheProductOverEveryTail) {
-  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
-  // C's rows in blocks of 6, columns in tiles of 64 with every tail width; the reduction is the
-  // batch.
-  check_form(Trans::Yes, Trans::No,
+TEST_P(Kernels, WeightGradientFormIsTheProductOverEveryTail) {
+  // C's rows in blocks of 6, columns in tiles of 64 (AVX-512) or 16 (AVX2) with every tail width;
+  // the reduction is the batch.
+  check_form(GetParam(), Trans::Yes, Trans::No,
              {{1, 1, 1},
+              {2, 8, 3},
+              {3, 24, 16},
               {4, 5, 2},
+              {5, 31, 33},
               {6, 16, 64},
               {7, 17, 63},
+              {11, 9, 64},
               {100, 4, 64},
               {100, 100, 64},
               {13, 129, 65},
               {37, 64, 512}});
 }
 
-TEST(BlockedGemm, SameBytesEveryCall) {
-  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
-  Tensor a(64, 300), b(200, 300), c1(64, 200), c2(64, 200);
-  fill(a, 4);
-  fill(b, 5);
-  ASSERT_TRUE(cpu::blocked_gemm(kKernels, a.view(), Trans::No, b.view(), Trans::Yes, c1.view(),
-                                1.0f, 0.0f));
-  ASSERT_TRUE(cpu::blocked_gemm(kKernels, a.view(), Trans::No, b.view(), Trans::Yes, c2.view(),
-                                1.0f, 0.0f));
-  EXPECT_EQ(0, std::memcmp(c1.data(), c2.data(), sizeof(float) * c1.size()));
+TEST_P(Kernels, SameBytesEveryCallAndOnEveryThread) {
+  for (const Form& f : kForms) {
+    const Shape s = f.ta == Trans::No ? Shape{64, 300, 320} : Shape{320, 300, 64};
+    const Operands in(f, s, 4);
+    Tensor first(s.m, s.n), again(s.m, s.n), elsewhere(s.m, s.n);
+    in.multiply(GetParam(), first);
+    in.multiply(GetParam(), again);
+    std::thread other([&] { in.multiply(GetParam(), elsewhere); });
+    other.join();
+    EXPECT_TRUE(same_bytes(first, again)) << "again on this thread";
+    EXPECT_TRUE(same_bytes(first, elsewhere)) << "on another thread";
+  }
 }
 
-TEST(BlockedGemm, RoutesBatchSizedShapesAndLeavesTheRestToOpenBlas) {
-  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
-  const int64_t batch = cpu::kBlockedGemmMaxBatch;
-  EXPECT_TRUE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, 64, 1000, 1582));
-  EXPECT_TRUE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::No, 64, 1582, 1000));
-  EXPECT_TRUE(cpu::blocked_gemm_choice(kKernels, Trans::Yes, Trans::No, 1000, 1582, 64));
-  EXPECT_TRUE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, batch, 1000, 1582));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, batch + 1, 1000, 1582));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::No, batch + 1, 1582, 1000));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::Yes, Trans::No, 1000, 1582, batch + 1));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::Yes, Trans::Yes, 64, 64, 64));
-  // Narrow outputs: D's last layer (1 wide), C's (4 wide), C's input gradient (100 wide).
-  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, 64, 1, 1000));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::Yes, 64, 4, 100));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::No, 64, 100, 100));
-  EXPECT_FALSE(cpu::blocked_gemm_choice(kKernels, Trans::No, Trans::No, 64, 1000, 1));
+TEST_P(Kernels, RoutesBatchSizedShapesAndLeavesTheRestToOpenBlas) {
+  const CpuGemm kernels = GetParam();
+  const cpu::BlockedGemmRules& rules =
+      kernels == CpuGemm::Avx512 ? cpu::kAvx512GemmRules : cpu::kAvx2GemmRules;
+  const int64_t batch = rules.max_batch;
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::Yes, 64, 1000, 1582));
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::No, 64, 1582, 1000));
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kernels, Trans::Yes, Trans::No, 1000, 1582, 64));
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::Yes, batch, 1000, 1582));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::Yes, batch + 1, 1000, 1582));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::No, batch + 1, 1582, 1000));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::Yes, Trans::No, 1000, 1582, batch + 1));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::Yes, Trans::Yes, 64, 64, 64));
+  // Narrow outputs: D's last layer (1 wide), C's (4 wide), C's input gradient (100 wide); D's
+  // input gradient through its 1-wide output.
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::Yes, 64, 1, 1000));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::Yes, 64, 4, 100));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::No, 64, 100, 100));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::No, 64, 1000, 1));
+  // C's 100 x 100 forward: a short reduction, which only AVX-512 takes.
+  EXPECT_EQ(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::Yes, 64, 100, 100),
+            kernels == CpuGemm::Avx512);
+  EXPECT_TRUE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::Yes, 64, 100,
+                                       rules.min_forward_reduction));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(kernels, Trans::No, Trans::Yes, 64, 100,
+                                        rules.min_forward_reduction - 1));
   Tensor a(64, 64), b(64, 64), c(64, 64);
   EXPECT_FALSE(
-      cpu::blocked_gemm(kKernels, a.view(), Trans::Yes, b.view(), Trans::Yes, c.view(), 1, 0));
-
-  EXPECT_FALSE(
-      cpu::blocked_gemm_choice(ops::CpuGemm::OpenBlas, Trans::No, Trans::Yes, 64, 1000, 1582));
+      cpu::blocked_gemm(kernels, a.view(), Trans::Yes, b.view(), Trans::Yes, c.view(), 1, 0));
 }
 
 // Through ops::gemm on one BLAS thread, as a training step calls it: the blocked result and
 // OpenBLAS's agree to float rounding, and differ in the last bits (they sum in other orders), so
-// the switch really changes which code ran.
-TEST(BlockedGemm, OpsGemmOnOneBlasThreadRunsItBesideOpenBlas) {
-  if (!ops::cpu_runs(kKernels)) GTEST_SKIP() << "no AVX-512 on this CPU";
-  Tensor x(64, 1582), w(1000, 1582), ours(64, 1000), openblas(64, 1000);
+// the context's choice really changes which code ran.
+TEST_P(Kernels, OpsGemmUnderAContextRunsThemBesideOpenBlas) {
+  Tensor x(64, 1582), w(1000, 1582);
   fill(x, 6);
   fill(w, 7);
-  ops::MathMode blocked, reference;
-  blocked.cpu_gemm = kKernels;
-  reference.cpu_gemm = ops::CpuGemm::OpenBlas;
-  ops::ExecutionContext with_blocked(Device::Host, 1, blocked);
-  ops::ExecutionContext with_openblas(Device::Host, 1, reference);
-  {
-    const ops::ExecutionScope bound(with_blocked);
-    ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, ours.view());
-  }
-  {
-    const ops::ExecutionScope bound(with_openblas);
-    ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, openblas.view());
-  }
+  const Tensor ours = forward_through_ops(GetParam(), x, w);
+  const Tensor openblas = forward_through_ops(CpuGemm::OpenBlas, x, w);
   int64_t differing = 0;
   for (int64_t i = 0; i < ours.size(); ++i) {
     ASSERT_NEAR(ours.data()[i], openblas.data()[i], 2e-4f) << i;
     differing += ours.data()[i] != openblas.data()[i];
   }
   EXPECT_GT(differing, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(BlockedGemm, Kernels, ::testing::Values(CpuGemm::Avx2, CpuGemm::Avx512),
+                         [](const ::testing::TestParamInfo<CpuGemm>& info) {
+                           return std::string(ops::name_of(info.param));
+                         });
+
+TEST(BlockedGemm, OpenBlasIsNeverBlocked) {
+  EXPECT_FALSE(cpu::blocked_gemm_choice(CpuGemm::OpenBlas, Trans::No, Trans::Yes, 64, 1000, 1582));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(CpuGemm::OpenBlas, Trans::No, Trans::No, 64, 1582, 1000));
+  EXPECT_FALSE(cpu::blocked_gemm_choice(CpuGemm::OpenBlas, Trans::Yes, Trans::No, 1000, 1582, 64));
+  Tensor a(64, 64), b(64, 64), c(64, 64);
+  EXPECT_FALSE(cpu::blocked_gemm(CpuGemm::OpenBlas, a.view(), Trans::No, b.view(), Trans::Yes,
+                                 c.view(), 1, 0));
+}
+
+TEST(BlockedGemm, TheDefaultIsTheWidestThisCpuRuns) {
+  const CpuGemm widest = ops::cpu_runs(CpuGemm::Avx512) ? CpuGemm::Avx512
+                         : ops::cpu_runs(CpuGemm::Avx2) ? CpuGemm::Avx2
+                                                        : CpuGemm::OpenBlas;
+  EXPECT_EQ(ops::best_cpu_gemm(), widest);
+  EXPECT_EQ(ops::MathMode{}.cpu_gemm, widest);
+}
+
+// Both widths sum each entry of C in the same order, so a run gives the same bytes on an AVX2 node
+// and an AVX-512 one.
+TEST(BlockedGemm, BothWidthsGiveTheSameBytes) {
+  if (!ops::cpu_runs(CpuGemm::Avx2) || !ops::cpu_runs(CpuGemm::Avx512))
+    GTEST_SKIP() << "this CPU does not run both widths";
+  for (const Form& f : kForms) {
+    const Shape s = f.ta == Trans::No ? Shape{65, 333, 301} : Shape{301, 333, 65};
+    const Operands in(f, s, 8);
+    Tensor c_in(s.m, s.n), wide(s.m, s.n), narrow(s.m, s.n);
+    fill(c_in, 10);
+    for (Tensor* c : {&wide, &narrow}) std::copy(c_in.data(), c_in.data() + c_in.size(), c->data());
+    in.multiply(CpuGemm::Avx512, wide, 0.5f, 1.5f);
+    in.multiply(CpuGemm::Avx2, narrow, 0.5f, 1.5f);
+    EXPECT_TRUE(same_bytes(wide, narrow))
+        << "form " << (f.ta == Trans::Yes ? "At" : "A") << (f.tb == Trans::Yes ? "Bt" : "B");
+  }
 }

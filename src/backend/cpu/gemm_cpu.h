@@ -3,8 +3,9 @@
 // it multiplies; with a batch of 64 every weight element is used only 64 times, so that copy of the
 // large operand is a sixth of a step (perf). These kernels read the large operand where it lies,
 // copy only the small batch-sized one, and keep a register tile of C over the whole reduction
-// (AVX-512: 24 accumulators of 16 floats). Sums run in a fixed order, so a result does not depend
-// on anything but the operands; it differs from OpenBLAS's in the last bits.
+// (AVX-512: 24 accumulators of 16 floats; AVX2 + FMA: 12 of 8). Sums run in a fixed order, the
+// same on both widths, so a result does not depend on anything but the operands; it differs from
+// OpenBLAS's in the last bits.
 #pragma once
 
 #include "backend/execution.h"
@@ -12,16 +13,29 @@
 
 namespace emoaug::ops::cpu {
 
-// Past this the weight matrix is streamed once per 64 rows and OpenBLAS's packing pays for itself.
-constexpr int64_t kBlockedGemmMaxBatch = 512;
-constexpr int64_t kBlockedGemmMinForwardCols = 32;
-constexpr int64_t kBlockedGemmMinInputGradCols = 256;
-constexpr int64_t kBlockedGemmMinInputGradReduction = 16;
+// The shapes the blocked kernels of one width take (bench_gemm_shapes chose them: below them the
+// copy of A costs more than OpenBLAS's packing saves, past them OpenBLAS's packing pays).
+struct BlockedGemmRules {
+  // The batch-sized dimension (m for A·Bᵀ and A·B, k for Aᵀ·B): past it the weight matrix is
+  // streamed once per 64 rows anyway.
+  int64_t max_batch;
+  // A·Bᵀ: C's columns (not D's 1-wide or C's 4-wide output layer) and the reduction.
+  int64_t min_forward_cols, min_forward_reduction;
+  // A·B: C's columns (not C's 100-wide input gradient) and the reduction (not D's through its
+  // 1-wide output).
+  int64_t min_input_grad_cols, min_input_grad_reduction;
+};
+
+// AVX2 leaves A·Bᵀ with a reduction under 256 (C's 100-wide layer) to OpenBLAS: its packed tile
+// holds 16 rows of A instead of 64, so each panel takes four tile calls and four epilogues per
+// group of 6 columns, which a short reduction does not pay for (0.81-0.96 of OpenBLAS's speed at
+// k = 64-192; AVX-512 1.5-1.8x faster there).
+constexpr BlockedGemmRules kAvx512GemmRules{512, 32, 1, 256, 16};
+constexpr BlockedGemmRules kAvx2GemmRules{512, 32, 256, 256, 16};
 
 // Whether blocked_gemm takes C (m x n) = op(A) op(B) with reduction k: `kernels` are blocked ones
-// that this build has and this CPU runs, one of the three forms below (not Aᵀ·Bᵀ), the batch-sized
-// dimension (m for A·Bᵀ and A·B, k for Aᵀ·B) at most kBlockedGemmMaxBatch, C wide enough for A·Bᵀ
-// and A·B, and A·B's reduction long enough.
+// that this build has and this CPU runs, the shape one of the three forms below (not Aᵀ·Bᵀ) within
+// their rules.
 bool blocked_gemm_choice(CpuGemm kernels, Trans ta, Trans tb, int64_t m, int64_t n, int64_t k);
 
 // C = alpha * op(A) * op(B) + beta * C, like ops::gemm (beta = 0 never reads C), for the three
