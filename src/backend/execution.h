@@ -18,14 +18,15 @@
 namespace emoaug::ops {
 
 // The kernels that run a batch-sized gemm on one thread on the CPU (backend/cpu/gemm_cpu.h):
-// emoaug's blocked kernels of one vector width, or OpenBLAS. Bytes differ between them in the last
-// bits; within one choice they depend on nothing but the operands.
+// emoaug's blocked kernels of one vector width, or OpenBLAS. The two widths give the same bytes;
+// OpenBLAS's differ from theirs in the last bits. Within one choice they depend on nothing but the
+// operands.
 enum class CpuGemm { OpenBlas, Avx2, Avx512 };
 const char* name_of(CpuGemm kernels);
 // Whether this CPU can run `kernels` (OpenBLAS always; AVX2 needs AVX2 and FMA; AVX-512 needs
 // AVX-512F).
 bool cpu_runs(CpuGemm kernels);
-// The widest blocked kernels this CPU runs (this build has them for), else OpenBLAS.
+// The widest blocked kernels this CPU runs, else OpenBLAS.
 CpuGemm best_cpu_gemm();
 
 struct MathMode {
