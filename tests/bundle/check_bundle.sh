@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Checks the portable bundle on a machine without a GPU (called from .ci/run; not a ctest test):
+# scripts/bundle.sh into a scratch folder, the archive's size, and, unpacked into an empty folder
+# and run with nothing but PATH=/usr/bin:/bin and HOME in the environment:
+#   - bin/emoaug info, a short CPU demo (emoaug synth, emoaug run configs/demo.toml with tiny epochs
+#     and the report), and the same run under bin/mpirun -np 2, with the same numbers;
+#   - bin/mpirun -np 2 bin/emoaug_mpi_tests (the MPI unit tests), traced with strace where it can
+#     run: no library, Open MPI plugin or help text is opened from this machine's install;
+#   - gpu-check.sh (when there is no GPU: it must finish, skipping the GPU steps with the reason);
+#   - ldd under the wrappers' LD_LIBRARY_PATH: every library of every bundled binary and plugin
+#     resolves into the bundle, the CUDA toolkit's library folder, or glibc.
+#   tests/bundle/check_bundle.sh            BUILD_DIR (default build-bundle) is scripts/bundle.sh's
+#   KEEP=1 tests/bundle/check_bundle.sh     keeps the scratch folder and says where
+# Exit status 0 when every check passes, 1 naming the first that failed.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/emoaug-bundle-check.XXXXXX")
+if [ "${KEEP:-0}" = 1 ]; then
+  trap 'echo "check_bundle: scratch folder kept: $WORK"' EXIT
+else
+  trap 'rm -rf "$WORK"' EXIT
+fi
+MAX_MIB=48
+
+fail() { echo "check_bundle: FAILED: $*" >&2; exit 1; }
+pass() { echo "check_bundle: ok: $*"; }
+show() { echo "--- $1 (last 30 lines)" >&2; tail -30 "$1" >&2; }
+
+# ---- build the archive -----------------------------------------------------------------------------
+t0=$(date +%s)
+"$ROOT/scripts/bundle.sh" "$WORK/out" >"$WORK/bundle.log" 2>&1 || { show "$WORK/bundle.log"; fail "scripts/bundle.sh"; }
+t1=$(date +%s)
+echo "check_bundle: scripts/bundle.sh took $((t1 - t0)) s"
+grep '^bundle: ' "$WORK/bundle.log" | tail -4
+shopt -s nullglob
+archives=("$WORK"/out/emoaug-*-x86_64.tar.gz)
+shopt -u nullglob
+[ ${#archives[@]} -eq 1 ] || fail "expected one emoaug-*-x86_64.tar.gz in $WORK/out, found ${#archives[@]}"
+archive=${archives[0]}
+name=$(basename "$archive" .tar.gz)
+version=$(sed -n 's/^project(emoaug VERSION \([0-9][0-9.]*\).*/\1/p' "$ROOT/CMakeLists.txt")
+[[ $name =~ ^emoaug-${version//./\\.}-([0-9a-f]{12}(-dirty)?|unknown)-x86_64$ ]] ||
+  fail "archive name $name is not emoaug-$version-<git sha>-x86_64"
+size=$(stat -c %s "$archive")
+[ "$size" -le $((MAX_MIB * 1024 * 1024)) ] || fail "archive is $size bytes, over $MAX_MIB MiB"
+pass "$name.tar.gz is $(awk -v s="$size" 'BEGIN {printf "%.1f", s / 1048576}') MiB (limit $MAX_MIB)"
+
+# ---- unpack somewhere else -------------------------------------------------------------------------
+mkdir -p "$WORK/elsewhere" "$WORK/home"
+tar -C "$WORK/elsewhere" -xzf "$archive"
+[ "$(ls -A "$WORK/elsewhere")" = "$name" ] || fail "the archive does not hold exactly one folder $name"
+U=$WORK/elsewhere/$name
+for f in README.txt BUILDINFO gpu-check.sh bin/emoaug bin/mpirun bin/orted bin/emoaug_tests \
+    bin/emoaug_mpi_tests bin/emoaug_compare_runs bin/bench_cuda_step bin/bench_cpu_step \
+    bin/bench_gemm_shapes bin/bench_ser_real bin/bench_mlp_step configs/demo.toml configs/paper.toml \
+    bench/pytorch_cyclegan_step.py bench/pytorch_ser_real.py scripts/plot_report.py \
+    tests/reference/reference.h5 lib/MANIFEST.tsv etc/openmpi-mca-params.conf; do
+  [ -e "$U/$f" ] || fail "$f is not in the bundle"
+done
+pass "layout (bin/, libexec/, lib/, configs/, bench/, scripts/, README.txt, gpu-check.sh)"
+
+# Only what a bare node has: no LD_LIBRARY_PATH, no CUDA_HOME, no module environment.
+E=(env -i PATH=/usr/bin:/bin HOME="$WORK/home" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
+
+# ---- emoaug info -------------------------------------------------------------------------------------
+(cd "$WORK/home" && "${E[@]}" "$U/bin/emoaug" info) >"$WORK/info.log" 2>&1 || { show "$WORK/info.log"; fail "bin/emoaug info"; }
+grep -q "^emoaug $version " "$WORK/info.log" || { show "$WORK/info.log"; fail "bin/emoaug info names no version $version"; }
+grep -q '^cuda backend: built' "$WORK/info.log" || { show "$WORK/info.log"; fail "bin/emoaug info: the CUDA backend is not built in"; }
+pass "bin/emoaug info: $(head -1 "$WORK/info.log"); $(grep '^cuda backend' "$WORK/info.log")"
+
+# ---- a short CPU demo, on 1 and on 2 ranks ---------------------------------------------------------
+"${E[@]}" "$U/bin/emoaug" synth -o "$WORK/data" >"$WORK/synth.log" 2>&1 || { show "$WORK/synth.log"; fail "bin/emoaug synth"; }
+QUICK=(-s "data.target=$WORK/data/target.h5" -s "data.source=$WORK/data/source.h5"
+       -s "data.cross=$WORK/data/cross.h5" -s gan.epochs=10 -s gan.pretrain.epochs=5
+       -s ser.repetitions=1 -s experiment.backend=cpu)
+t0=$(date +%s)
+(cd "$WORK/home" && timeout 300 "${E[@]}" "$U/bin/emoaug" run "$U/configs/demo.toml" "${QUICK[@]}" \
+  -s "experiment.output=$WORK/np1") >"$WORK/np1.log" 2>&1 || { show "$WORK/np1.log"; fail "bin/emoaug run (CPU demo)"; }
+[ -s "$WORK/np1/summary.csv" ] && [ -s "$WORK/np1/report.md" ] || fail "the CPU demo wrote no summary.csv or report.md"
+figures="figures drawn"
+if grep -q '^Not drawn' "$WORK/np1/report.md"; then
+  # The figures need python3 with matplotlib and h5py, which the bundle does not carry.
+  figures="figures not drawn: $(grep '^Not drawn' "$WORK/np1/report.md" | head -1)"
+fi
+pass "CPU demo on 1 rank in $(($(date +%s) - t0)) s ($figures)"
+
+t0=$(date +%s)
+(cd "$WORK/home" && timeout 300 "${E[@]}" "$U/bin/mpirun" --oversubscribe -np 2 "$U/bin/emoaug" run \
+  "$U/configs/demo.toml" "${QUICK[@]}" -s "experiment.output=$WORK/np2" --no-report) >"$WORK/np2.log" 2>&1 ||
+  { show "$WORK/np2.log"; fail "bin/mpirun -np 2 bin/emoaug run"; }
+grep -q 'on 2 rank(s)' "$WORK/np2.log" || { show "$WORK/np2.log"; fail "the mpirun demo did not run on 2 ranks"; }
+"${E[@]}" "$U/bin/emoaug_compare_runs" "$WORK/np1" "$WORK/np2" >"$WORK/compare.log" 2>&1 ||
+  { show "$WORK/compare.log"; fail "the demo on 1 and 2 ranks differ"; }
+pass "CPU demo under bin/mpirun -np 2 in $(($(date +%s) - t0)) s, the same numbers as on 1 rank"
+
+# The library path the wrappers set, from the wrappers' own environment script.
+LIBPATH=$("${E[@]}" sh -c 'EMOAUG_BUNDLE=$1; . "$1/libexec/bundle-env.sh"; printf %s "$LD_LIBRARY_PATH"' _ "$U")
+CUDA_LIB=$("${E[@]}" sh -c 'EMOAUG_BUNDLE=$1; . "$1/libexec/bundle-env.sh"; printf %s "$EMOAUG_BUNDLE_CUDA_LIB"' _ "$U")
+[ -n "$CUDA_LIB" ] || fail "the wrappers found no CUDA 13 toolkit (libcudart.so.13) on this machine"
+CUDA_REAL=$(readlink -f "$CUDA_LIB")
+
+# ---- Open MPI from the bundle only -----------------------------------------------------------------
+"${E[@]}" "$U/bin/ompi_info" --parsable --path pkglibdir >"$WORK/ompi_info.log" 2>&1 || { show "$WORK/ompi_info.log"; fail "bin/ompi_info"; }
+grep -q "^path:pkglibdir:$U/" "$WORK/ompi_info.log" || { show "$WORK/ompi_info.log"; fail "Open MPI's plugin folder is not in the bundle"; }
+MPI_TEST=("$U/bin/mpirun" --oversubscribe -np 2 "$U/bin/emoaug_mpi_tests")
+if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
+  # -ff: one file per process, so that no call is split across lines of other processes.
+  mkdir -p "$WORK/strace"
+  (cd "$WORK/home" && timeout 180 "${E[@]}" "$(command -v strace)" -f -ff -e trace=open,openat,execve \
+    -o "$WORK/strace/trace" "${MPI_TEST[@]}") >"$WORK/mpi_tests.log" 2>&1 ||
+    { show "$WORK/mpi_tests.log"; fail "bin/mpirun -np 2 bin/emoaug_mpi_tests"; }
+  # Files of the machine's install (/usr, /lib, /etc, /opt) opened successfully that are shared
+  # objects or belong to Open MPI, PMIx or hwloc, other than glibc's and the CUDA toolkit's (which
+  # are not loaded without a GPU anyway).
+  foreign=$(cat "$WORK"/strace/trace.* | grep -E '^(open|openat)\(' | grep -v '= -1 ' |
+    sed -n 's/^[^"]*"\([^"]*\)".*/\1/p' | grep -E '^/(usr|lib|lib64|etc|opt)/' |
+    grep -E '\.so[.0-9]*$|openmpi|pmix|hwloc|mca-params' | sort -u |
+    grep -v -e '/libc\.so' -e '/libm\.so' -e '/libdl\.so' -e '/libpthread\.so' -e '/librt\.so' \
+      -e '/libresolv\.so' -e '/libutil\.so' -e '/libnss_' -e '/ld-linux' -e "^$CUDA_LIB/" \
+      -e "^$CUDA_REAL/" -e '^/usr/local/cuda' || true)
+  [ -z "$foreign" ] || fail "opened outside the bundle: $(echo "$foreign" | tr '\n' ' ')"
+  pass "bin/mpirun -np 2 bin/emoaug_mpi_tests: passed, opening no library, plugin or help text outside the bundle (strace)"
+else
+  (cd "$WORK/home" && timeout 180 "${E[@]}" "${MPI_TEST[@]}") >"$WORK/mpi_tests.log" 2>&1 ||
+    { show "$WORK/mpi_tests.log"; fail "bin/mpirun -np 2 bin/emoaug_mpi_tests"; }
+  pass "bin/mpirun -np 2 bin/emoaug_mpi_tests: passed (strace cannot run here: opens not traced)"
+fi
+
+# ---- gpu-check.sh without a GPU: it runs, skips the GPU steps and says why ---------------------------
+if grep -q '^cuda backend: built, a device is available' "$WORK/info.log"; then
+  echo "check_bundle: a GPU is here: not running gpu-check.sh (8 minutes); run $U/gpu-check.sh DIR"
+else
+  (cd "$WORK/home" && timeout 120 "${E[@]}" "$U/gpu-check.sh" "$WORK/gpu-check") >"$WORK/gpu-check.log" 2>&1 ||
+    { show "$WORK/gpu-check.log"; fail "gpu-check.sh without a GPU"; }
+  tsv=$WORK/gpu-check/gpu-check.tsv
+  [ "$(head -1 "$tsv" | cut -f1)" = gpu ] || fail "gpu-check.tsv does not start with the gpu line"
+  grep -q '^step_cuda_tests	ok$' "$tsv" && grep -q '^cuda_tests_failed	0$' "$tsv" ||
+    { show "$tsv"; fail "gpu-check.sh: the CUDA tests did not run cleanly (they skip without a GPU)"; }
+  grep -q '^step_bench_cuda_fp32	skipped: ' "$tsv" && grep -q '^step_paper_gan	skipped: ' "$tsv" ||
+    { show "$tsv"; fail "gpu-check.sh did not report its GPU steps skipped"; }
+  pass "gpu-check.sh without a GPU: exit 0, $(grep -c . "$tsv") TSV lines, $(grep -c 'skipped: ' "$tsv") steps skipped with the reason"
+fi
+
+# ---- ldd: every library resolves into the bundle, the CUDA toolkit, or glibc ------------------------
+glibc() {
+  case $1 in
+    ld-linux*.so* | libc.so.* | libm.so.* | libdl.so.* | libpthread.so.* | librt.so.* | \
+      libresolv.so.* | libutil.so.* | libanl.so.* | libmvec.so.* | libnss_*.so.*) return 0 ;;
+  esac
+  return 1
+}
+checked=0 bad=()
+while IFS= read -r -d '' f; do
+  [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = 177ELF ] || continue
+  checked=$((checked + 1))
+  while read -r soname arrow path _; do
+    [ "$arrow" = "=>" ] || continue
+    real=$(readlink -f "$path" 2>/dev/null || echo "$path")
+    case $real in
+      "$U"/*) continue ;;
+      "$CUDA_REAL"/*) continue ;;
+    esac
+    if glibc "$soname" && case $real in /lib/* | /lib64/* | /usr/lib/* | /usr/lib64/*) true ;; *) false ;; esac; then
+      continue
+    fi
+    bad+=("${f#"$U"/}: $soname => $path")
+  done < <(env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$LIBPATH" ldd "$f" 2>&1)
+done < <(find "$U/libexec" "$U/lib" -type f -print0)
+[ ${#bad[@]} -eq 0 ] || fail "libraries resolved outside the bundle, the CUDA toolkit and glibc: ${bad[*]}"
+pass "ldd: all libraries of $checked binaries, libraries and plugins resolve into the bundle, $CUDA_LIB or glibc"
+
+libs=$(grep -vc '^#' "$U/lib/MANIFEST.tsv")
+echo "check_bundle: all checks passed ($libs libraries bundled; $(du -sh "$U" | cut -f1) unpacked)"
