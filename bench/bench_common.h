@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <string>
 
 #include "backend/execution.h"
 #include "backend/ops.h"
@@ -49,6 +50,18 @@ inline double sgemm_gflops(int n, int blas_threads) {
   double s = time_per_call(
       [&] { ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view()); }, 1, 5);
   return 2.0 * n * n * static_cast<double>(n) / s * 1e-9;
+}
+
+// --cpu-gemm NAME (openblas, avx2, avx512) into `math`, or exit 2 when this CPU cannot run it.
+inline void set_cpu_gemm(const char* name, ops::MathMode& math) {
+  for (ops::CpuGemm k : {ops::CpuGemm::OpenBlas, ops::CpuGemm::Avx2, ops::CpuGemm::Avx512})
+    if (std::string(name) == ops::name_of(k) && ops::cpu_runs(k)) {
+      math.cpu_gemm = k;
+      return;
+    }
+  std::fprintf(stderr, "--cpu-gemm %s: not a gemm path this CPU runs (openblas, avx2, avx512)\n",
+               name);
+  std::exit(2);
 }
 
 // The value after argv[i] (advancing i), or exit 2 naming the option that lacks it.

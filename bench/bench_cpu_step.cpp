@@ -67,7 +67,6 @@ int main(int argc, char** argv) {
   float lambda_cls = 2.0f;
   bool roofline = true;
   ops::MathMode math;  // the widest blocked gemm kernels this CPU runs, unless --cpu-gemm says
-  std::string kernels_asked;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&] { return bench::option_value(argc, argv, i); };
@@ -82,18 +81,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--no-roofline") {
       roofline = false;
     } else if (arg == "--cpu-gemm") {
-      kernels_asked = value();
-      bool known = false;
-      for (ops::CpuGemm k : {ops::CpuGemm::OpenBlas, ops::CpuGemm::Avx2, ops::CpuGemm::Avx512})
-        if (kernels_asked == ops::name_of(k)) {
-          math.cpu_gemm = k;
-          known = true;
-        }
-      if (!known || !ops::cpu_runs(math.cpu_gemm)) {
-        std::fprintf(stderr, "bench_cpu_step: --cpu-gemm %s: not a gemm path this CPU runs\n",
-                     kernels_asked.c_str());
-        return 2;
-      }
+      bench::set_cpu_gemm(value(), math);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] "

@@ -9,6 +9,7 @@
 // of an N-core node (--jobs 1: one after the other, as a single rank). --blas-threads N gives
 // OpenBLAS N threads instead (with --jobs 1), for comparison.
 //   bench_ser_real CORPUS.h5 [--jobs N] [--blas-threads N] [--folds N] [--repetitions R]
+//                  [--epochs E] [--cpu-gemm openblas|avx2|avx512]
 //                  [--epochs E]
 #include <sys/stat.h>
 
@@ -60,6 +61,7 @@ Part normalised_part(const data::Corpus& c, int32_t group, bool in_group) {
 int main(int argc, char** argv) {
   std::string path;
   int blas_threads = 1, jobs = 1, folds = 0, repetitions = 5, epochs = 70;
+  ops::MathMode math;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&] { return std::atoi(bench::option_value(argc, argv, i)); };
@@ -73,12 +75,14 @@ int main(int argc, char** argv) {
       repetitions = value();
     } else if (arg == "--epochs") {
       epochs = value();
+    } else if (arg == "--cpu-gemm") {
+      bench::set_cpu_gemm(bench::option_value(argc, argv, i), math);
     } else if (path.empty() && arg[0] != '-') {
       path = arg;
     } else {
       std::fprintf(stderr,
                    "usage: %s CORPUS.h5 [--jobs N] [--blas-threads N] [--folds N] "
-                   "[--repetitions R] [--epochs E]\n",
+                   "[--repetitions R] [--epochs E] [--cpu-gemm openblas|avx2|avx512]\n",
                    argv[0]);
       return 2;
     }
@@ -92,7 +96,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_ser_real: --jobs and --blas-threads are >= 1, not both > 1\n");
     return 2;
   }
-  ops::MathMode math;
   math.blas_threads = blas_threads;
   ops::ExecutionContext exec(Device::Host, jobs, math);
 

@@ -11,15 +11,15 @@
 # IEMOCAP (bench_ser_real vs bench/pytorch_ser_real.py, PyTorch again both ways): emoaug one task
 # per core, as `emoaug run` farms them over a node's threads and ranks, and one task at a time.
 # Cut to 1 repetition of 10 epochs on both sides unless --full (5 x 70: the paper's protocol,
-# ~15 min here). --cpu-gemm runs the CycleGAN iteration on the named gemm kernels (openblas, avx2,
-# avx512; bench_cpu_step's --cpu-gemm) instead of the widest this CPU runs, e.g. avx2 on an AVX-512
-# machine. Ends with `name value` lines, the CPU (model, family/model, widest vector) and the gemm
-# kernels that ran among them. Environment: BUILD_DIR (build), PYTHON (/usr/bin/python3,
+# ~15 min here). --cpu-gemm runs emoaug's side on the named gemm kernels (openblas, avx2, avx512;
+# bench_cpu_step's and bench_ser_real's --cpu-gemm) instead of the widest this CPU runs, e.g. avx2
+# on an AVX-512 machine. Ends with `name value` lines, the CPU (model, family/model, widest
+# vector) and the gemm kernels that ran among them. Environment: BUILD_DIR (build), PYTHON (/usr/bin/python3,
 # Debian's python3-torch), DATA (../shared/data: the shared data beside the checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n 5,18p "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n 5,19p "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 target=$1
 shift
@@ -101,8 +101,9 @@ ser_lines=()
 if [ "$ser" = 1 ] && [ -f "$corpus" ]; then
   cut=(--repetitions 1 --epochs 10)
   [ "$full" = 1 ] && cut=(--repetitions 5 --epochs 70)
-  "$BUILD_DIR/bench/bench_ser_real" "$corpus" --jobs 1 "${cut[@]}" >"$log/ser_emoaug.txt"
-  "$BUILD_DIR/bench/bench_ser_real" "$corpus" --jobs "$threads" "${cut[@]}" \
+  "$BUILD_DIR/bench/bench_ser_real" "$corpus" --jobs 1 "${cut[@]}" "${cpu_gemm[@]}" \
+    >"$log/ser_emoaug.txt"
+  "$BUILD_DIR/bench/bench_ser_real" "$corpus" --jobs "$threads" "${cut[@]}" "${cpu_gemm[@]}" \
     >"$log/ser_emoaug_jobs.txt"
   # PyTorch as for the CycleGAN: as users run it and with passive OpenMP waits; the faster counts.
   for mode in default passive; do
