@@ -18,6 +18,31 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def save_figure(fig, path):
+    """Writes fig to path as emoaug writes every file: a temporary name, fsync, rename, then the
+    folder fsynced, so that a killed or failed run leaves the previous figure or none, never half
+    of one."""
+    folder = os.path.dirname(path) or "."
+    tmp = os.path.join(folder, "." + os.path.basename(path) + ".tmp")
+    try:
+        with open(tmp, "wb") as f:
+            fig.savefig(f, format="png", dpi=110)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.isfile(tmp):
+            os.remove(tmp)
+        raise
+    finally:
+        plt.close(fig)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
 
@@ -60,8 +85,7 @@ def main(run_dir):
                     ax.set_ylabel("min-max scaled")
                     ax.legend(fontsize=7)
                 fig.tight_layout()
-                fig.savefig(os.path.join(run_dir, "fig2_feature_stats.png"), dpi=110)
-                plt.close(fig)
+                save_figure(fig, os.path.join(run_dir, "fig2_feature_stats.png"))
                 out.append("![Fig. 2: feature statistics](fig2_feature_stats.png)")
 
     # Fig. 3 equivalent.
@@ -90,8 +114,7 @@ def main(run_dir):
             title += f", λcls={lam[i]:g}"
         ax.set_title(title, fontsize=8)
     fig.tight_layout()
-    fig.savefig(os.path.join(run_dir, "fig3_confusion.png"), dpi=110)
-    plt.close(fig)
+    save_figure(fig, os.path.join(run_dir, "fig3_confusion.png"))
     out.append("![Fig. 3: confusion matrices](fig3_confusion.png)")
 
     if all(st == "real" for st in setting):
@@ -112,8 +135,7 @@ def main(run_dir):
     ax.set_ylabel("UAR (%)")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(os.path.join(run_dir, "uar_vs_lambda.png"), dpi=110)
-    plt.close(fig)
+    save_figure(fig, os.path.join(run_dir, "uar_vs_lambda.png"))
     out.append("![UAR against λcls](uar_vs_lambda.png)")
     print("\n\n".join(out))
 

@@ -106,6 +106,13 @@ truncate -s 2000 "$WORK/cut/results.h5"
 grep -q "emoaug aggregate .*rebuilds results.h5" "$WORK/cut.err" || { cat "$WORK/cut.err"; fail "report did not say how to rebuild"; }
 "$EMOAUG" aggregate "$WORK/cut" >/dev/null 2>&1 || fail "aggregate did not rebuild results.h5"
 "$COMPARE" "$WORK/reference" "$WORK/cut" >/dev/null || fail "the rebuilt results.h5 differs"
+"$EMOAUG" report "$WORK/cut" >/dev/null 2>&1 || fail "report on the rebuilt results.h5 failed"
+if /usr/bin/python3 -c 'import matplotlib, h5py' 2>/dev/null; then
+  for fig in fig2_feature_stats fig3_confusion uar_vs_lambda; do
+    [ -s "$WORK/cut/$fig.png" ] || fail "report drew no $fig.png"
+  done
+fi
+[ -z "$(find "$WORK/cut" -name '.*.tmp')" ] || fail "report left temporary files"
 
 # 4. Two runs of one config into one folder at once.
 QUICK_INFO=("${QUICK[@]}" -s experiment.log_level=info -s experiment.threads=1)
