@@ -60,5 +60,8 @@ void bce_with_logits(cudaStream_t s, const float* logits, const float* targets, 
 void softmax_cross_entropy(cudaStream_t s, const float* logits, const int32_t* labels, float* d,
                            int64_t rows, int64_t cols, float scale, double* partials, float* loss,
                            int32_t* bad_row);
+// The count of rows whose argmax is their label, as one float in *hits (partials as above).
+void argmax_hits(cudaStream_t s, const float* logits, const int32_t* labels, int64_t rows,
+                 int64_t cols, double* partials, float* hits);
 
 }  // namespace emoaug::kernels

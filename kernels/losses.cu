@@ -35,7 +35,8 @@ __global__ void __launch_bounds__(kReduceThreads)
   if (threadIdx.x == 0) partials[blockIdx.x] = total;
 }
 
-// Pass 2, one block: the partials in a fixed tree, divided by the count as the CPU does.
+// Pass 2, one block: the partials in a fixed tree, divided by the count as the CPU does (a count
+// of 1 leaves the sum itself).
 __global__ void __launch_bounds__(kReduceThreads)
     finish_mean(const double* partials, int blocks, double count, float* loss) {
   double acc = 0.0;
@@ -110,6 +111,16 @@ struct SoftmaxXentRow {
   }
 };
 
+// 1 where the row's first maximum is at its label: summed, the number of correct predictions.
+struct ArgmaxHitRow {
+  const float* x;
+  const int32_t* labels;
+  int64_t cols;
+  __device__ double operator()(int64_t r) const {
+    return fn::argmax_row(x + r * cols, cols) == labels[r] ? 1.0 : 0.0;
+  }
+};
+
 }  // namespace
 
 void mse(cudaStream_t s, const float* pred, const float* target, float* d, int64_t n, float g,
@@ -133,6 +144,16 @@ void softmax_cross_entropy(cudaStream_t s, const float* logits, const int32_t* l
   const float inv_n = 1.0f / static_cast<float>(rows);
   reduce_mean(s, rows, SoftmaxXentRow{logits, labels, d, cols, scale, inv_n, bad_row}, partials,
               loss, "softmax_cross_entropy");
+}
+
+void argmax_hits(cudaStream_t s, const float* logits, const int32_t* labels, int64_t rows,
+                 int64_t cols, double* partials, float* hits) {
+  const int blocks = reduce_blocks(rows);
+  reduce_terms<<<blocks, kReduceThreads, 0, s>>>(rows, ArgmaxHitRow{logits, labels, cols},
+                                                 partials);
+  EMOAUG_LAUNCH_CHECK("argmax_hits");
+  finish_mean<<<1, kReduceThreads, 0, s>>>(partials, blocks, 1.0, hits);
+  EMOAUG_LAUNCH_CHECK("argmax_hits");
 }
 
 }  // namespace emoaug::kernels

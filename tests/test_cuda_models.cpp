@@ -212,6 +212,30 @@ void expect_rel(double got, double want, double tol, const std::string& what) {
 
 }  // namespace
 
+// Losses left on the device by the _into forms, logged past the log's first size, read as the
+// host's log reads the same losses computed on the CPU.
+TEST(CudaGan, StepLossLogOnTheDeviceReadsAsOnTheHost) {
+  EMOAUG_REQUIRE_CUDA();
+  using Step = gan::StepLossLog::Step;
+  Tensor pred = random_matrix(16, 5, 3), target = random_matrix(16, 5, 4);
+  Tensor dpred = on_cuda(pred), dtarget = on_cuda(target);
+  gan::StepLossLog host, device;
+  for (int i = 0; i < 100; ++i) {
+    const float scale = 1.0f + 0.1f * static_cast<float>(i);
+    float* h = host.next(Step::Pretrain, 16, Device::Host);
+    float* d = device.next(Step::Pretrain, 16, Device::Cuda);
+    for (int term = 0; term < 2; ++term) {
+      ops::mse_into(pred.view(), target.view(), MatView{}, scale, h + term);
+      ops::mse_into(dpred.view(), dtarget.view(), MatView{}, scale, d + term);
+    }
+  }
+  gan::EmotionLosses want, got;
+  host.read_into(want);
+  device.read_into(got);
+  expect_rel(got.pretrain, want.pretrain, 1e-6, "pretraining sum from the device");
+  EXPECT_EQ(device.size(), 0);
+}
+
 // A few epochs of the whole method (pretraining, then discriminator and generator steps with the
 // shared classifier, dropout everywhere) on both backends from the same seeds. Masks and shuffles
 // are the same bytes, so the runs differ only by float rounding (gemm order, transcendentals).

@@ -372,6 +372,13 @@ TEST(CudaOps, LossesAndTheirGradients) {
   ops::argmax_rows(x.view(), pred_host.data());
   ops::argmax_rows(dx.view(), dpred_idx.data());
   EXPECT_EQ(dpred_idx.to_vector(), pred_host);
+  // The count of correct predictions, left on the device as the CPU writes it on the host.
+  float hits_host = -1.0f;
+  ops::argmax_hits_into(x.view(), labels.data(), &hits_host);
+  Tensor dhits(1, 1, Device::Cuda);
+  ops::argmax_hits_into(dx.view(), dlabels.data(), dhits.data());
+  EXPECT_EQ(on_host(dhits).data()[0], hits_host);
+  EXPECT_GT(hits_host, 0.0f);
   // A bad label is still an error naming the row.
   labels[9] = 4;
   dlabels.assign(labels);

@@ -100,8 +100,9 @@ TEST(EmotionTransfer, FullGeneratorLossGradientThroughClassifier) {
   nn::Mlp* c = const_cast<nn::Mlp*>(group.classifier());
   Rng dropout(0, 0, StreamId::Dropout);
   auto loss = [&]() {
+    cg.generator_step(p.source.view(), p.targets[1].view(), 0.0f, dropout, c, cls_weight);
     gan::EmotionLosses l;
-    cg.generator_step(p.source.view(), p.targets[1].view(), 0.0f, dropout, c, cls_weight, l);
+    cg.losses().read_into(l);
     return l.adversarial + o.lambda_cyc * l.cycle + cls_weight * l.classification;
   };
   loss();
@@ -228,4 +229,45 @@ TEST(EmotionTransfer, RefusesSideBySideEmotionsOnThreadedBlas) {
   gan::LocalGradientSum sum;
   EXPECT_THROW(EmotionTransferGroup(exec, small_options(), 8, 2, 1.0f, 1, 1, {0, 1}, &sum),
                emoaug::Error);
+}
+
+// The log keeps its rows as it grows past its first size, folds every kind of step as the steps
+// once did on the host, and is empty after a read.
+TEST(StepLossLog, GrowsKeepingRowsAndFoldsEachKindOfStep) {
+  using Step = gan::StepLossLog::Step;
+  gan::StepLossLog log;
+  gan::EmotionLosses want;
+  const int steps = 150;  // past two doublings
+  for (int i = 0; i < steps; ++i) {
+    const float a = 0.5f + 0.01f * static_cast<float>(i), b = 0.25f * a, c = 0.125f + a;
+    if (i % 3 == 0) {
+      float* row = log.next(Step::Pretrain, 8, Device::Host);
+      row[0] = a;
+      row[1] = b;
+      want.pretrain += static_cast<double>(a + b);
+    } else if (i % 3 == 1) {
+      float* row = log.next(Step::Discriminator, 8, Device::Host);
+      row[0] = a, row[1] = b, row[2] = c, row[3] = a;
+      want.discriminator += 0.25 * ((double(a) + b) + (double(c) + a));
+    } else {
+      const bool with_c = i % 2 == 0;
+      float* row =
+          log.next(with_c ? Step::GeneratorWithClassifier : Step::Generator, 8, Device::Host);
+      row[0] = a, row[1] = b, row[2] = c, row[3] = b, row[4] = c, row[5] = 6.0f;
+      want.adversarial += double(a) + b;
+      want.cycle += double(c) + b;
+      if (with_c) {
+        want.classification += c;
+        want.accuracy += 6.0 / 8.0;
+      }
+    }
+  }
+  EXPECT_EQ(log.size(), steps);
+  gan::EmotionLosses got;
+  log.read_into(got);
+  EXPECT_EQ(log.size(), 0);
+  EXPECT_EQ(got.values(), want.values());
+  EXPECT_EQ(got.iterations, 0) << "the caller counts iterations";
+  log.read_into(got);
+  EXPECT_EQ(got.values(), want.values()) << "a second read adds nothing";
 }

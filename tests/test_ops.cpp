@@ -162,6 +162,12 @@ TEST(Ops, SoftmaxCrossEntropyAndGradient) {
   ops::argmax_rows(logits.view(), pred.data());
   for (int r = 0; r < 5; ++r)
     for (int c = 0; c < 4; ++c) EXPECT_LE(logits(r, c), logits(r, pred[r]));
+  // The hits count the rows whose argmax is their label; here two of five are made so.
+  std::vector<int32_t> truth(5);
+  for (int r = 0; r < 5; ++r) truth[r] = r < 2 ? pred[r] : (pred[r] + 1) % 4;
+  float hits = -1.0f;
+  ops::argmax_hits_into(logits.view(), truth.data(), &hits);
+  EXPECT_EQ(hits, 2.0f);
   std::vector<int32_t> bad{0, 4, 1, 2, 3};
   EXPECT_THROW(ops::softmax_cross_entropy(logits.view(), bad.data(), MatView{}), Error);
 }

@@ -30,6 +30,7 @@ class Backend {
                                       float slope) = 0;
   virtual void sigmoid(ConstMatView x, MatView y) = 0;
   virtual void argmax_rows(ConstMatView x, int32_t* out) = 0;
+  virtual void argmax_hits_into(ConstMatView logits, const int32_t* labels, float* hits) = 0;
 
   // Losses: the returning forms wait for the result; the _into forms leave it on the device.
   virtual float softmax_cross_entropy(ConstMatView logits, const int32_t* labels, MatView dlogits,

@@ -164,6 +164,11 @@ void argmax_rows(ConstMatView x, int32_t* out) {
   backend_for("argmax_rows", {x}).argmax_rows(x, out);
 }
 
+void argmax_hits_into(ConstMatView logits, const int32_t* labels, float* hits) {
+  EMOAUG_CHECK(hits, "argmax_hits_into without a destination");
+  backend_for("argmax_hits_into", {logits}).argmax_hits_into(logits, labels, hits);
+}
+
 float bce_with_logits(ConstMatView logits, float target, MatView dlogits, float grad_scale) {
   return check_bce(logits, ConstMatView{}, dlogits)
       .bce_with_logits(logits, target, dlogits, grad_scale);

@@ -54,7 +54,6 @@ void CycleGan::to(Device device) {
                     &d_cls_, &classifier_grad_})
     *t = t->to(device);
   labels_.set_device(device);
-  predictions_.set_device(device);
 }
 
 void CycleGan::size_buffers(int64_t batch, const nn::Mlp* classifier) {
@@ -73,20 +72,19 @@ void CycleGan::size_buffers(int64_t batch, const nn::Mlp* classifier) {
     // The labels are constant: uploaded when the batch size changes, not every step.
     if (labels_.size() != batch)
       labels_.assign(std::vector<int32_t>(static_cast<size_t>(batch), emotion_));
-    predictions_.resize(batch);
-    predictions_host_.resize(static_cast<size_t>(batch));
   }
 }
 
-void CycleGan::pretrain_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout,
-                             EmotionLosses& out) {
+void CycleGan::pretrain_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout) {
   size_buffers(s.rows, nullptr);
+  float* loss = losses_.next(StepLossLog::Step::Pretrain, s.rows, device_);
   // Source cycle s -> G -> F and target cycle t -> F -> G.
   ConstMatView fake_t = g_.forward(s, g_s_, true, &dropout);
   ConstMatView cyc_s = f_.forward(fake_t, f_gs_, true, &dropout);
   ConstMatView fake_s = f_.forward(t, f_t_, true, &dropout);
   ConstMatView cyc_t = g_.forward(fake_s, g_ft_, true, &dropout);
-  double loss = ops::mse(cyc_s, s, d_cyc_s_.view()) + ops::mse(cyc_t, t, d_cyc_t_.view());
+  ops::mse_into(cyc_s, s, d_cyc_s_.view(), 1.0f, loss);
+  ops::mse_into(cyc_t, t, d_cyc_t_.view(), 1.0f, loss + 1);
   // Each network's first backward writes its gradients, the second adds to them.
   f_.backward(f_gs_, d_cyc_s_.view(), d_fake_t_.view(), nn::ParamGrads::Write);
   g_.backward(g_s_, d_fake_t_.view(), MatView{}, nn::ParamGrads::Write);
@@ -94,37 +92,37 @@ void CycleGan::pretrain_step(ConstMatView s, ConstMatView t, float lr, Rng& drop
   f_.backward(f_t_, d_fake_s_.view(), MatView{});
   opt_g_.step(g_.params(), g_.grads(), lr);
   opt_f_.step(f_.params(), f_.grads(), lr);
-  out.pretrain += loss;
-  out.iterations += 1;
 }
 
-void CycleGan::discriminator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout,
-                                  EmotionLosses& out) {
+void CycleGan::discriminator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout) {
   size_buffers(s.rows, nullptr);
+  float* loss = losses_.next(StepLossLog::Step::Discriminator, s.rows, device_);
   ConstMatView fake_t = g_.forward(s, g_s_, true, &dropout);
   ConstMatView fake_s = f_.forward(t, f_t_, true, &dropout);
   const float real = options_.real_label;
   // Each discriminator: 0.5 * (BCE(D(real), real_label) + BCE(D(fake), 0)).
-  double loss_t =
-      ops::bce_with_logits(dt_.forward(t, dt_real_, true, &dropout), real, d_logit_a_.view(), 0.5f);
+  ops::bce_with_logits_into(dt_.forward(t, dt_real_, true, &dropout), real, d_logit_a_.view(), 0.5f,
+                            loss);
   dt_.backward(dt_real_, d_logit_a_.view(), MatView{}, nn::ParamGrads::Write);
-  loss_t += ops::bce_with_logits(dt_.forward(fake_t, dt_fake_, true, &dropout), 0.0f,
-                                 d_logit_b_.view(), 0.5f);
+  ops::bce_with_logits_into(dt_.forward(fake_t, dt_fake_, true, &dropout), 0.0f, d_logit_b_.view(),
+                            0.5f, loss + 1);
   dt_.backward(dt_fake_, d_logit_b_.view(), MatView{});
-  double loss_s =
-      ops::bce_with_logits(ds_.forward(s, ds_real_, true, &dropout), real, d_logit_a_.view(), 0.5f);
+  ops::bce_with_logits_into(ds_.forward(s, ds_real_, true, &dropout), real, d_logit_a_.view(), 0.5f,
+                            loss + 2);
   ds_.backward(ds_real_, d_logit_a_.view(), MatView{}, nn::ParamGrads::Write);
-  loss_s += ops::bce_with_logits(ds_.forward(fake_s, ds_fake_, true, &dropout), 0.0f,
-                                 d_logit_b_.view(), 0.5f);
+  ops::bce_with_logits_into(ds_.forward(fake_s, ds_fake_, true, &dropout), 0.0f, d_logit_b_.view(),
+                            0.5f, loss + 3);
   ds_.backward(ds_fake_, d_logit_b_.view(), MatView{});
   opt_dt_.step(dt_.params(), dt_.grads(), lr);
   opt_ds_.step(ds_.params(), ds_.grads(), lr);
-  out.discriminator += 0.25 * (loss_t + loss_s);  // the mean of the two discriminators' losses
 }
 
 void CycleGan::generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout,
-                              nn::Mlp* classifier, float cls_weight, EmotionLosses& out) {
+                              nn::Mlp* classifier, float cls_weight) {
   size_buffers(s.rows, classifier);
+  float* loss = losses_.next(
+      classifier ? StepLossLog::Step::GeneratorWithClassifier : StepLossLog::Step::Generator,
+      s.rows, device_);
   const float real = options_.real_label;
   const float lambda_cyc = options_.lambda_cyc;
 
@@ -134,33 +132,26 @@ void CycleGan::generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dro
   ConstMatView cyc_t = g_.forward(fake_s, g_ft_, true, &dropout);
 
   // Adversarial terms: gradients flow through D into the fakes; D's own gradients are not needed.
-  double adv =
-      ops::bce_with_logits(dt_.forward(fake_t, dt_fake_, true, &dropout), real, d_logit_a_.view());
-  adv +=
-      ops::bce_with_logits(ds_.forward(fake_s, ds_fake_, true, &dropout), real, d_logit_b_.view());
+  ops::bce_with_logits_into(dt_.forward(fake_t, dt_fake_, true, &dropout), real, d_logit_a_.view(),
+                            1.0f, loss);
+  ops::bce_with_logits_into(ds_.forward(fake_s, ds_fake_, true, &dropout), real, d_logit_b_.view(),
+                            1.0f, loss + 1);
   dt_.backward(dt_fake_, d_logit_a_.view(), d_fake_t_.view(), nn::ParamGrads::Skip);
   ds_.backward(ds_fake_, d_logit_b_.view(), d_fake_s_.view(), nn::ParamGrads::Skip);
 
   // Cycle terms: F's and G's second uses, whose input gradients join the fakes' gradients.
-  double cyc = ops::mse(cyc_s, s, d_cyc_s_.view(), lambda_cyc);
-  cyc += ops::mse(cyc_t, t, d_cyc_t_.view(), lambda_cyc);
+  ops::mse_into(cyc_s, s, d_cyc_s_.view(), lambda_cyc, loss + 2);
+  ops::mse_into(cyc_t, t, d_cyc_t_.view(), lambda_cyc, loss + 3);
   // Each network's first backward writes its gradients, the second adds to them.
   f_.backward(f_gs_, d_cyc_s_.view(), tmp_.view(), nn::ParamGrads::Write);
   ops::axpy(1.0f, tmp_.view(), d_fake_t_.view());
   g_.backward(g_ft_, d_cyc_t_.view(), tmp_.view(), nn::ParamGrads::Write);
   ops::axpy(1.0f, tmp_.view(), d_fake_s_.view());
-  out.adversarial += adv;
-  out.cycle += cyc;
 
   if (classifier) {
     ConstMatView logits = classifier->forward(fake_t, c_fake_, true, &dropout);
-    out.classification +=
-        ops::softmax_cross_entropy(logits, labels_.data(), d_cls_.view(), cls_weight);
-    ops::argmax_rows(logits, predictions_.data());
-    predictions_.copy_to_host(predictions_host_.data(), s.rows);
-    int64_t correct = 0;
-    for (int64_t r = 0; r < s.rows; ++r) correct += predictions_host_[r] == emotion_;
-    out.accuracy += static_cast<double>(correct) / static_cast<double>(s.rows);
+    ops::softmax_cross_entropy_into(logits, labels_.data(), d_cls_.view(), cls_weight, loss + 4);
+    ops::argmax_hits_into(logits, labels_.data(), loss + 5);
     // Into this emotion's own buffer: C is shared, and emotions may run on several threads.
     classifier->backward(c_fake_, d_cls_.view(), tmp_.view(), nn::ParamGrads::Write,
                          classifier_grad_.view());

@@ -3,6 +3,8 @@
 //
 // The shared classifier C is not part of it: the group owns C and lends it to the generator step,
 // which leaves C's gradient contribution for this emotion in `classifier_grad`.
+//
+// The steps leave their losses on the device, in `losses()`; the caller reads them once per epoch.
 #pragma once
 
 #include <array>
@@ -12,34 +14,12 @@
 #include "core/index_buffer.h"
 #include "core/rng.h"
 #include "core/state_dict.h"
+#include "gan/losses.h"
 #include "gan/options.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
 
 namespace emoaug::gan {
-
-// Losses of one emotion summed over the iterations of an epoch (divide by `iterations`).
-struct EmotionLosses {
-  double discriminator = 0;   // mean of D_T's and D_S's BCE
-  double adversarial = 0;     // generator BCE, both directions summed
-  double cycle = 0;           // cycle MSE, both directions summed (unweighted)
-  double classification = 0;  // C's cross-entropy on G(s)
-  double accuracy = 0;        // C's accuracy on G(s)
-  double pretrain = 0;        // cycle MSE during pretraining
-  int64_t iterations = 0;
-
-  // The values above in one order, with their names: the rows that carry them (the per-epoch
-  // statistics of a group, the loss history of a task) are laid out by these alone.
-  static constexpr int kValues = 6;
-  static constexpr std::array<const char*, kValues> kNames{
-      "discriminator", "adversarial", "cycle", "classification", "accuracy", "pretrain_cycle"};
-  std::array<double, kValues> values() const {
-    return {discriminator, adversarial, cycle, classification, accuracy, pretrain};
-  }
-  static EmotionLosses from_values(const float* v) {
-    return {v[0], v[1], v[2], v[3], v[4], v[5], 1};
-  }
-};
 
 class CycleGan {
  public:
@@ -47,17 +27,19 @@ class CycleGan {
   CycleGan(int dims, const CycleGanOptions& options, int emotion, Rng& init_rng);
 
   // Pretraining (§4.1): cycle reconstruction only, MSE(F(G(s)), s) + MSE(G(F(t)), t).
-  void pretrain_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout, EmotionLosses& out);
+  void pretrain_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout);
 
   // One discriminator update: real targets real_label, fakes 0, averaged over real and fake.
-  void discriminator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout,
-                          EmotionLosses& out);
+  void discriminator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout);
 
   // One generator update of G and F: adversarial BCE toward real_label in both directions,
   // lambda_cyc x cycle MSE, and, when classifier is given, cls_weight x CE(C(G(s)), emotion).
   // C's gradient for this emotion is left in classifier_grad (C itself is not updated here).
   void generator_step(ConstMatView s, ConstMatView t, float lr, Rng& dropout, nn::Mlp* classifier,
-                      float cls_weight, EmotionLosses& out);
+                      float cls_weight);
+
+  // The loss terms of the steps since the last read (StepLossLog::read_into empties it).
+  StepLossLog& losses() { return losses_; }
 
   // G(source) in inference mode (no dropout), written into out.
   void generate(ConstMatView source, MatView out);
@@ -96,8 +78,7 @@ class CycleGan {
   Tensor d_cls_;                      // [B, N]
   Tensor classifier_grad_;            // [1, |C|]
   IndexBuffer labels_;                // [B], all this emotion, on the device
-  IndexBuffer predictions_;           // [B], C's argmax, on the device
-  std::vector<int32_t> predictions_host_;
+  StepLossLog losses_;
 };
 
 }  // namespace emoaug::gan

@@ -168,8 +168,9 @@ EpochReport EmotionTransferGroup::pretrain_epoch(int epoch, const TransferData& 
       ops::gather_rows(data.source, order_s_[k].data() + it * b, batch_s_[k].view());
       ops::gather_rows(data.targets[e], order_t_[k].data() + it * b, batch_t_[k].view());
       gans_[e]->pretrain_step(batch_s_[k].view(), batch_t_[k].view(), options_.pretrain_lr,
-                              streams_[k].dropout, sums[e]);
+                              streams_[k].dropout);
     }
+    sums[e].iterations = iterations;
   });
   return finish_report(epoch, true, sums);
 }
@@ -199,8 +200,7 @@ EpochReport EmotionTransferGroup::train_epoch(int epoch, const TransferData& dat
   for (size_t k = 0; k < local_.size(); ++k) batch_orders(static_cast<int>(k), data);
   auto generator_step = [&](int k) {
     gans_[local_[k]]->generator_step(batch_s_[k].view(), batch_t_[k].view(), lr,
-                                     streams_[k].dropout, classifier_.get(), cls_weight,
-                                     sums[local_[k]]);
+                                     streams_[k].dropout, classifier_.get(), cls_weight);
   };
   for (int it = 0; it < iterations; ++it) {
     // An emotion's discriminator step and its first generator step in one piece of work: emotions
@@ -209,8 +209,7 @@ EpochReport EmotionTransferGroup::train_epoch(int epoch, const TransferData& dat
       const int e = local_[k];
       ops::gather_rows(data.source, order_s_[k].data() + it * b, batch_s_[k].view());
       ops::gather_rows(data.targets[e], order_t_[k].data() + it * b, batch_t_[k].view());
-      gans_[e]->discriminator_step(batch_s_[k].view(), batch_t_[k].view(), lr, streams_[k].dropout,
-                                   sums[e]);
+      gans_[e]->discriminator_step(batch_s_[k].view(), batch_t_[k].view(), lr, streams_[k].dropout);
       if (options_.generator_steps > 0) generator_step(k);
     });
     for (int step = 0; step < options_.generator_steps; ++step) {
@@ -224,13 +223,15 @@ EpochReport EmotionTransferGroup::train_epoch(int epoch, const TransferData& dat
 
 EpochReport EmotionTransferGroup::finish_report(int epoch, bool pretraining,
                                                 std::vector<EmotionLosses>& sums) {
-  // Per-iteration means (generator terms are also averaged over the generator steps), then the
-  // rows of other ranks' emotions are filled in through the gradient-sum seam.
+  // The steps' losses, read from the device once per epoch; per-iteration means (generator terms
+  // are also averaged over the generator steps), then the rows of other ranks' emotions are filled
+  // in through the gradient-sum seam.
   // The last column carries each rank's stop request, so all ranks of a group agree on the epoch
   // at which a preempted group stops (no rank waits in a collective for one that left).
   constexpr int kStop = EmotionLosses::kValues;
   Tensor stats(num_emotions_, kStop + 1);
   for (int e : local_) {
+    gans_[e]->losses().read_into(sums[e]);
     const EmotionLosses& s = sums[e];
     const double it = std::max<int64_t>(1, s.iterations);
     const double gen = it * (pretraining ? 1 : options_.generator_steps);

@@ -141,6 +141,13 @@ class CpuBackend final : public Backend {
     for (int64_t r = 0; r < x.rows; ++r) out[r] = fn::argmax_row(x.row(r), x.cols);
   }
 
+  void argmax_hits_into(ConstMatView logits, const int32_t* labels, float* hits) override {
+    int64_t count = 0;
+    for (int64_t r = 0; r < logits.rows; ++r)
+      count += fn::argmax_row(logits.row(r), logits.cols) == labels[r];
+    *hits = static_cast<float>(count);
+  }
+
   float bce_with_logits(ConstMatView logits, float target, MatView dlogits,
                         float grad_scale) override {
     return bce_mean(

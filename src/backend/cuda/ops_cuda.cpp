@@ -124,6 +124,12 @@ class CudaBackend final : public Backend {
     kernels::argmax_rows(stream(), x.data, x.rows, x.cols, out);
   }
 
+  void argmax_hits_into(ConstMatView logits, const int32_t* labels, float* hits) override {
+    Context& ctx = Context::get();
+    kernels::argmax_hits(ctx.stream(), logits.data, labels, logits.rows, logits.cols,
+                         ctx.partials(), hits);
+  }
+
   void bce_with_logits_into(ConstMatView logits, float target, MatView dlogits, float grad_scale,
                             float* loss) override {
     Context& ctx = Context::get();
