@@ -12,7 +12,9 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "data/corpus_io.h"
+#include "experiment/context.h"
 #include "experiment/corpora.h"
+#include "experiment/plan.h"
 #include "testing.h"
 
 using namespace emoaug;
@@ -139,6 +141,35 @@ TEST(Corpora, TargetUnlabeledSourceLeavesOutEachFoldsHeldOutSession) {
       orphans = orphans || c.source.groups[r] == kOrphanGroup;
     }
     EXPECT_TRUE(orphans) << "group 9 is held out by no fold";
+  }
+}
+
+// `emoaug plan` counts, for each fold, the source rows that fold's CycleGANs see: with the
+// target's own unlabeled rows, not the held-out session's. Asking for exactly that many rows per
+// class (generate_per_class) must cost the same.
+TEST(Corpora, PlanEstimatesCountEachFoldsOwnSourceRows) {
+  Files f;
+  config::ExperimentConfig cfg = f.config(kWithSyn);
+  cfg.gan.lambda_cls = {1.0};
+  cfg.experiment.output = f.dir / "run";
+  const experiment::RunContext ctx = experiment::load_run_context(cfg);
+  ASSERT_TRUE(ctx.corpora.source_is_target);
+  for (size_t k = 0; k < ctx.corpora.folds.size(); ++k) {
+    const int64_t rows = unlabeled_in(f.whole, ctx.corpora.folds[k].group);
+    ASSERT_LT(rows, ctx.corpora.source.rows());
+    config::ExperimentConfig same_rows = cfg;
+    same_rows.gan.generate_per_class = static_cast<int>(rows);
+    const experiment::RunContext sized = experiment::load_run_context(same_rows);
+    experiment::SerTask task;
+    task.setting = experiment::Setting::RealSyn;
+    task.lambda_cls = 1.0;
+    task.fold = static_cast<int>(k);
+    EXPECT_EQ(experiment::estimate_ser_gflop(ctx, task),
+              experiment::estimate_ser_gflop(sized, task))
+        << "fold " << k;
+    EXPECT_EQ(experiment::estimate_gpu_bytes(ctx, task),
+              experiment::estimate_gpu_bytes(sized, task))
+        << "fold " << k;
   }
 }
 

@@ -1,6 +1,7 @@
 #include "experiment/plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "backend/ops.h"
@@ -29,6 +30,18 @@ std::vector<int64_t> class_sizes_in(const RunContext& ctx, const GanTask& task) 
   else
     for (int32_t label : x.labels) ++sizes[label];
   return sizes;
+}
+
+// The source rows a GAN task's CycleGANs train on: all of S, or, when S is the target's own
+// unlabeled rows, those outside the fold's held-out session (Corpora::gan_source_rows).
+double gan_source_rows(const RunContext& ctx, const GanTask& task) {
+  return static_cast<double>(ctx.corpora.gan_source_rows(task.fold).size());
+}
+
+// The synthetic rows of each emotion a GAN task writes (stage_gan's generation_rows).
+double synthetic_rows_per_class(const RunContext& ctx, const GanTask& task) {
+  const int per_class = ctx.cfg.gan.generate_per_class;
+  return per_class > 0 ? per_class : gan_source_rows(ctx, task);
 }
 
 std::string human_bytes(double bytes) {
@@ -107,8 +120,8 @@ double estimate_gan_gflop(const RunContext& ctx, const GanTask& task) {
   const double c = task.lambda_cls > 0 ? mlp_macs(d, o.classifier_hidden, n) : 0.0;
   const std::vector<int64_t> sizes = class_sizes_in(ctx, task);
   const int64_t smallest = *std::min_element(sizes.begin(), sizes.end());
-  const double iterations =
-      static_cast<double>(std::min<int64_t>(ctx.corpora.source.rows(), smallest) / o.batch_size);
+  const double iterations = std::floor(
+      std::min(gan_source_rows(ctx, task), static_cast<double>(smallest)) / o.batch_size);
   // Multiply-adds per row of a batch, per emotion: pretraining runs G and F twice each, forward
   // and backward (x3); the discriminator step runs G, F forward and each D on real and fake; a
   // generator step runs G and F twice, each D once, C once, all backward too.
@@ -128,11 +141,8 @@ double estimate_ser_gflop(const RunContext& ctx, const SerTask& task) {
     rows += task.protocol == Protocol::Within
                 ? static_cast<double>(ctx.corpora.folds.at(task.fold).train.size())
                 : static_cast<double>(x.rows());
-  if (task.setting != Setting::Real) {
-    const int per_class = ctx.cfg.gan.generate_per_class;
-    rows += static_cast<double>(n) *
-            (per_class > 0 ? per_class : static_cast<double>(ctx.corpora.source.rows()));
-  }
+  if (task.setting != Setting::Real)
+    rows += n * synthetic_rows_per_class(ctx, task.source_gan(ctx.cfg.gan.per_fold));
   int epochs = o.epochs;
   if (task.protocol == Protocol::Cross)
     for (int e : ctx.cfg.ser.dev_epochs) epochs = std::max(epochs, e);
@@ -155,7 +165,7 @@ double estimate_gpu_bytes(const RunContext& ctx, const GanTask& task, int local_
   const double activations = 3.0 * o.batch_size * widest * 16;
   // The source (and the rows generated from it), all emotions' training rows.
   const double rows =
-      2.0 * ctx.corpora.source.rows() + static_cast<double>(ctx.corpora.target.rows());
+      2.0 * gan_source_rows(ctx, task) + static_cast<double>(ctx.corpora.target.rows());
   return kFloat * (local_emotions * (per_emotion + activations) + classifier + rows * d);
 }
 
@@ -164,10 +174,9 @@ double estimate_gpu_bytes(const RunContext& ctx, const SerTask& task) {
   const int d = static_cast<int>(ctx.corpora.target.dims()), n = ctx.emotions();
   const double train =
       task.setting != Setting::Syn ? static_cast<double>(ctx.corpora.target.rows()) : 0.0;
-  const int per_class = ctx.cfg.gan.generate_per_class;
   const double syn = task.setting == Setting::Real
                          ? 0.0
-                         : n * (per_class > 0 ? per_class : ctx.corpora.source.rows() * 1.0);
+                         : n * synthetic_rows_per_class(ctx, task.source_gan(ctx.cfg.gan.per_fold));
   const double test =
       static_cast<double>(std::max<int64_t>(ctx.corpora.target.rows(), ctx.corpora.cross.rows()));
   return 4.0 * (4 * mlp_params(d, o.hidden, n) + (train + syn + test) * d +
@@ -221,13 +230,13 @@ DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::
   e.checkpoint_bytes = kFloat * (3 * networks + epochs * (2 + 6.0 * n));
   // HDF5's own share of a small file or group (headers, attributes, names), measured on the demo.
   constexpr double kOverhead = 16e3;
-  const int per_class = ctx.cfg.gan.generate_per_class;
-  const double synthetic_rows =
-      per_class > 0 ? per_class : static_cast<double>(ctx.corpora.source.rows());
   const double losses = kFloat * epochs * 8;
   // The output file, and its statistics and losses again in results.h5.
-  const double output = kFloat * synthetic_rows * d + 32.0 * d + losses + kOverhead;
-  e.final_bytes += plan.gan.size() * n * (output + losses + kOverhead);
+  for (const GanTask& t : plan.gan) {
+    const double output =
+        kFloat * synthetic_rows_per_class(ctx, t) * d + 32.0 * d + losses + kOverhead;
+    e.final_bytes += n * (output + losses + kOverhead);
+  }
   // An SER task keeps its test rows' truth and predictions, in its file and in results.h5.
   for (const SerTask& t : plan.ser) {
     const double rows = t.protocol == Protocol::Within
