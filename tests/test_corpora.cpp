@@ -123,6 +123,12 @@ TEST(Corpora, RowsInNoClassAreSetAsideAndFoldsHoldLabeledRowsOnly) {
     for (int64_t r : fold.test) EXPECT_EQ(c.target.groups[r], fold.group);
   }
   EXPECT_FALSE(c.has_source());  // `real` needs no source, not even the target's own rows
+  // Said once, by the command: loading only keeps the line.
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find(std::to_string(unlabeled) + " of " + std::to_string(f.whole.rows()) +
+                            " rows are in no class (label -1) and set aside"),
+            std::string::npos)
+      << c.notes[0];
 }
 
 TEST(Corpora, TargetUnlabeledSourceLeavesOutEachFoldsHeldOutSession) {

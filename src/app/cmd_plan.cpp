@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "config/config.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "experiment/plan.h"
 
 namespace emoaug::app {
@@ -47,6 +48,7 @@ int cmd_plan(int argc, char** argv) {
   const config::ExperimentConfig cfg = config::load_config(path, sets);
   config::check_runnable(cfg, path);
   const experiment::RunContext ctx = experiment::load_run_context(cfg);
+  for (const std::string& note : ctx.corpora.notes) log_info("%s", note.c_str());
   const experiment::Plan plan =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
   const dist::Plan placed = experiment::place(ctx, plan, ranks, all, gflops);

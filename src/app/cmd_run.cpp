@@ -88,7 +88,10 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   // Rank 0 prepares the run directory before anyone reads or writes in it.
   const bool leader = world.rank() == 0;
   experiment::RunContext ctx = experiment::load_run_context(cfg);
-  if (leader) experiment::prepare_run_directory(ctx.dir, cfg);
+  if (leader) {
+    for (const std::string& note : ctx.corpora.notes) log_info("%s", note.c_str());
+    experiment::prepare_run_directory(ctx.dir, cfg);
+  }
   world.barrier();
   const experiment::Plan full =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));

@@ -5,7 +5,6 @@
 #include <numeric>
 
 #include "core/error.h"
-#include "core/log.h"
 #include "core/rng.h"
 #include "data/corpus_io.h"
 #include "experiment/tasks.h"
@@ -52,8 +51,8 @@ void check_source_per_fold(const Corpora& c, const config::ExperimentConfig& cfg
   }
 }
 
-void log_set_aside(const Corpora& c, const config::ExperimentConfig& cfg,
-                   const std::vector<int32_t>& unlabeled_only_groups) {
+void note_set_aside(Corpora& c, const config::ExperimentConfig& cfg,
+                    const std::vector<int32_t>& unlabeled_only_groups) {
   if (c.unlabeled_target_rows == 0 && c.unlabeled_cross_rows == 0) return;
   std::string line;
   if (c.unlabeled_target_rows > 0) {
@@ -72,7 +71,7 @@ void log_set_aside(const Corpora& c, const config::ExperimentConfig& cfg,
   if (c.unlabeled_cross_rows > 0)
     line += (line.empty() ? "" : "; ") + cfg.data.cross + ": " +
             std::to_string(c.unlabeled_cross_rows) + " rows in no class set aside";
-  log_info("%s", line.c_str());
+  c.notes.push_back(line);
 }
 
 }  // namespace
@@ -167,16 +166,17 @@ Corpora load_corpora(const config::ExperimentConfig& cfg) {
   std::vector<int32_t> unlabeled_only;
   std::set_difference(all_groups.begin(), all_groups.end(), groups.begin(), groups.end(),
                       std::back_inserter(unlabeled_only));
-  log_set_aside(c, cfg, unlabeled_only);
+  note_set_aside(c, cfg, unlabeled_only);
 
   if (synthetic) {
     c.stats_features = resolve_stats_features(cfg.gan.stats_features, c.target, d.target);
     for (int col : c.stats_features) c.stats_feature_names.push_back(c.target.feature_names[col]);
     if (cfg.gan.stats_features.empty() && c.stats_feature_names != config::paper::stats_features())
-      log_info(
-          "gan.stats_features: %s lacks emobase2010's default features; Fig. 2 shows the %zu "
-          "of largest variance over its labeled rows: %s",
-          d.target.c_str(), c.stats_features.size(), joined(c.stats_feature_names).c_str());
+      c.notes.push_back(
+          "gan.stats_features: " + d.target +
+          " lacks emobase2010's default features; Fig. 2 shows the " +
+          std::to_string(c.stats_features.size()) +
+          " of largest variance over its labeled rows: " + joined(c.stats_feature_names));
   }
   return c;
 }

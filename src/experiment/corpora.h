@@ -28,6 +28,9 @@ struct Corpora {
   // resolve_stats_features; empty when no setting needs synthetic data.
   std::vector<int> stats_features;
   std::vector<std::string> stats_feature_names;
+  // What loading decided that a person should read (rows set aside and what becomes of them, Fig.
+  // 2's automatic features), for the command to log once: every rank loads the corpora.
+  std::vector<std::string> notes;
 
   bool has_source() const { return source.rows() > 0; }
   bool has_cross() const { return cross.rows() > 0; }
