@@ -302,8 +302,8 @@ cat >"$B/libexec/bundle-env.sh" <<'EOF'
 # Sourced (POSIX sh) by the bin/ wrappers of the emoaug bundle, with EMOAUG_BUNDLE set to its root.
 # Sets, once per process tree: the library path (the bundle's libraries first, then the node's CUDA
 # 13 toolkit, then the caller's path), Open MPI's and PMIx's prefixes (OPAL_PREFIX, PMIX_*), an
-# empty hwloc plugin folder, PATH (bin/ first: mpirun finds orted there), and the python3 and
-# plotting script of `emoaug report`.
+# empty hwloc plugin folder, PATH (bin/ first: mpirun finds orted there), the python3 and
+# plotting script of `emoaug report`, and the emoaug that `emoaug submit`'s jobs call.
 if [ "${EMOAUG_BUNDLE_ENV:-}" != "$EMOAUG_BUNDLE" ]; then
   # The caller's library path, for the programs emoaug starts that are not ours (python3 for the
   # report's figures): the bundle's libraries are not theirs.
@@ -347,7 +347,9 @@ if [ "${EMOAUG_BUNDLE_ENV:-}" != "$EMOAUG_BUNDLE" ]; then
   export PATH
   : "${EMOAUG_PYTHON:=$EMOAUG_BUNDLE/libexec/python3-caller}"
   : "${EMOAUG_PLOT_SCRIPT:=$EMOAUG_BUNDLE/scripts/plot_report.py}"
-  export EMOAUG_PYTHON EMOAUG_PLOT_SCRIPT
+  # What `emoaug submit` writes into its sbatch scripts: this wrapper, not libexec/emoaug.
+  EMOAUG_EXE=$EMOAUG_BUNDLE/bin/emoaug
+  export EMOAUG_PYTHON EMOAUG_PLOT_SCRIPT EMOAUG_EXE
   EMOAUG_BUNDLE_ENV=$EMOAUG_BUNDLE
   export EMOAUG_BUNDLE_ENV
 fi

@@ -183,6 +183,13 @@ TEST(SubmitCli, DryRunPrintsTheScriptsAndWritesNothing) {
   EXPECT_LINE(r.out, "# sbatch --parsable --dependency=afterok:<job id of t> " + dir / "run" +
                          "/slurm/t-aggregate.sbatch");
   EXPECT_FALSE(std::filesystem::exists(dir / "run")) << "a dry run made the run directory";
+  // The jobs call the binary that submitted them, or the wrapper EMOAUG_EXE names (the bundle's).
+  EXPECT_LINE(r.out, "EMOAUG=" + std::filesystem::canonical(EMOAUG_BINARY).string());
+  setenv("EMOAUG_EXE", "/opt/emoaug-bundle/bin/emoaug", 1);
+  r = emoaug::testing::run_emoaug("submit '" + dir / "job.toml" + "' --dry-run", dir);
+  unsetenv("EMOAUG_EXE");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LINE(r.out, "EMOAUG=/opt/emoaug-bundle/bin/emoaug");
 
   r = emoaug::testing::run_emoaug("submit '" + dir / "job.toml" + "' -n --mode mpi", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;

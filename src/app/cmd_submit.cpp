@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -131,7 +132,11 @@ int cmd_submit(int argc, char** argv) {
   config::check_runnable(cfg, spec.config);
 
   SubmitContext ctx;
-  ctx.emoaug = std::filesystem::read_symlink("/proc/self/exe").string();
+  // The binary itself, unless a wrapper that sets its environment says to call it instead (the
+  // bundle's bin/emoaug): a job that ran the bare binary would find none of the bundle's libraries.
+  const char* wrapper = std::getenv("EMOAUG_EXE");
+  ctx.emoaug = wrapper && *wrapper ? std::filesystem::absolute(wrapper).string()
+                                   : std::filesystem::read_symlink("/proc/self/exe").string();
   ctx.workdir = std::filesystem::current_path().string();
   ctx.run_dir = cfg.experiment.output;
   ctx.lambda_grid = cfg.gan.lambda_cls;

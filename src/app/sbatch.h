@@ -22,7 +22,7 @@ Templates read_templates(const std::string& dir);
 
 // What the job spec alone does not say, found out by `emoaug submit`.
 struct SubmitContext {
-  std::string emoaug;               // absolute path of the binary the jobs run
+  std::string emoaug;               // absolute path of what the jobs run as emoaug
   std::string workdir;              // the jobs' working directory (--chdir), where -s paths resolve
   std::string run_dir;              // experiment.output of the resolved config
   std::vector<double> lambda_grid;  // gan.lambda_cls of the resolved config

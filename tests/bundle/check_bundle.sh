@@ -3,7 +3,8 @@
 # scripts/bundle.sh into a scratch folder, the archive's size, and, unpacked into an empty folder
 # and run with nothing but PATH=/usr/bin:/bin and HOME in the environment:
 #   - bin/emoaug info, a short CPU demo (emoaug synth, emoaug run configs/demo.toml with tiny epochs
-#     and the report), and the same run under bin/mpirun -np 2, with the same numbers;
+#     and the report), and the same run under bin/mpirun -np 2, with the same numbers; bin/emoaug
+#     submit --dry-run writes sbatch scripts that call bin/emoaug;
 #   - bin/mpirun -np 2 bin/emoaug_mpi_tests (the MPI unit tests), traced with strace where it can
 #     run: no library, Open MPI plugin or help text is opened from this machine's install;
 #   - gpu-check.sh (when there is no GPU: it must finish, skipping the GPU steps with the reason);
@@ -92,6 +93,15 @@ grep -q 'on 2 rank(s)' "$WORK/np2.log" || { show "$WORK/np2.log"; fail "the mpir
 "${E[@]}" "$U/bin/emoaug_compare_runs" "$WORK/np1" "$WORK/np2" >"$WORK/compare.log" 2>&1 ||
   { show "$WORK/compare.log"; fail "the demo on 1 and 2 ranks differ"; }
 pass "CPU demo under bin/mpirun -np 2 in $(($(date +%s) - t0)) s, the same numbers as on 1 rank"
+
+# SLURM jobs written from the bundle go through its wrapper, which puts the bundle's libraries on
+# their path (libexec/emoaug alone would find none of them on a compute node).
+(cd "$WORK/home" && "${E[@]}" "$U/bin/emoaug" submit "$U/jobs/demo.toml" --dry-run "${QUICK[@]}" \
+  -s "experiment.output=$WORK/submitted") >"$WORK/submit.log" 2>&1 ||
+  { show "$WORK/submit.log"; fail "bin/emoaug submit --dry-run"; }
+grep -qxF "EMOAUG=$U/bin/emoaug" "$WORK/submit.log" ||
+  { show "$WORK/submit.log"; fail "the sbatch scripts do not call bin/emoaug"; }
+pass "bin/emoaug submit --dry-run: the sbatch scripts call bin/emoaug"
 
 # The library path the wrappers set, from the wrappers' own environment script.
 LIBPATH=$("${E[@]}" sh -c 'EMOAUG_BUNDLE=$1; . "$1/libexec/bundle-env.sh"; printf %s "$LD_LIBRARY_PATH"' _ "$U")
