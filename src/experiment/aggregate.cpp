@@ -86,25 +86,6 @@ std::string now_utc() {
   return buf;
 }
 
-void write_differences(const data::h5::Group& g, const std::vector<Difference>& differences) {
-  std::vector<double> mean, ci_low, ci_high, p_t, p_wilcoxon;
-  std::vector<int64_t> pairs;
-  for (const Difference& d : differences) {
-    mean.push_back(d.mean);
-    ci_low.push_back(d.ci_low);
-    ci_high.push_back(d.ci_high);
-    p_t.push_back(d.p_t);
-    p_wilcoxon.push_back(d.p_wilcoxon);
-    pairs.push_back(d.pairs);
-  }
-  g.write_f64_1d("diff_mean", mean);
-  g.write_f64_1d("diff_ci_low", ci_low);
-  g.write_f64_1d("diff_ci_high", ci_high);
-  g.write_i64_1d("diff_pairs", pairs);
-  g.write_f64_1d("p_t", p_t);
-  g.write_f64_1d("p_wilcoxon", p_wilcoxon);
-}
-
 void write_lambda_comparisons(const data::h5::Group& g,
                               const std::vector<LambdaDifference>& comparisons) {
   std::vector<std::string> protocol, setting;
@@ -170,6 +151,42 @@ void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows
 }
 
 }  // namespace
+
+void write_differences(const data::h5::Group& g, const std::vector<Difference>& differences) {
+  std::vector<double> mean, ci_low, ci_high, p_t, p_wilcoxon;
+  std::vector<int64_t> pairs;
+  for (const Difference& d : differences) {
+    mean.push_back(d.mean);
+    ci_low.push_back(d.ci_low);
+    ci_high.push_back(d.ci_high);
+    p_t.push_back(d.p_t);
+    p_wilcoxon.push_back(d.p_wilcoxon);
+    pairs.push_back(d.pairs);
+  }
+  g.write_f64_1d("diff_mean", mean);
+  g.write_f64_1d("diff_ci_low", ci_low);
+  g.write_f64_1d("diff_ci_high", ci_high);
+  g.write_i64_1d("diff_pairs", pairs);
+  g.write_f64_1d("p_t", p_t);
+  g.write_f64_1d("p_wilcoxon", p_wilcoxon);
+}
+
+std::vector<Difference> read_differences(const data::h5::Group& g) {
+  if (!g.has("diff_mean")) return {};
+  const std::vector<double> mean = g.read_f64_1d("diff_mean");
+  const std::vector<double> ci_low = g.read_f64_1d("diff_ci_low");
+  const std::vector<double> ci_high = g.read_f64_1d("diff_ci_high");
+  const std::vector<int64_t> pairs = g.read_i64_1d("diff_pairs");
+  const std::vector<double> p_t = g.read_f64_1d("p_t");
+  const std::vector<double> p_wilcoxon = g.read_f64_1d("p_wilcoxon");
+  for (size_t size : {ci_low.size(), ci_high.size(), pairs.size(), p_t.size(), p_wilcoxon.size()})
+    EMOAUG_CHECK(size == mean.size(), g.path(), ": the difference columns differ in length");
+  std::vector<Difference> differences(mean.size());
+  for (size_t i = 0; i < mean.size(); ++i)
+    differences[i] = {
+        static_cast<int>(pairs[i]), mean[i], ci_low[i], ci_high[i], p_t[i], p_wilcoxon[i]};
+  return differences;
+}
 
 std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind) {
   struct Acc {

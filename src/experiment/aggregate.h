@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "data/h5.h"
 #include "data/scaler.h"
 #include "experiment/context.h"
 #include "experiment/plan.h"
@@ -41,6 +42,12 @@ struct Difference {
   // The mark the report puts on a difference: the paired t-test's p below 5 %.
   bool holds_at_5_percent() const { return p_t < 0.05; }
 };
+
+// results.h5 keeps differences column by column beside the rows they belong to (diff_mean,
+// diff_ci_low, diff_ci_high, diff_pairs, p_t, p_wilcoxon): written and read here only. Reading a
+// group without them (a results.h5 older than paired comparisons) gives none.
+void write_differences(const data::h5::Group& g, const std::vector<Difference>& differences);
+std::vector<Difference> read_differences(const data::h5::Group& g);
 
 struct SummaryRow {
   Protocol protocol;

@@ -10,42 +10,23 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "data/h5.h"
+#include "experiment/aggregate.h"
 
 namespace emoaug::experiment {
 namespace {
-
-// Paired differences as results.h5 stores them (aggregate.h's Difference, column by column).
-struct Differences {
-  std::vector<double> mean, ci_low, ci_high, p_t, p_wilcoxon;
-  std::vector<int64_t> pairs;
-  bool present = false;  // results.h5 of an emoaug before paired comparisons has none
-};
-
-Differences read_differences(const data::h5::Group& g) {
-  Differences d;
-  if (!g.has("diff_mean")) return d;
-  d.present = true;
-  d.mean = g.read_f64_1d("diff_mean");
-  d.ci_low = g.read_f64_1d("diff_ci_low");
-  d.ci_high = g.read_f64_1d("diff_ci_high");
-  d.pairs = g.read_i64_1d("diff_pairs");
-  d.p_t = g.read_f64_1d("p_t");
-  d.p_wilcoxon = g.read_f64_1d("p_wilcoxon");
-  return d;
-}
 
 struct SummaryTable {
   std::vector<std::string> protocol, setting;
   std::vector<double> lambda, mean, std, dev_mean, dev_std;
   std::vector<int64_t> reps;
   Tensor confusion, recall;
-  Differences vs_real;
+  std::vector<Difference> vs_real;  // empty in a results.h5 older than paired comparisons
 };
 
 struct LambdaTable {
   std::vector<std::string> protocol, setting;
   std::vector<double> lambda_a, lambda_b;
-  Differences differences;
+  std::vector<Difference> differences;
 };
 
 SummaryTable read_summary(const data::h5::Group& root) {
@@ -62,6 +43,8 @@ SummaryTable read_summary(const data::h5::Group& root) {
   t.confusion = g.read_f32_2d("confusion");
   if (g.has("recall")) t.recall = g.read_f32_2d("recall");
   t.vs_real = read_differences(g);
+  EMOAUG_CHECK(t.vs_real.empty() || t.vs_real.size() == t.setting.size(), g.path(), ": ",
+               t.vs_real.size(), " differences for ", t.setting.size(), " rows");
   return t;
 }
 
@@ -74,6 +57,8 @@ LambdaTable read_lambda_comparisons(const data::h5::Group& root) {
   t.lambda_a = g.read_f64_1d("lambda_a");
   t.lambda_b = g.read_f64_1d("lambda_b");
   t.differences = read_differences(g);
+  EMOAUG_CHECK(t.differences.empty() || t.differences.size() == t.setting.size(), g.path(), ": ",
+               t.differences.size(), " differences for ", t.setting.size(), " comparisons");
   return t;
 }
 
@@ -84,13 +69,12 @@ std::string number(double x, const char* format) {
   return buf;
 }
 
-// "| Δ | [lo, hi] | pairs | p t | p W |" for difference i, Δ marked when it holds at 5 %.
-std::string difference_cells(const Differences& d, size_t i) {
-  const bool holds = d.p_t[i] < 0.05;
-  return "| " + number(d.mean[i], "%+.2f") + (holds ? " *" : "") + " | [" +
-         number(d.ci_low[i], "%+.2f") + ", " + number(d.ci_high[i], "%+.2f") + "] | " +
-         std::to_string(d.pairs[i]) + " | " + number(d.p_t[i], "%.3g") + " | " +
-         number(d.p_wilcoxon[i], "%.3g") + " |";
+// "| Δ | [lo, hi] | pairs | p t | p W |" for one difference, Δ marked when it holds at 5 %.
+std::string difference_cells(const Difference& d) {
+  return "| " + number(d.mean, "%+.2f") + (d.holds_at_5_percent() ? " *" : "") + " | [" +
+         number(d.ci_low, "%+.2f") + ", " + number(d.ci_high, "%+.2f") + "] | " +
+         std::to_string(d.pairs) + " | " + number(d.p_t, "%.3g") + " | " +
+         number(d.p_wilcoxon, "%.3g") + " |";
 }
 
 std::string cell(double mean, double std) {
@@ -235,7 +219,7 @@ constexpr const char* kDifferencesExplained =
     "difference whose paired t-test p is below 0.05.\n\n";
 
 void write_differences_to_real(std::ostringstream& md, const SummaryTable& t) {
-  if (!t.vs_real.present) return;
+  if (t.vs_real.empty()) return;
   md << "\n## Differences to real\n\nEach synthetic setting minus `real` of the same protocol, in "
      << kDifferencesExplained
      << "| protocol | setting | λcls | Δ UAR | 95 % CI | pairs | p (paired t) | p (Wilcoxon) "
@@ -243,18 +227,18 @@ void write_differences_to_real(std::ostringstream& md, const SummaryTable& t) {
   for (size_t i = 0; i < t.setting.size(); ++i)
     if (t.setting[i] != "real")
       md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << lambda_text(t.lambda[i])
-         << " " << difference_cells(t.vs_real, i) << "\n";
+         << " " << difference_cells(t.vs_real[i]) << "\n";
 }
 
 void write_lambda_differences(std::ostringstream& md, const LambdaTable& t) {
-  if (t.setting.empty() || !t.differences.present) return;
+  if (t.setting.empty() || t.differences.empty()) return;
   md << "\n## λcls against each other\n\nThe row at the first λcls minus the row at the second, in "
      << kDifferencesExplained
      << "| protocol | setting | λcls | Δ UAR | 95 % CI | pairs | p (paired t) | p (Wilcoxon) "
         "|\n|---|---|---|---|---|---|---|---|\n";
   for (size_t i = 0; i < t.setting.size(); ++i)
     md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << lambda_text(t.lambda_a[i])
-       << " − " << lambda_text(t.lambda_b[i]) << " " << difference_cells(t.differences, i) << "\n";
+       << " − " << lambda_text(t.lambda_b[i]) << " " << difference_cells(t.differences[i]) << "\n";
 }
 
 void write_recalls(std::ostringstream& md, const SummaryTable& t,
