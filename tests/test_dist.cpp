@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
+#include "dist/collective_wait.h"
 #include "dist/communicator.h"
 #include "dist/ordered_sum.h"
 #include "dist/task_farm.h"
@@ -194,6 +196,107 @@ TEST(TaskFarm, AloneWithThreadsLetsRunningTasksFinishThenReportsTheFailure) {
   EXPECT_THROW(run_task_farm(
                    world, {1, 2}, [](int) {}, options),
                Error);
+}
+
+// ---- waiting for a collective (the NCCL communicator's wait, through its seam) -----------------
+
+// A collective that completes after `done_after` polls (never when negative), or fails at poll
+// `fail_at`; it counts polls and aborts.
+class ScriptedCollective : public PendingCollective {
+ public:
+  ScriptedCollective(int done_after, int fail_at = -1)
+      : done_after_(done_after), fail_at_(fail_at) {}
+  State poll(std::string* error) override {
+    ++polls;
+    if (fail_at_ >= 0 && polls >= fail_at_) {
+      *error = "NCCL: remote process exited or there was a network error";
+      return State::Failed;
+    }
+    return done_after_ >= 0 && polls >= done_after_ ? State::Done : State::Running;
+  }
+  void abort() override { ++aborts; }
+  int polls = 0;
+  int aborts = 0;
+
+ private:
+  int done_after_, fail_at_;
+};
+
+TEST(CollectiveWait, ReturnsOnceTheCollectiveIsDoneWithoutAborting) {
+  ScriptedCollective c(5);
+  wait_for_collective(c, 10, "allgather");
+  EXPECT_EQ(c.polls, 5);
+  EXPECT_EQ(c.aborts, 0);
+}
+
+TEST(CollectiveWait, APeerThatNeverJoinsIsAbortedAfterTheTimeoutWithOneLine) {
+  ScriptedCollective never(-1);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    wait_for_collective(never, 0.3,
+                        "NCCL allgather of 40000 floats over 2 ranks on rank 1 on n7, GPU 0");
+    FAIL() << "a collective that never completes was waited for without end";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("NCCL allgather of 40000 floats over 2 ranks on rank 1 on n7, GPU 0"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("did not complete within 0.3 s"), std::string::npos) << what;
+    EXPECT_NE(what.find("experiment.nccl_timeout_s"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(waited, 0.3);
+  EXPECT_LT(waited, 5.0);
+  EXPECT_EQ(never.aborts, 1);
+}
+
+TEST(CollectiveWait, TheTimeoutComesFromTheClockNotFromThePollCount) {
+  ScriptedCollective never(-1);
+  double now = 100;
+  // Every look at the clock moves it 1 s on: the 10 s limit is passed at the 11th look.
+  const Clock clock = [&] { return now += 1; };
+  EXPECT_THROW(wait_for_collective(never, 10, "allreduce", clock), Error);
+  EXPECT_EQ(never.polls, 11);
+  EXPECT_EQ(never.aborts, 1);
+}
+
+TEST(CollectiveWait, AnAsynchronousErrorEndsTheWaitAtOnceAndAborts) {
+  ScriptedCollective broken(-1, 3);
+  try {
+    wait_for_collective(broken, 0, "allreduce");  // 0: no limit, the error alone ends the wait
+    FAIL() << "an asynchronous error was not reported";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("remote process exited"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(broken.polls, 3);
+  EXPECT_EQ(broken.aborts, 1);
+}
+
+// ---- ranks on one GPU ---------------------------------------------------------------------------
+
+TEST(World, RanksOnAGpuAreCountedByUuidAcrossTheNode) {
+  // Under srun --gpus-per-task every rank calls its GPU device 0: only the UUID tells them apart.
+  const uint64_t n1 = hostname_hash("n1"), n2 = hostname_hash("n2");
+  const uint64_t a = hostname_hash("GPU-a"), b = hostname_hash("GPU-b");
+  const std::vector<GpuSeat> own_gpus = {{n1, a}, {n1, b}, {n2, a}, {n2, b}};
+  for (int r = 0; r < 4; ++r) EXPECT_EQ(ranks_sharing_gpu(own_gpus, r), 1) << r;
+  const std::vector<GpuSeat> shared = {{n1, a}, {n1, a}, {n1, a}, {n1, b}, {n2, a}, {n2, 0}};
+  EXPECT_EQ(ranks_sharing_gpu(shared, 0), 3);
+  EXPECT_EQ(ranks_sharing_gpu(shared, 3), 1);
+  EXPECT_EQ(ranks_sharing_gpu(shared, 4), 1);  // the same UUID on another node: another GPU
+  EXPECT_EQ(ranks_sharing_gpu(shared, 5), 0);  // no GPU
+}
+
+TEST(World, SharingAnExclusiveProcessGpuIsRefusedSayingToRunOneRankPerGpu) {
+  EXPECT_EQ(gpu_sharing_error(1, true, "GPU 0"), "");
+  EXPECT_EQ(gpu_sharing_error(4, false, "GPU 0"), "");
+  const std::string refused = gpu_sharing_error(2, true, "GPU 0 (GPU-a) of rank 1 on n1");
+  EXPECT_NE(refused.find("GPU 0 (GPU-a) of rank 1 on n1"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("EXCLUSIVE_PROCESS"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("2 ranks"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("one rank per GPU"), std::string::npos) << refused;
 }
 
 }  // namespace

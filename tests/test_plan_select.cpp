@@ -72,3 +72,20 @@ TEST(PlanSelect, ValueOutsideTheGridIsAnError) {
   // Exact values only: 2 and 2.0000000001 are different sweeps.
   EXPECT_THROW(select_lambdas(full, cfg, {2.0000000001}), Error);
 }
+
+// The memory a GPU task may count on leaves the GPU's other tasks their part, whether or not they
+// have allocated yet.
+TEST(GpuMemory, ATaskBudgetIsItsShareOfTheGpuAndNeverMoreThanIsFree) {
+  ops::GpuInfo gpu;
+  gpu.total_bytes = size_t{80} << 30;
+  gpu.free_bytes = size_t{79} << 30;
+  const double gib = double(size_t{1} << 30);
+  // Alone: what is free.
+  EXPECT_DOUBLE_EQ(gpu_task_budget(gpu, 1), 79 * gib);
+  // Four ranks on one GPU, none has allocated yet: a quarter of 95 % of the GPU each.
+  EXPECT_DOUBLE_EQ(gpu_task_budget(gpu, 4), 0.95 * 80 * gib / 4);
+  // The others already took most of it: what is left.
+  gpu.free_bytes = size_t{10} << 30;
+  EXPECT_DOUBLE_EQ(gpu_task_budget(gpu, 4), 10 * gib);
+  EXPECT_DOUBLE_EQ(gpu_task_budget(gpu, 0), 10 * gib);
+}

@@ -56,18 +56,31 @@ config::Backend choose_backend(config::Backend asked, const dist::World& world,
     reason = everywhere ? "auto: every rank has a GPU"
              : usable   ? "auto: a rank has no usable GPU"
                         : "auto: " + whose + " has no usable GPU: " + why_not;
+  if (chosen == config::Backend::Cuda) {
+    // Checked before any task: on an EXCLUSIVE_PROCESS GPU the second rank's first CUDA call fails.
+    const std::string refused = dist::gpu_sharing_error(
+        world.ranks_on_gpu(), world.gpu_exclusive_process(),
+        "GPU " + std::to_string(world.gpu()) + " (" + world.gpu_uuid() + ") of " + whose);
+    if (world.any(!refused.empty()))
+      EMOAUG_FAIL(
+          origin, ": ",
+          refused.empty() ? "another rank's GPU is shared in EXCLUSIVE_PROCESS mode" : refused);
+  }
   if (world.rank() == 0) log_info("backend: %s (%s)", config::to_string(chosen), reason.c_str());
   return chosen;
 }
 
 // SER tasks at once on a rank's GPU: as asked, or as many as its free memory holds (at most 4),
 // each on its own stream and cuBLAS handle.
-int tasks_per_gpu(const experiment::RunContext& ctx, const experiment::Plan& plan) {
+int tasks_per_gpu(const experiment::RunContext& ctx, const experiment::Plan& plan,
+                  const dist::World& world) {
   if (ctx.cfg.experiment.tasks_per_gpu > 0) return ctx.cfg.experiment.tasks_per_gpu;
   double largest = 1;
   for (const experiment::SerTask& t : plan.ser)
     largest = std::max(largest, experiment::estimate_gpu_bytes(ctx, t));
-  const double room = 0.8 * static_cast<double>(ops::gpu_info().free_bytes);
+  // The GPU's other ranks take their share of it too.
+  const double room = 0.8 * static_cast<double>(ops::gpu_info(world.gpu()).free_bytes) /
+                      std::max(1, world.ranks_on_gpu());
   return std::clamp(static_cast<int>(room / largest), 1, 4);
 }
 
@@ -101,14 +114,15 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   // by side; every gemm runs on one thread (the blocked kernels or OpenBLAS's single-threaded
   // gemm), whose results, unlike OpenBLAS's threaded gemm's, depend on no thread count. On a GPU
   // its threads are the SER tasks that share the GPU.
-  const int threads = on_gpu                       ? tasks_per_gpu(ctx, plan)
+  const int threads = on_gpu                       ? tasks_per_gpu(ctx, plan, world)
                       : cfg.experiment.threads > 0 ? cfg.experiment.threads
                                                    : dist::default_cpu_threads(world.local_size());
   ops::ExecutionContext exec(on_gpu ? Device::Cuda : Device::Host, threads, ops::MathMode{},
                              std::max(world.gpu(), 0));
+  exec.set_gpu_ranks(world.ranks_on_gpu());
   std::string devices = "cpu";
   if (on_gpu) {
-    const ops::GpuInfo gpu = ops::gpu_info();
+    const ops::GpuInfo gpu = ops::gpu_info(world.gpu());
     log_info("GPU %d of %s: %s, %s%s", world.gpu(), world.hostname().c_str(),
              gpu.describe().c_str(), world.gpu_uuid().c_str(),
              world.ranks_on_gpu() > 1

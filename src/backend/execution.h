@@ -56,6 +56,10 @@ class ExecutionContext {
   // side, a rank runs that many SER tasks at once.
   int threads() const { return threads_; }
   const MathMode& math() const { return math_; }
+  // Ranks of the node whose tasks share this context's GPU (this one included): memory checks
+  // leave them their part.
+  int gpu_ranks() const { return gpu_ranks_; }
+  void set_gpu_ranks(int ranks) { gpu_ranks_ = ranks < 1 ? 1 : ranks; }
 
   // Floating-point operations (2mnk) of the gemms dispatched under this context, on any thread
   // bound to it: benchmarks turn time into FLOP/s with it.
@@ -66,6 +70,7 @@ class ExecutionContext {
   Device device_ = Device::Host;
   int gpu_ = 0;
   int threads_ = 1;
+  int gpu_ranks_ = 1;
   MathMode math_;
   std::atomic<uint64_t> gemm_flops_{0};
 };

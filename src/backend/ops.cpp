@@ -287,16 +287,26 @@ bool cuda_available(std::string* why_not) {
 #endif
 }
 
+std::vector<std::string> cuda_library_lines() {
+#ifdef EMOAUG_HAVE_CUDA
+  return cuda::library_lines();
+#else
+  return {};
+#endif
+}
+
 void synchronize() {
 #ifdef EMOAUG_HAVE_CUDA
   cuda::synchronize();
 #endif
 }
 
-GpuInfo gpu_info() {
+GpuInfo gpu_info(int gpu) {
 #ifdef EMOAUG_HAVE_CUDA
+  if (gpu >= 0) cuda::use_device(gpu);
   return cuda::gpu_info();
 #else
+  (void)gpu;
   EMOAUG_FAIL("emoaug was built without CUDA: no GPU to describe");
 #endif
 }

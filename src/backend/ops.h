@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/rng.h"
 #include "core/tensor.h"
@@ -111,6 +112,10 @@ void adam(MatView params, ConstMatView grads, MatView m, MatView v, const AdamHy
 
 // Whether a CUDA device can be used; when not, why (built without CUDA, no device, old driver).
 bool cuda_available(std::string* why_not = nullptr);
+// For `emoaug info`: the CUDA runtime linked in, then one line per library the CUDA backend opens
+// at run time ("library cublas: /path/libcublas.so.13 (13.0.2)", or "library nccl: not found
+// (looked in: ...)"), opening each. Empty in a build without CUDA.
+std::vector<std::string> cuda_library_lines();
 // Waits for every op this thread has issued (CUDA); a no-op on the CPU.
 void synchronize();
 
@@ -123,6 +128,7 @@ struct GpuInfo {
   std::string describe() const;                 // "NVIDIA H100 80GB HBM3, driver 13.0, CUDA 13.0"
 };
 // Throws in a build without CUDA or when the device cannot be queried.
-GpuInfo gpu_info();
+// `gpu` >= 0 names the device (and makes it the thread's current one, creating its context).
+GpuInfo gpu_info(int gpu = -1);
 
 }  // namespace emoaug::ops

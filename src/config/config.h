@@ -41,6 +41,9 @@ struct ExperimentSection {
   int threads = 0;  // CPU threads per rank (docs/config.md); 0 = from the rank's cores
   int tasks_per_gpu =
       0;  // SER tasks at once on a rank's GPU; 0 = as many as its memory holds (<= 4)
+  // Seconds an NCCL collective may wait for a peer before the communicator is aborted and the
+  // job ends naming the rank; 0 waits without a limit.
+  double nccl_timeout_s = 300;
   LogLevel log_level = LogLevel::Info;
 };
 

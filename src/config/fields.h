@@ -145,6 +145,7 @@ void visit_config(V& v, C&... c) {
   v.field("backend", any(), c.experiment.backend...);
   v.field("threads", at_least(0), c.experiment.threads...);
   v.field("tasks_per_gpu", at_least(0), c.experiment.tasks_per_gpu...);
+  v.field("nccl_timeout_s", at_least(0), c.experiment.nccl_timeout_s...);
   v.field("log_level", any(), c.experiment.log_level...);
 
   v.table("data");

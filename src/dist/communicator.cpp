@@ -7,6 +7,9 @@
 #include "core/error.h"
 #include "dist/check.h"
 
+#ifdef EMOAUG_HAVE_CUDA
+#include "backend/cuda/libraries.h"
+#endif
 #ifdef EMOAUG_HAVE_NCCL
 #include "dist/nccl_communicator.h"
 #endif
@@ -89,14 +92,16 @@ void MpiCommunicator::barrier() {
 
 // ---- factory ------------------------------------------------------------------------------
 
-std::unique_ptr<Communicator> make_communicator(const Group& group, Device device) {
+std::unique_ptr<Communicator> make_communicator(const Group& group, Device device,
+                                                const CollectiveSettings& settings) {
   EMOAUG_CHECK(group.member(), "a communicator for a rank outside the group");
   if (device == Device::Cuda) {
 #ifdef EMOAUG_HAVE_NCCL
     // NCCL even for a group of one keeps device code paths identical across group sizes.
-    if (group.uses_mpi()) return std::make_unique<NcclCommunicator>(group);
+    if (group.uses_mpi()) return std::make_unique<NcclCommunicator>(group, settings);
     return std::make_unique<SelfCommunicator>(Device::Cuda);
 #else
+    (void)settings;
     EMOAUG_FAIL("device buffers need NCCL, and emoaug was built without it");
 #endif
   }
@@ -104,10 +109,11 @@ std::unique_ptr<Communicator> make_communicator(const Group& group, Device devic
   return std::make_unique<MpiCommunicator>(group);
 }
 
-bool nccl_built() {
-#ifdef EMOAUG_HAVE_NCCL
-  return true;
+bool nccl_usable(std::string* why_not) {
+#ifdef EMOAUG_HAVE_CUDA
+  return ops::cuda::nccl_loadable(why_not);
 #else
+  if (why_not) *why_not = "emoaug was built without CUDA";
   return false;
 #endif
 }

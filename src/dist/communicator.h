@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/tensor.h"
@@ -67,10 +68,20 @@ class MpiCommunicator : public Communicator {
   int size_ = 1;
 };
 
+// How a device communicator waits: the limit after which a collective that a peer never joined is
+// aborted (experiment.nccl_timeout_s), and who is waiting ("rank 3 on node7, GPU 0 (GPU-...)"), for
+// the one line the job ends with.
+struct CollectiveSettings {
+  double timeout_s = 300;
+  std::string where;
+};
+
 // The communicator for a group's buffers on `device`: Self for a group of one (or a world without
-// MPI), MPI for host buffers, NCCL for device buffers (an error when NCCL is not built).
-std::unique_ptr<Communicator> make_communicator(const Group& group, Device device);
-// Whether this build has NCCL (device buffers across ranks).
-bool nccl_built();
+// MPI), MPI for host buffers, NCCL for device buffers (an error when NCCL cannot be used).
+std::unique_ptr<Communicator> make_communicator(const Group& group, Device device,
+                                                const CollectiveSettings& settings = {});
+// Whether NCCL can be used here: built with nccl.h and its library found at run time (opening it
+// on the first call). `why_not` says what is missing.
+bool nccl_usable(std::string* why_not = nullptr);
 
 }  // namespace emoaug::dist

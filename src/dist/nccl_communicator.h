@@ -1,6 +1,9 @@
-// Collectives over NCCL for device buffers (built when EMOAUG_HAVE_NCCL is defined), set up as
-// nccl-tests does: group rank 0 makes the ncclUniqueId, MPI_Bcast hands it to the group, every rank
-// calls ncclCommInitRank. Calls are queued on one stream and synchronised before returning.
+// Collectives over NCCL for device buffers (built when nccl.h was found: EMOAUG_HAVE_NCCL; the
+// library itself is opened at run time, backend/cuda/libraries.h), set up as nccl-tests does: group
+// rank 0 makes the ncclUniqueId, MPI_Bcast hands it to the group, every rank calls
+// ncclCommInitRank. Calls are queued on one stream, and the call returns once the stream is done:
+// the wait polls the stream and NCCL's asynchronous error, and after `timeout_s` aborts the
+// communicator and throws (collective_wait.h), so a dead peer ends the job instead of hanging it.
 //
 // Ordering with the compute that produced the inputs: when the backend's stream is passed in, the
 // collectives queue behind that work on the same stream; without it they first wait for the whole
@@ -19,8 +22,10 @@ namespace emoaug::dist {
 
 class NcclCommunicator : public Communicator {
  public:
-  // Collective over the group. The rank's device must be current (World does that).
-  explicit NcclCommunicator(const Group& group, cudaStream_t stream = nullptr);
+  // Collective over the group. The rank's device must be current (the task's ExecutionScope makes
+  // it so).
+  explicit NcclCommunicator(const Group& group, const CollectiveSettings& settings = {},
+                            cudaStream_t stream = nullptr);
   ~NcclCommunicator() override;
   NcclCommunicator(const NcclCommunicator&) = delete;
   NcclCommunicator& operator=(const NcclCommunicator&) = delete;
@@ -39,7 +44,7 @@ class NcclCommunicator : public Communicator {
 
  private:
   void before();
-  void after();
+  void after(const char* collective, int64_t floats);
 
   MPI_Comm mpi_comm_;
   int rank_ = 0;
@@ -47,6 +52,9 @@ class NcclCommunicator : public Communicator {
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   bool owns_stream_ = false;
+  // After an abort the communicator must not be destroyed (ncclCommDestroy would wait for peers).
+  bool aborted_ = false;
+  CollectiveSettings settings_;
 };
 
 }  // namespace emoaug::dist

@@ -13,10 +13,6 @@
 #include "core/log.h"
 #include "dist/check.h"
 
-#ifdef EMOAUG_HAVE_CUDA
-#include <cuda_runtime.h>
-#endif
-
 namespace emoaug::dist {
 namespace {
 
@@ -60,8 +56,8 @@ std::string failure_line(int rank, int task, const std::exception_ptr& error) {
 // of several cores runs several tasks.
 class TaskSlots {
  public:
-  TaskSlots(const std::function<void(int)>& run, int threads, int gpu)
-      : run_(run), gpu_(gpu), slots_(static_cast<size_t>(threads)) {
+  TaskSlots(const std::function<void(int)>& run, int threads)
+      : run_(run), slots_(static_cast<size_t>(threads)) {
     for (size_t i = 0; i < slots_.size(); ++i)
       slots_[i].thread = std::thread([this, i] { loop(slots_[i]); });
   }
@@ -114,10 +110,6 @@ class TaskSlots {
   };
 
   void loop(Slot& slot) {
-#ifdef EMOAUG_HAVE_CUDA
-    // The current device is per thread: this one must use the rank's GPU too.
-    if (gpu_ >= 0) cudaSetDevice(gpu_);
-#endif
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       wake_.wait(lock, [&] { return stop_ || slot.has_task; });
@@ -140,7 +132,6 @@ class TaskSlots {
   }
 
   const std::function<void(int)>& run_;
-  int gpu_;
   std::vector<Slot> slots_;
   std::mutex mutex_;
   std::condition_variable wake_, done_cv_;
@@ -184,7 +175,7 @@ std::vector<int> run_alone(const World& world, const std::vector<int>& order,
   }
   // On a failure no new task starts; the running ones end (their outputs are whole), then the
   // first error is rethrown.
-  TaskSlots slots(run, threads, world.gpu());
+  TaskSlots slots(run, threads);
   size_t next = 0;
   int failed_task = -1;
   std::exception_ptr failure;
@@ -207,7 +198,7 @@ std::vector<int> run_alone(const World& world, const std::vector<int>& order,
 std::vector<int> run_worker(const World& world, MPI_Comm comm, const std::function<void(int)>& run,
                             const FarmOptions& options) {
   std::vector<int> ran;
-  TaskSlots slots(run, options.threads, world.gpu());
+  TaskSlots slots(run, options.threads);
   bool more = true;
   while (more || slots.busy()) {
     // One request per free slot, each answered before the next is sent, so the coordinator tells
@@ -269,7 +260,7 @@ void serve(const World& world, MPI_Comm comm, const std::vector<int>& order,
 std::vector<int> run_coordinator(const World& world, MPI_Comm comm, const std::vector<int>& order,
                                  const std::function<void(int)>& run, const FarmOptions& options) {
   std::vector<int> ran;
-  TaskSlots own(run, options.threads, world.gpu());
+  TaskSlots own(run, options.threads);
   try {
     serve(world, comm, order, options, own, ran);
   } catch (...) {

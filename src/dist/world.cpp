@@ -62,6 +62,13 @@ int Group::broadcast(int value) const {
   return value;
 }
 
+bool Group::all(bool flag) const {
+  int value = flag ? 1 : 0;
+  if (member_ && comm_ != MPI_COMM_NULL)
+    EMOAUG_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MIN, comm_));
+  return value != 0;
+}
+
 // ---- World --------------------------------------------------------------------------------
 
 uint64_t hostname_hash(const std::string& hostname) {
@@ -162,23 +169,55 @@ void World::pick_gpu() {
     count = 0;
   }
   gpu_ = gpu_for_local_rank(local_rank_, count);
-  if (gpu_ < 0) return;
-  EMOAUG_CUDA_CHECK(cudaSetDevice(gpu_));
-  cudaDeviceProp prop{};
-  EMOAUG_CUDA_CHECK(cudaGetDeviceProperties(&prop, gpu_));
-  gpu_name_ = prop.name;
-  char uuid[64] = "GPU-";
-  for (int i = 0; i < 16; ++i) {
-    std::snprintf(uuid + std::strlen(uuid), 4, "%02x",
-                  static_cast<unsigned char>(prop.uuid.bytes[i]));
-    if (i == 3 || i == 5 || i == 7 || i == 9) std::strcat(uuid, "-");
+  if (gpu_ >= 0) {
+    // Neither call makes a context (cudaSetDevice would, since CUDA 12): the rank's GPU is only
+    // touched once a task runs there.
+    cudaDeviceProp prop{};
+    EMOAUG_CUDA_CHECK(cudaGetDeviceProperties(&prop, gpu_));
+    gpu_name_ = prop.name;
+    char uuid[64] = "GPU-";
+    for (int i = 0; i < 16; ++i) {
+      std::snprintf(uuid + std::strlen(uuid), 4, "%02x",
+                    static_cast<unsigned char>(prop.uuid.bytes[i]));
+      if (i == 3 || i == 5 || i == 7 || i == 9) std::strcat(uuid, "-");
+    }
+    gpu_uuid_ = uuid;
+    int mode = cudaComputeModeDefault;
+    EMOAUG_CUDA_CHECK(cudaDeviceGetAttribute(&mode, cudaDevAttrComputeMode, gpu_));
+    gpu_exclusive_process_ = mode == cudaComputeModeExclusiveProcess;
   }
-  gpu_uuid_ = uuid;
-  // Ranks of this node with the same device index share it (local ranks wrap around the devices).
-  ranks_on_gpu_ = (local_size_ - gpu_ + count - 1) / count;
 #else
   gpu_ = -1;
 #endif
+  count_ranks_on_gpu();
+}
+
+void World::count_ranks_on_gpu() {
+  const GpuSeat mine{hostname_hash(hostname_), gpu_ < 0 ? 0 : hostname_hash(gpu_uuid_)};
+  std::vector<GpuSeat> seats(1, mine);
+  if (uses_mpi_ && size_ > 1) {
+    seats.resize(static_cast<size_t>(size_));
+    static_assert(sizeof(GpuSeat) == 2 * sizeof(uint64_t), "GpuSeat travels as two words");
+    EMOAUG_MPI_CHECK(
+        MPI_Allgather(&mine, 2, MPI_UINT64_T, seats.data(), 2, MPI_UINT64_T, MPI_COMM_WORLD));
+  }
+  ranks_on_gpu_ = ranks_sharing_gpu(seats, uses_mpi_ && size_ > 1 ? rank_ : 0);
+}
+
+int ranks_sharing_gpu(const std::vector<GpuSeat>& seats, int me) {
+  const GpuSeat& mine = seats.at(static_cast<size_t>(me));
+  if (mine.gpu == 0) return 0;
+  int n = 0;
+  for (const GpuSeat& s : seats) n += s.host == mine.host && s.gpu == mine.gpu;
+  return n;
+}
+
+std::string gpu_sharing_error(int ranks_on_gpu, bool exclusive_process, const std::string& where) {
+  if (ranks_on_gpu <= 1 || !exclusive_process) return "";
+  return where + " is in EXCLUSIVE_PROCESS compute mode and " + std::to_string(ranks_on_gpu) +
+         " ranks of this node would share it: only one process may use it at a time, so run one "
+         "rank per GPU (srun --gpus-per-task=1, or mpirun -np <GPUs per node> per node), or set "
+         "experiment.backend = \"cpu\"";
 }
 
 Group World::split(int group_id) const {

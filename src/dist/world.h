@@ -7,7 +7,9 @@
 //
 // Besides rank and size it knows the node-local rank (an allgather of hostname hashes, as llm.c
 // does), which picks the GPU: local_rank % device_count when the CUDA backend is built and the node
-// has devices. Only the application layer reads ranks; stages get a Group or a Communicator.
+// has devices. It only looks at the GPU (name, UUID, compute mode: no CUDA context is made, so a
+// CPU run leaves the node's GPUs alone); the task that computes there makes it current. Only the
+// application layer reads ranks; stages get a Group or a Communicator.
 #pragma once
 
 #include <mpi.h>
@@ -39,6 +41,8 @@ class Group {
   bool uses_mpi() const { return comm_ != MPI_COMM_NULL; }
   // Collective over the group: group rank 0's value, on every member.
   int broadcast(int value) const;
+  // Collective over the group: whether every member passed true.
+  bool all(bool flag) const;
 
  private:
   friend class World;
@@ -67,13 +71,15 @@ class World {
   int local_rank() const { return local_rank_; }
   int local_size() const { return local_size_; }
   const std::string& hostname() const { return hostname_; }
-  // The CUDA device this rank uses (already made current on the main thread), or -1 for none; its
-  // name and UUID ("GPU-..."; the same physical GPU has the same UUID whatever CUDA_VISIBLE_DEVICES
-  // calls it), and how many ranks of this node share it.
+  // The CUDA device this rank would use, or -1 for none; its name and UUID ("GPU-..."; the same
+  // physical GPU has the same UUID whatever CUDA_VISIBLE_DEVICES calls it), how many ranks of this
+  // node use it (counted by UUID: under srun --gpus-per-task every rank calls its GPU device 0),
+  // and whether it is in EXCLUSIVE_PROCESS mode (one process at a time may hold a context on it).
   int gpu() const { return gpu_; }
   const std::string& gpu_name() const { return gpu_name_; }
   const std::string& gpu_uuid() const { return gpu_uuid_; }
   int ranks_on_gpu() const { return ranks_on_gpu_; }
+  bool gpu_exclusive_process() const { return gpu_exclusive_process_; }
   bool uses_mpi() const { return uses_mpi_; }
   // MPI_COMM_WORLD, or MPI_COMM_NULL without MPI.
   MPI_Comm comm() const { return uses_mpi_ ? MPI_COMM_WORLD : MPI_COMM_NULL; }
@@ -98,6 +104,7 @@ class World {
  private:
   void find_local_rank();
   void pick_gpu();
+  void count_ranks_on_gpu();
 
   bool uses_mpi_ = false;
   bool owns_mpi_ = false;
@@ -108,11 +115,23 @@ class World {
   int gpu_ = -1;
   std::string gpu_name_, gpu_uuid_;
   int ranks_on_gpu_ = 0;
+  bool gpu_exclusive_process_ = false;
   std::string hostname_;
 };
 
 // The same device choice as a pure function, for tests and for `emoaug plan`.
 int gpu_for_local_rank(int local_rank, int device_count);
+
+// One rank's GPU as the others see it: its node and its GPU's UUID, hashed (0: no GPU).
+struct GpuSeat {
+  uint64_t host = 0;
+  uint64_t gpu = 0;
+};
+// How many of `seats` (every rank's) use the same physical GPU as seats[me]; 0 when it has none.
+int ranks_sharing_gpu(const std::vector<GpuSeat>& seats, int me);
+// Why ranks cannot share this GPU, or "" when they can: a GPU in EXCLUSIVE_PROCESS mode takes one
+// process's context, so the second rank's first CUDA call would fail mid-task.
+std::string gpu_sharing_error(int ranks_on_gpu, bool exclusive_process, const std::string& where);
 
 // CPU threads for a rank when the config leaves it open: OPENBLAS_NUM_THREADS or OMP_NUM_THREADS
 // when set (SLURM's --cpus-per-task arrives that way), else the cores this process may run on,

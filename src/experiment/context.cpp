@@ -14,6 +14,7 @@ std::string experiment_identity(const std::string& config_toml) {
   cfg.experiment.threads = defaults.threads;
   cfg.experiment.log_level = defaults.log_level;
   cfg.experiment.tasks_per_gpu = defaults.tasks_per_gpu;
+  cfg.experiment.nccl_timeout_s = defaults.nccl_timeout_s;
   const config::GanSection gan_defaults;
   cfg.gan.keep_checkpoints = gan_defaults.keep_checkpoints;
   cfg.gan.keep_final_checkpoints = gan_defaults.keep_final_checkpoints;

@@ -63,24 +63,42 @@ struct GroupCommunicators {
   std::unique_ptr<dist::Communicator> gradients, stats;
 };
 
-GroupCommunicators group_communicators(const GanTask& task, const dist::World& world,
-                                       const dist::Group& group, Device device) {
+GroupCommunicators group_communicators(const RunContext& ctx, const GanTask& task,
+                                       const dist::World& world, const dist::Group& group,
+                                       Device device) {
   GroupCommunicators c;
   c.stats = dist::make_communicator(group, Device::Host);
   if (device == Device::Host) {
     c.gradients = dist::make_communicator(group, Device::Host);
-  } else if (group.size() == 1 || !group.uses_mpi()) {
-    c.gradients = std::make_unique<dist::SelfCommunicator>(Device::Cuda);
-  } else if (world.distinct_gpus(group) && dist::nccl_built()) {
-    c.gradients = dist::make_communicator(group, Device::Cuda);
-  } else {
-    c.gradients = dist::make_communicator(group, Device::Host);
-    if (group.rank() == 0)
-      log_info("%s: %s, so C's gradient is summed through MPI with host staging",
-               task.key().name().c_str(),
-               dist::nccl_built() ? "ranks of the group share a GPU (NCCL refuses that)"
-                                  : "emoaug was built without NCCL");
+    return c;
   }
+  if (group.size() == 1 || !group.uses_mpi()) {
+    c.gradients = std::make_unique<dist::SelfCommunicator>(Device::Cuda);
+    return c;
+  }
+  const bool distinct = world.distinct_gpus(group);
+  // Every member must take the same road, so NCCL is used only where all of them can open it.
+  std::string why_not;
+  const bool nccl_here = distinct && dist::nccl_usable(&why_not);
+  if (group.all(nccl_here)) {
+    const dist::CollectiveSettings settings{
+        ctx.cfg.experiment.nccl_timeout_s,
+        "rank " + std::to_string(world.rank()) + " on " + world.hostname() + ", GPU " +
+            std::to_string(world.gpu()) + " (" + world.gpu_uuid() + ")"};
+    c.gradients = dist::make_communicator(group, Device::Cuda, settings);
+    return c;
+  }
+  c.gradients = dist::make_communicator(group, Device::Host);
+  if (!distinct && group.rank() == 0)
+    log_info(
+        "%s: ranks of the group share a GPU (NCCL refuses that), so C's gradient is summed "
+        "through MPI with host staging",
+        task.key().name().c_str());
+  else if (distinct && !nccl_here)
+    log_warn(
+        "%s: NCCL cannot be used on rank %d (%s), so C's gradient is summed through MPI with "
+        "host staging",
+        task.key().name().c_str(), world.rank(), why_not.c_str());
   return c;
 }
 
@@ -212,7 +230,8 @@ void run_gan_waves(RunContext& ctx, const Plan& plan, const dist::Plan& placed, 
         const GroupClaim got = claim_for_group(ctx, task, group, claim);
         stopped = got == GroupClaim::Stopped;
         if (got == GroupClaim::Run) {
-          const GroupCommunicators comms = group_communicators(task, world, group, exec.device());
+          const GroupCommunicators comms =
+              group_communicators(ctx, task, world, group, exec.device());
           OrderedGradientSum sum(*comms.gradients, *comms.stats, g.emotions, exec.device());
           run_gan_task(ctx, exec, task, sum.local_emotions(), sum);
         }

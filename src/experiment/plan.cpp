@@ -183,12 +183,22 @@ double estimate_gpu_bytes(const RunContext& ctx, const SerTask& task) {
                 3.0 * 512 * std::max(d, 1000));
 }
 
-void check_gpu_memory(const TaskKey& task, double bytes) {
+double gpu_task_budget(const ops::GpuInfo& gpu, int tasks_at_once) {
+  const double free = static_cast<double>(gpu.free_bytes);
+  if (tasks_at_once <= 1) return free;
+  // 5 % of the GPU stays for the others' contexts, cuBLAS workspaces and allocator rounding.
+  return std::min(free, 0.95 * static_cast<double>(gpu.total_bytes) / tasks_at_once);
+}
+
+void check_gpu_memory(const TaskKey& task, double bytes, int tasks_at_once) {
   const ops::GpuInfo gpu = ops::gpu_info();
-  if (bytes <= static_cast<double>(gpu.free_bytes)) return;
+  if (bytes <= gpu_task_budget(gpu, tasks_at_once)) return;
   EMOAUG_FAIL(task.name(), " needs about ", human_bytes(bytes), " of GPU memory; GPU ", gpu.index,
               " (", gpu.name, ") has ", human_bytes(static_cast<double>(gpu.free_bytes)),
               " free of ", human_bytes(static_cast<double>(gpu.total_bytes)),
+              tasks_at_once > 1
+                  ? (", shared by " + std::to_string(tasks_at_once) + " tasks at once").c_str()
+                  : "",
               " (lower experiment.tasks_per_gpu, or run fewer ranks per GPU)");
 }
 

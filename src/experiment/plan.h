@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/ops.h"
 #include "dist/placement.h"
 #include "experiment/context.h"
 #include "experiment/tasks.h"
@@ -36,8 +37,13 @@ double estimate_ser_gflop(const RunContext& ctx, const SerTask& task);
 // number of local emotions.
 double estimate_gpu_bytes(const RunContext& ctx, const GanTask& task, int local_emotions);
 double estimate_gpu_bytes(const RunContext& ctx, const SerTask& task);
-// Fails naming the task, what it needs and what the calling thread's GPU has, when it cannot fit.
-void check_gpu_memory(const TaskKey& task, double bytes);
+// The GPU memory one task may count on when `tasks_at_once` tasks (over all ranks on the GPU) run
+// there together: its even share of the whole GPU, and never more than is free now (the others
+// may not have allocated yet, or already have).
+double gpu_task_budget(const ops::GpuInfo& gpu, int tasks_at_once);
+// Fails naming the task, what it needs and what the calling thread's GPU has, when it cannot fit
+// in its budget.
+void check_gpu_memory(const TaskKey& task, double bytes, int tasks_at_once);
 
 // Sustained GFLOP/s of one rank that turns the estimates into seconds: the training step of
 // bench/bench_mlp_step on this project's 2-core machine (docs/benchmarks.md). Only ratios matter

@@ -381,7 +381,10 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
   const ScaledData scaled = scale_for_task(ctx, task);
   // On a GPU the group and its data live there for the whole task; the data go up once.
   const bool on_gpu = exec.device() == Device::Cuda;
-  if (on_gpu) check_gpu_memory(key, estimate_gpu_bytes(ctx, task, static_cast<int>(local.size())));
+  // A group has its rank's GPU to itself; the GPU's other ranks run tasks of their own.
+  if (on_gpu)
+    check_gpu_memory(key, estimate_gpu_bytes(ctx, task, static_cast<int>(local.size())),
+                     exec.gpu_ranks());
   const ScaledData uploaded = on_gpu ? scaled.to(Device::Cuda) : ScaledData{};
   Training t{
       ctx,

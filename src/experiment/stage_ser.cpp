@@ -116,7 +116,7 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
                              cfg.experiment.seed, task.key().stream_id());
   // On a GPU the model and the task's data live there; the data go up once.
   if (exec.device() == Device::Cuda) {
-    check_gpu_memory(task.key(), estimate_gpu_bytes(ctx, task));
+    check_gpu_memory(task.key(), estimate_gpu_bytes(ctx, task), exec.gpu_ranks() * exec.threads());
     classifier.to(Device::Cuda);
     for (Part* p : {&train, &test, &dev}) p->x = p->x.to(Device::Cuda);
   }

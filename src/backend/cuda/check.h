@@ -5,6 +5,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include "backend/cuda/libraries.h"
 #include "core/error.h"
 
 namespace emoaug::ops::cuda {
@@ -17,8 +18,8 @@ inline void check_cuda(cudaError_t err, const char* call, const char* file, int 
 
 inline void check_cublas(cublasStatus_t status, const char* call, const char* file, int line) {
   if (status != CUBLAS_STATUS_SUCCESS)
-    EMOAUG_FAIL(file, ":", line, ": ", call, " failed: ", cublasGetStatusName(status), " (",
-                cublasGetStatusString(status), ")");
+    EMOAUG_FAIL(file, ":", line, ": ", call, " failed: ", cublas_api().status_name(status), " (",
+                cublas_api().status_string(status), ")");
 }
 
 }  // namespace emoaug::ops::cuda

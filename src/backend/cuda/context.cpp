@@ -37,11 +37,12 @@ Context::Context() {
 void Context::create() {
   EMOAUG_CUDA_CHECK(cudaGetDevice(&device_));
   EMOAUG_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamDefault));
-  EMOAUG_CUBLAS_CHECK(cublasCreate(&cublas_));
-  EMOAUG_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+  const CublasApi& blas = cublas_api();
+  EMOAUG_CUBLAS_CHECK(blas.create(&cublas_));
+  EMOAUG_CUBLAS_CHECK(blas.set_stream(cublas_, stream_));
   EMOAUG_CUDA_CHECK(cudaMalloc(&workspace_, kCublasWorkspaceBytes));
-  EMOAUG_CUBLAS_CHECK(cublasSetWorkspace(cublas_, workspace_, kCublasWorkspaceBytes));
-  EMOAUG_CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+  EMOAUG_CUBLAS_CHECK(blas.set_workspace(cublas_, workspace_, kCublasWorkspaceBytes));
+  EMOAUG_CUBLAS_CHECK(blas.set_math_mode(cublas_, CUBLAS_DEFAULT_MATH));
   EMOAUG_CUDA_CHECK(cudaMalloc(&partials_, kernels::kMaxReduceBlocks * sizeof(double)));
   EMOAUG_CUDA_CHECK(cudaMalloc(&device_scalars_, sizeof(LossScalars)));
   EMOAUG_CUDA_CHECK(cudaMallocHost(&host_scalars_, sizeof(LossScalars)));
@@ -54,7 +55,7 @@ Context::~Context() {
 // Errors are ignored here: at thread exit the runtime may already be shutting down.
 void Context::release() {
   if (stream_) cudaStreamSynchronize(stream_);
-  if (cublas_) cublasDestroy(cublas_);
+  if (cublas_) cublas_api().destroy(cublas_);
   cudaFree(workspace_);
   cudaFree(partials_);
   cudaFree(device_scalars_);
@@ -65,8 +66,8 @@ void Context::release() {
 cublasHandle_t Context::cublas(bool want) {
   if (want != tf32_) {
     // Off is CUBLAS_DEFAULT_MATH: full FP32 (TF32 only if NVIDIA_TF32_OVERRIDE=1 forces it).
-    EMOAUG_CUBLAS_CHECK(
-        cublasSetMathMode(cublas_, want ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    EMOAUG_CUBLAS_CHECK(cublas_api().set_math_mode(
+        cublas_, want ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
     tf32_ = want;
   }
   return cublas_;

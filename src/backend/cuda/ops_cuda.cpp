@@ -56,10 +56,10 @@ class CudaBackend final : public Backend {
     EMOAUG_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "gemm dimensions beyond int");
     const cublasOperation_t opb = tb == Trans::No ? CUBLAS_OP_N : CUBLAS_OP_T;
     const cublasOperation_t opa = ta == Trans::No ? CUBLAS_OP_N : CUBLAS_OP_T;
-    EMOAUG_CUBLAS_CHECK(cublasSgemm(Context::get().cublas(math.tf32), opb, opa, static_cast<int>(n),
-                                    static_cast<int>(m), static_cast<int>(k), &alpha, b.data,
-                                    static_cast<int>(b.cols), a.data, static_cast<int>(a.cols),
-                                    &beta, c.data, static_cast<int>(c.cols)));
+    EMOAUG_CUBLAS_CHECK(cublas_api().sgemm(
+        Context::get().cublas(math.tf32), opb, opa, static_cast<int>(n), static_cast<int>(m),
+        static_cast<int>(k), &alpha, b.data, static_cast<int>(b.cols), a.data,
+        static_cast<int>(a.cols), &beta, c.data, static_cast<int>(c.cols)));
   }
 
   void add_bias(MatView y, const float* bias) override {
@@ -215,13 +215,27 @@ bool available(std::string* why_not) {
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess || count == 0) {
+    // Without a driver the runtime says "driver version is insufficient": say what is missing.
+    if (err != cudaSuccess && !driver_loadable(why_not)) {
+      cudaGetLastError();
+      return false;
+    }
     if (why_not)
       *why_not = err != cudaSuccess ? std::string("cudaGetDeviceCount: ") + cudaGetErrorString(err)
                                     : std::string("no CUDA device");
     cudaGetLastError();  // clear it, so that it does not surface at an unrelated later check
     return false;
   }
-  return true;
+  return cublas_loadable(why_not);
+}
+
+std::vector<std::string> library_lines() {
+  int runtime = 0;
+  cudaRuntimeGetVersion(&runtime);
+  std::vector<std::string> lines = {"cuda runtime: " + std::to_string(runtime / 1000) + "." +
+                                    std::to_string(runtime % 1000 / 10) + " (linked in)"};
+  for (const LibraryInfo& lib : describe_libraries()) lines.push_back(lib.line());
+  return lines;
 }
 
 void use_device(int gpu) {

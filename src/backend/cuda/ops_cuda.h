@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "backend/backend.h"
 
@@ -11,6 +12,7 @@ namespace emoaug::ops::cuda {
 Backend& backend();
 
 bool available(std::string* why_not);
+std::vector<std::string> library_lines();
 void synchronize();
 // Makes `gpu` this thread's current device (a no-op when it already is).
 void use_device(int gpu);
