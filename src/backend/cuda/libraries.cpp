@@ -156,31 +156,22 @@ LibrarySpec nccl_spec() {
           {"nccl", "cu13"}};
 }
 
-struct LoadedCublas {
+// A library's entry points, or why there are none.
+template <class Api>
+struct Loaded {
   LibraryInfo info;
-  CublasApi api{};
+  Api api{};
 };
 
-LoadedCublas load_cublas() {
-  LoadedCublas out;
-  void* h = open_library(cublas_spec(), out.info);
+// Opens `spec` and resolves its entry points with `resolve(handle, api, info)`, which also sets the
+// version; a missing entry point makes the library unusable rather than a crash at its first call.
+template <class Api, class Resolve>
+Loaded<Api> load(const LibrarySpec& spec, Resolve resolve) {
+  Loaded<Api> out;
+  void* h = open_library(spec, out.info);
   if (!h) return out;
   try {
-    CublasApi& a = out.api;
-    a.create = symbol<decltype(a.create)>(h, "cublasCreate_v2", out.info);
-    a.destroy = symbol<decltype(a.destroy)>(h, "cublasDestroy_v2", out.info);
-    a.set_stream = symbol<decltype(a.set_stream)>(h, "cublasSetStream_v2", out.info);
-    a.set_workspace = symbol<decltype(a.set_workspace)>(h, "cublasSetWorkspace_v2", out.info);
-    a.set_math_mode = symbol<decltype(a.set_math_mode)>(h, "cublasSetMathMode", out.info);
-    a.sgemm = symbol<decltype(a.sgemm)>(h, "cublasSgemm_v2", out.info);
-    a.status_name = symbol<decltype(a.status_name)>(h, "cublasGetStatusName", out.info);
-    a.status_string = symbol<decltype(a.status_string)>(h, "cublasGetStatusString", out.info);
-    a.get_property = symbol<decltype(a.get_property)>(h, "cublasGetProperty", out.info);
-    int major = 0, minor = 0, patch = 0;
-    a.get_property(MAJOR_VERSION, &major);
-    a.get_property(MINOR_VERSION, &minor);
-    a.get_property(PATCH_LEVEL, &patch);
-    out.info.version = format_version(major, minor, patch);
+    resolve(h, out.api, out.info);
   } catch (const Error& e) {
     out.info.looked_in.push_back(e.what());
     out.info.path.clear();
@@ -189,54 +180,56 @@ LoadedCublas load_cublas() {
   return out;
 }
 
+#define EMOAUG_RESOLVE(field, name) api.field = symbol<decltype(api.field)>(handle, name, info)
+
 // Loaded once; a failed load is kept too, so that every caller gets the same answer.
-const LoadedCublas& cublas_loaded() {
-  static const LoadedCublas loaded = load_cublas();
+const Loaded<CublasApi>& cublas_loaded() {
+  static const Loaded<CublasApi> loaded =
+      load<CublasApi>(cublas_spec(), [](void* handle, CublasApi& api, LibraryInfo& info) {
+        EMOAUG_RESOLVE(create, "cublasCreate_v2");
+        EMOAUG_RESOLVE(destroy, "cublasDestroy_v2");
+        EMOAUG_RESOLVE(set_stream, "cublasSetStream_v2");
+        EMOAUG_RESOLVE(set_workspace, "cublasSetWorkspace_v2");
+        EMOAUG_RESOLVE(set_math_mode, "cublasSetMathMode");
+        EMOAUG_RESOLVE(sgemm, "cublasSgemm_v2");
+        EMOAUG_RESOLVE(status_name, "cublasGetStatusName");
+        EMOAUG_RESOLVE(status_string, "cublasGetStatusString");
+        EMOAUG_RESOLVE(get_property, "cublasGetProperty");
+        int major = 0, minor = 0, patch = 0;
+        api.get_property(MAJOR_VERSION, &major);
+        api.get_property(MINOR_VERSION, &minor);
+        api.get_property(PATCH_LEVEL, &patch);
+        info.version = format_version(major, minor, patch);
+      });
   return loaded;
 }
 
 #ifdef EMOAUG_HAVE_NCCL
-struct LoadedNccl {
-  LibraryInfo info;
-  NcclApi api{};
-};
-
-LoadedNccl load_nccl() {
-  LoadedNccl out;
-  void* h = open_library(nccl_spec(), out.info);
-  if (!h) return out;
-  try {
-    NcclApi& a = out.api;
-    a.get_version = symbol<decltype(a.get_version)>(h, "ncclGetVersion", out.info);
-    a.get_unique_id = symbol<decltype(a.get_unique_id)>(h, "ncclGetUniqueId", out.info);
-    a.comm_init_rank = symbol<decltype(a.comm_init_rank)>(h, "ncclCommInitRank", out.info);
-    a.comm_destroy = symbol<decltype(a.comm_destroy)>(h, "ncclCommDestroy", out.info);
-    a.comm_abort = symbol<decltype(a.comm_abort)>(h, "ncclCommAbort", out.info);
-    a.comm_get_async_error =
-        symbol<decltype(a.comm_get_async_error)>(h, "ncclCommGetAsyncError", out.info);
-    a.get_error_string = symbol<decltype(a.get_error_string)>(h, "ncclGetErrorString", out.info);
-    a.all_reduce = symbol<decltype(a.all_reduce)>(h, "ncclAllReduce", out.info);
-    a.all_gather = symbol<decltype(a.all_gather)>(h, "ncclAllGather", out.info);
-    a.broadcast = symbol<decltype(a.broadcast)>(h, "ncclBroadcast", out.info);
-    a.group_start = symbol<decltype(a.group_start)>(h, "ncclGroupStart", out.info);
-    a.group_end = symbol<decltype(a.group_end)>(h, "ncclGroupEnd", out.info);
-    int code = 0;
-    a.get_version(&code);
-    // NCCL_VERSION(X, Y, Z) is X * 10000 + Y * 100 + Z since NCCL 2.9.
-    out.info.version = format_version(code / 10000, code % 10000 / 100, code % 100);
-  } catch (const Error& e) {
-    out.info.looked_in.push_back(e.what());
-    out.info.path.clear();
-    out.info.error = "unusable";
-  }
-  return out;
-}
-
-const LoadedNccl& nccl_loaded() {
-  static const LoadedNccl loaded = load_nccl();
+const Loaded<NcclApi>& nccl_loaded() {
+  static const Loaded<NcclApi> loaded =
+      load<NcclApi>(nccl_spec(), [](void* handle, NcclApi& api, LibraryInfo& info) {
+        EMOAUG_RESOLVE(get_version, "ncclGetVersion");
+        EMOAUG_RESOLVE(get_unique_id, "ncclGetUniqueId");
+        EMOAUG_RESOLVE(comm_init_rank, "ncclCommInitRank");
+        EMOAUG_RESOLVE(comm_destroy, "ncclCommDestroy");
+        EMOAUG_RESOLVE(comm_abort, "ncclCommAbort");
+        EMOAUG_RESOLVE(comm_get_async_error, "ncclCommGetAsyncError");
+        EMOAUG_RESOLVE(get_error_string, "ncclGetErrorString");
+        EMOAUG_RESOLVE(all_reduce, "ncclAllReduce");
+        EMOAUG_RESOLVE(all_gather, "ncclAllGather");
+        EMOAUG_RESOLVE(broadcast, "ncclBroadcast");
+        EMOAUG_RESOLVE(group_start, "ncclGroupStart");
+        EMOAUG_RESOLVE(group_end, "ncclGroupEnd");
+        int code = 0;
+        api.get_version(&code);
+        // NCCL_VERSION(X, Y, Z) is X * 10000 + Y * 100 + Z since NCCL 2.9.
+        info.version = format_version(code / 10000, code % 10000 / 100, code % 100);
+      });
   return loaded;
 }
 #endif
+
+#undef EMOAUG_RESOLVE
 
 std::string cublaslt_version(void* handle) {
   auto get = reinterpret_cast<size_t (*)()>(::dlsym(handle, "cublasLtGetVersion"));
@@ -350,13 +343,13 @@ std::vector<LibraryCandidate> library_candidates(const LibrarySpec& spec, const 
 }
 
 const CublasApi& cublas_api() {
-  const LoadedCublas& loaded = cublas_loaded();
+  const Loaded<CublasApi>& loaded = cublas_loaded();
   if (!loaded.info.found()) fail_missing(loaded.info, "cuBLAS", "the CUDA backend");
   return loaded.api;
 }
 
 bool cublas_loadable(std::string* why_not) {
-  const LoadedCublas& loaded = cublas_loaded();
+  const Loaded<CublasApi>& loaded = cublas_loaded();
   if (loaded.info.found()) return true;
   if (why_not) *why_not = loaded.info.line();
   return false;
@@ -364,7 +357,7 @@ bool cublas_loadable(std::string* why_not) {
 
 #ifdef EMOAUG_HAVE_NCCL
 const NcclApi& nccl_api() {
-  const LoadedNccl& loaded = nccl_loaded();
+  const Loaded<NcclApi>& loaded = nccl_loaded();
   if (!loaded.info.found()) fail_missing(loaded.info, "NCCL", "a group spread over several GPUs");
   return loaded.api;
 }
@@ -372,7 +365,7 @@ const NcclApi& nccl_api() {
 
 bool nccl_loadable(std::string* why_not) {
 #ifdef EMOAUG_HAVE_NCCL
-  const LoadedNccl& loaded = nccl_loaded();
+  const Loaded<NcclApi>& loaded = nccl_loaded();
   if (loaded.info.found()) return true;
   if (why_not) *why_not = loaded.info.line();
   return false;
