@@ -1,6 +1,6 @@
-// The host side of the streams' ordering (backend/stream_order.h): marks do nothing on the host,
-// and a GAN group with its seam hook keeps the bytes of one without. test_cuda_streams.cpp checks
-// the orderings on a GPU.
+// The host side of the streams' ordering (backend/stream_order.h) and of bench_cuda_step's labels:
+// marks do nothing on the host, a GAN group with its seam hook keeps the bytes of one without, and
+// the bench says what it does not know. test_cuda_streams.cpp checks the orderings on a GPU.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -16,6 +16,7 @@
 #include "backend/execution.h"
 #include "backend/ops.h"
 #include "backend/stream_order.h"
+#include "bench/gpu_clocks.h"
 #include "core/error.h"
 #include "core/state_dict.h"
 #include "gan/emotion_transfer.h"
@@ -111,4 +112,20 @@ TEST(EmotionTransferSeams, HookedGroupKeepsTheBytesOnTheHost) {
     for (int e = 0; e < 4; ++e) EXPECT_EQ((calls[{Seam::EmotionWorkDone, e}]), 1 + 3 * 2 * 2) << at;
     EXPECT_TRUE(update_on_caller) << "C's update runs on the calling thread " << at;
   }
+}
+
+TEST(BenchLabels, MathModeAndUnknownClocks) {
+  EXPECT_STREQ(bench::math_label(false, nullptr), "fp32");
+  EXPECT_STREQ(bench::math_label(true, nullptr), "tf32");
+  EXPECT_STREQ(bench::math_label(true, "1"), "tf32");
+  EXPECT_STREQ(bench::math_label(true, "0"), "fp32") << "NVIDIA_TF32_OVERRIDE=0 disables TF32";
+  EXPECT_EQ(bench::clock_text({}), "unknown");
+  EXPECT_EQ(bench::clock_text({1980, "nvml"}), "1980 nvml");
+  // No GPU answers at this bus id, whether or not NVML is installed: the clocks stay unknown and
+  // the note says why.
+  bench::GpuClocks clocks;
+  const std::string note = bench::nvml::read("0000:FF:1F.7", clocks);
+  EXPECT_FALSE(note.empty());
+  EXPECT_EQ(clocks.sm_current.mhz, -1);
+  EXPECT_EQ(clocks.memory_max.mhz, -1);
 }
