@@ -5,11 +5,12 @@
 // trains with, on random data already on the device.
 //
 // FLOPs are counted from the shapes of the gemms actually dispatched (the context's gemm_flops,
-// 2mnk each); elementwise work is not counted. Prints `name value` lines;
+// 2mnk each); elementwise work is not counted. Prints `name value` lines, and `name value math`
+// for every figure, math being the mode its gemms ran in (fp32 or tf32): the roofline runs in the
+// step's mode, under a context of its own. Before the figures: the GPU's name and its SM and
+// memory clocks (gpu_clocks.h), the current ones read right after the timed epochs.
 // bench/pytorch_cyclegan_step.py is the PyTorch peer.
 //   bench_cuda_step [--tf32] [--iterations N] [--epochs E] [--lambda-cls L]
-#include <cuda_runtime.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,15 +19,20 @@
 
 #include "backend/ops.h"
 #include "bench_common.h"
+#include "gpu_clocks.h"
 #include "paper_cyclegan.h"
 
 using namespace emoaug;
 
 namespace {
 
-// TFLOP/s of one large square sgemm on this GPU in the current math mode: the roofline the
-// training step's small (batch 64) gemms are compared with.
-double cublas_sgemm_tflops(int n) {
+// TFLOP/s of one large square sgemm on this GPU in `math`: the roofline the training step's small
+// (batch 64) gemms are compared with. A context of its own, so that the step's FLOP counter keeps
+// the step's gemms alone; unbound, the gemm would run in the thread's default mode (FP32) and a
+// TF32 step would be compared with an FP32 roofline.
+double cublas_sgemm_tflops(int n, const ops::MathMode& math) {
+  ops::ExecutionContext exec(Device::Cuda, 1, math);
+  const ops::ExecutionScope bound(exec);
   Tensor a = bench::PaperCycleGan::uniform01(n, n, 1, Device::Cuda);
   Tensor b = bench::PaperCycleGan::uniform01(n, n, 2, Device::Cuda), c(n, n, Device::Cuda);
   auto run = [&] {
@@ -68,8 +74,12 @@ int main(int argc, char** argv) {
   ops::MathMode math;
   math.tf32 = tf32;
   ops::ExecutionContext exec(Device::Cuda, 1, math);
-  cudaDeviceProp prop{};
-  cudaGetDeviceProperties(&prop, 0);
+  const ops::GpuInfo gpu = [&] {
+    const ops::ExecutionScope bound(exec);
+    return ops::gpu_info();
+  }();
+  const char* tf32_override = std::getenv("NVIDIA_TF32_OVERRIDE");
+  const char* mode = bench::math_label(tf32, tf32_override);
 
   bench::PaperCycleGan paper(exec, iterations, lambda_cls);
   gan::EmotionTransferGroup& group = paper.group;
@@ -81,20 +91,29 @@ int main(int argc, char** argv) {
   for (int e = 1; e <= epochs; ++e) group.train_epoch(e, paper.data);
   ops::synchronize();
   const double seconds = bench::seconds_now() - start;
+  const bench::GpuClocks clocks = bench::read_gpu_clocks(gpu.index);
   const double flops = static_cast<double>(exec.gemm_flops() - flops_before);
   const double timed = static_cast<double>(epochs) * iterations;
   const double tflops = flops / seconds * 1e-12;
-  const double roofline = cublas_sgemm_tflops(4096);
+  const double roofline = cublas_sgemm_tflops(4096, math);
 
-  std::printf("device %s\n", prop.name);
+  std::printf("device %s\n", gpu.name.c_str());
+  std::printf("gpu_sm_clock_mhz_current %s\n", bench::clock_text(clocks.sm_current).c_str());
+  std::printf("gpu_sm_clock_mhz_max %s\n", bench::clock_text(clocks.sm_max).c_str());
+  std::printf("gpu_memory_clock_mhz_current %s\n",
+              bench::clock_text(clocks.memory_current).c_str());
+  std::printf("gpu_memory_clock_mhz_max %s\n", bench::clock_text(clocks.memory_max).c_str());
+  if (!clocks.nvml_note.empty()) std::printf("gpu_clocks_nvml %s\n", clocks.nvml_note.c_str());
   std::printf("tf32 %d\n", tf32 ? 1 : 0);
+  std::printf("math %s\n", mode);
+  if (tf32_override) std::printf("nvidia_tf32_override %s\n", tf32_override);
   std::printf("lambda_cls %g\n", lambda_cls);
   std::printf("cyclegan_iterations %.0f\n", timed);
-  std::printf("cyclegan_it_per_s %.2f\n", timed / seconds);
-  std::printf("cyclegan_ms_per_it %.3f\n", seconds / timed * 1e3);
-  std::printf("cyclegan_gflop_per_it %.2f\n", flops / timed * 1e-9);
-  std::printf("cyclegan_tflops %.3f\n", tflops);
-  std::printf("cublas_sgemm_4096_tflops %.2f\n", roofline);
-  std::printf("cyclegan_roofline_fraction %.3f\n", tflops / roofline);
+  std::printf("cyclegan_it_per_s %.2f %s\n", timed / seconds, mode);
+  std::printf("cyclegan_ms_per_it %.3f %s\n", seconds / timed * 1e3, mode);
+  std::printf("cyclegan_gflop_per_it %.2f %s\n", flops / timed * 1e-9, mode);
+  std::printf("cyclegan_tflops %.3f %s\n", tflops, mode);
+  std::printf("cublas_sgemm_4096_tflops %.2f %s\n", roofline, mode);
+  std::printf("cyclegan_roofline_fraction %.3f %s\n", tflops / roofline, mode);
   return 0;
 }

@@ -77,6 +77,7 @@ EmotionTransferGroup::EmotionTransferGroup(ops::ExecutionContext& exec,
     batch_s_[k] = Tensor(options.batch_size, dims);
     batch_t_[k] = Tensor(options.batch_size, dims);
   }
+  done_.resize(local_.size());
 }
 
 CycleGan& EmotionTransferGroup::cyclegan(int emotion) {
@@ -120,6 +121,9 @@ void EmotionTransferGroup::check_data_device(const TransferData& data) const {
 
 void EmotionTransferGroup::to(Device device) {
   device_ = device;
+  ready_ = ops::StreamMark(device);
+  done_.clear();
+  for (size_t k = 0; k < local_.size(); ++k) done_.emplace_back(device);
   for (int e : local_) gans_[e]->to(device);
   if (classifier_) {
     classifier_->to(device);
@@ -138,17 +142,29 @@ void EmotionTransferGroup::for_local_emotions(F&& fn) {
   const int count = static_cast<int>(local_.size());
   // On a GPU every emotion has a thread and so a stream of its own (backend/cuda/context.h).
   const int workers = device_ == Device::Host ? std::min(exec_.threads(), count) : count;
+  auto piece = [&](int k) {
+    fn(k);
+    if (seam_hook_) seam_hook_(Seam::EmotionWorkDone, local_[k]);
+  };
   if (workers <= 1) {
-    for (int k = 0; k < count; ++k) fn(k);
+    // One thread, one stream: issue order is all the order there is to keep.
+    for (int k = 0; k < count; ++k) piece(k);
     return;
   }
   if (!pool_ || pool_->threads() != workers) pool_ = std::make_unique<WorkerPool>(workers);
+  // The pool hands out pieces in no fixed order, so an emotion's work may move from one stream to
+  // another between loops: each piece starts after everything the calling thread's stream has
+  // (C's update, which reads C's gradient buffers that the generators overwrite, and the last
+  // loop's joins), and the caller's stream goes on only after every piece. No host wait: the
+  // losses are read once per epoch, through the caller's stream, which by then has joined them.
+  ready_.record();
   pool_->run(count, [&](int k) {
     const ops::ExecutionScope bound(exec_);
-    fn(k);
-    // The calling thread's stream reads what this one wrote (C's gradient, the losses).
-    if (device_ == Device::Cuda) ops::synchronize();
+    ops::wait_for(ready_);
+    piece(k);
+    done_[k].record();
   });
+  for (const ops::StreamMark& done : done_) ops::wait_for(done);
 }
 
 EpochReport EmotionTransferGroup::pretrain_epoch(int epoch, const TransferData& data) {
@@ -180,6 +196,7 @@ void EmotionTransferGroup::start_adversarial() {
 }
 
 void EmotionTransferGroup::classifier_update(float lr) {
+  if (seam_hook_) seam_hook_(Seam::BeforeClassifierUpdate, -1);
   classifier_grads_.clear();
   for (int e : local_) classifier_grads_.push_back(gans_[e]->classifier_grad().view());
   gradient_sum_->sum(local_, classifier_grads_, classifier_->grads());

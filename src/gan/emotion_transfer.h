@@ -9,10 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "backend/execution.h"
+#include "backend/stream_order.h"
 #include "core/index_buffer.h"
 #include "core/rng.h"
 #include "core/state_dict.h"
@@ -88,6 +91,18 @@ class EmotionTransferGroup {
   void save(StateDict& state) const;
   void load(const StateDict& state);
 
+  // For the tests of the streams' ordering: the hook is called on the thread, hence the stream,
+  // of each point below, so that a test can queue slow device work there (ops::delay_stream) and
+  // an ordering the group forgot changes the bytes instead of passing by luck.
+  enum class Seam {
+    EmotionWorkDone,         // a local emotion's piece of work issued, on the worker that ran it
+    BeforeClassifierUpdate,  // on the calling thread, before C's gradient sum and Adam step
+  };
+  // emotion is the local emotion (EmotionWorkDone) or -1. An empty hook removes it.
+  void set_seam_hook(std::function<void(Seam seam, int emotion)> hook) {
+    seam_hook_ = std::move(hook);
+  }
+
  private:
   struct EmotionStreams {
     Rng dropout;
@@ -119,6 +134,12 @@ class EmotionTransferGroup {
   std::vector<IndexBuffer> order_s_, order_t_;
   std::vector<Tensor> batch_s_, batch_t_;
   std::unique_ptr<WorkerPool> pool_;  // sized at first use on the host
+  // On CUDA the calling thread's stream runs C's update and reads the losses, the workers'
+  // streams the emotions: ready_ marks the caller's work before a loop over the emotions, done_[k]
+  // the work of piece k (backend/stream_order.h).
+  ops::StreamMark ready_;
+  std::vector<ops::StreamMark> done_;
+  std::function<void(Seam, int)> seam_hook_;
 };
 
 }  // namespace emoaug::gan
