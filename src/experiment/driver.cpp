@@ -230,6 +230,8 @@ void run_gan_waves(RunContext& ctx, const Plan& plan, const dist::Plan& placed, 
         const GroupClaim got = claim_for_group(ctx, task, group, claim);
         stopped = got == GroupClaim::Stopped;
         if (got == GroupClaim::Run) {
+          // NCCL makes its communicator on the thread's current device: the rank's GPU.
+          const ops::ExecutionScope bound(exec);
           const GroupCommunicators comms =
               group_communicators(ctx, task, world, group, exec.device());
           OrderedGradientSum sum(*comms.gradients, *comms.stats, g.emotions, exec.device());
