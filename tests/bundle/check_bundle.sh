@@ -81,7 +81,7 @@ t0=$(date +%s)
 figures="figures drawn"
 if grep -q '^Not drawn' "$WORK/np1/report.md"; then
   # The figures need python3 with matplotlib and h5py, which the bundle does not carry.
-  figures="figures not drawn: $(grep '^Not drawn' "$WORK/np1/report.md" | head -1)"
+  figures="figures not drawn: $(grep -m1 '^Not drawn' "$WORK/np1/report.md")"
 fi
 pass "CPU demo on 1 rank in $(($(date +%s) - t0)) s ($figures)"
 
