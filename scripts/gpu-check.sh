@@ -286,6 +286,10 @@ if [ $HAVE_GPU = 0 ]; then
     GPU_NAME=$model HAVE_GPU=1
     put gpu "$GPU_NAME"
     put gpu_from "/proc/driver/nvidia (nvidia-smi did not answer: see nvidia_smi)"
+  elif [ -f "$LOGS/nvidia-smi.csv" ] && grep -F 'error while loading shared libraries' "$LOGS/nvidia-smi.csv" >/dev/null; then
+    # nvidia-smi could not start: whether there is a GPU is not known (loader_failure says why).
+    GPU_NAME=unknown
+    put gpu unknown
   else
     put gpu none
   fi

@@ -15,6 +15,7 @@
 #     NCCL at run time ("library NAME: PATH (VERSION)" / "library NAME: not found (...)"), and a
 #     test binary that fails in the loader: lib_* lines, loader_failure for cuBLAS and for the
 #     loader's message.
+#  6. an nvidia-smi that fails in the loader: `gpu unknown` (not none) and its loader_failure.
 # Exit status 0 when every check passes (or is skipped with the reason), 1 naming the first failure.
 set -euo pipefail
 [ $# -eq 1 ] && [ -x "$1/gpu-check.sh" ] ||
@@ -201,4 +202,17 @@ done
 ! grep -E '^step_[a-z0-9_]+	skipped: .*(no GPU|no usable GPU)' "$TSV" >/dev/null ||
   fail "fake-info: a step skipped for no GPU while the GPU lacks only cuBLAS"
 pass "emoaug info's library lines and the loader's message: $summary; $(awk -F'\t' '$1 ~ /^lib_|^loader_failure$/ {printf "%s=%s; ", $1, $2}' "$TSV")"
+# ---- 6. nvidia-smi failing in the loader: the GPU is unknown, not absent ------------------------------
+mkdir -p "$W/fakebin-nvml"
+cat >"$W/fakebin-nvml/nvidia-smi" <<'EOF'
+#!/bin/sh
+echo "nvidia-smi: error while loading shared libraries: libnvidia-ml.so.1: cannot open shared object file: No such file or directory" >&2
+exit 127
+EOF
+chmod 0755 "$W/fakebin-nvml/nvidia-smi"
+run_gpu_check nvml 470 -- PATH="$W/fakebin-nvml:/usr/bin:/bin"
+summary=$(check_outputs nvml 470)
+[ "$(tsv "$TSV" gpu)" = unknown ] || fail "nvml: gpu is '$(tsv "$TSV" gpu)' when nvidia-smi cannot load its library"
+grep -xF "loader_failure	libnvidia-ml.so.1" "$TSV" >/dev/null || { show "$TSV"; fail "nvml: no loader_failure libnvidia-ml.so.1"; }
+pass "nvidia-smi failing in the loader: $summary; gpu unknown, loader_failure libnvidia-ml.so.1"
 echo "check_gpu_check: all checks passed (the default run without a GPU took $DEFAULT_WALL s)"
