@@ -105,6 +105,7 @@ ARCHIVE=$OUT/logs.tar.gz
 rm -f "$TSV" "$MD" "$ARCHIVE"
 : >"$TSV"
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT  # until finish() below takes over
 LOGS=$SCRATCH/gpu-check-logs
 mkdir -p "$LOGS" "$SCRATCH/work" "$SCRATCH/tmp"
 # The steps' own temporary files (Open MPI's session folder, left behind by a step cut at its
