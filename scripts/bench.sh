@@ -46,7 +46,8 @@ cmake --build "$BUILD_DIR" --target bench_cpu_step bench_ser_real >/dev/null
 log=$(mktemp -d /tmp/emoaug-bench.XXXXXX)
 echo "bench: logs in $log" >&2
 # The CPU the figures belong to: its model, family/model numbers and widest vector registers.
-cpu_field() { LC_ALL=C lscpu | awk -F: -v k="$1" '$1 == k { gsub(/^ +/, "", $2); print $2; exit }'; }
+# awk reads lscpu's output to the end: an early exit would kill lscpu with SIGPIPE under pipefail.
+cpu_field() { LC_ALL=C lscpu | awk -F: -v k="$1" '$1 == k && !n++ { gsub(/^ +/, "", $2); print $2 }'; }
 cpu_name=$(cpu_field "Model name")
 cpu_family_model="$(cpu_field "CPU family")/$(cpu_field "Model")"
 vector_bits=128

@@ -4,8 +4,10 @@
 # which Debian packages cannot be installed (docs/cuda.md, "Portable bundle"):
 #   scripts/bundle.sh OUTDIR      ->  OUTDIR/emoaug-<version>-<git sha>-x86_64.tar.gz (<= 48 MiB)
 # Unpacked anywhere, bin/emoaug, bin/mpirun -np N bin/emoaug ... and gpu-check.sh run with no root
-# and no network on any x86-64 Linux with a glibc at least as new as this machine's, the NVIDIA
-# driver, and the CUDA 13 runtime, cuBLAS and NCCL of the node's toolkit (or its modules).
+# and no network on any x86-64 Linux with the glibc the packed files need (measured here, written
+# into BUILDINFO as glibc_required), the NVIDIA driver, and the CUDA 13 libraries of the node's
+# toolkit (or its modules) that the binaries need (BUILDINFO: cuda_needed_at_load).
+# A failing step says which step, line and command failed.
 #
 # Environment:
 #   BUILD_DIR=build-bundle   the build folder (reused when it exists: an incremental build)
@@ -14,6 +16,16 @@
 #                            project's, sm_90 for H100/H200)
 #   MAX_MIB=48               the archive's size limit
 set -euo pipefail
+# The step under way, for the one-line error of a command that fails in it. -E: the trap also
+# fires in functions; only the main shell reports (a failing command substitution is reported
+# once, by the line that used it; a process substitution's reader decides for itself).
+set -E
+STEP=arguments
+on_err() {
+  [ "$BASH_SUBSHELL" = 0 ] || return 0
+  echo "bundle: error: step '$STEP' failed at scripts/bundle.sh line $2 (exit $1): $3" >&2
+}
+trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
 
 usage() { echo "usage: scripts/bundle.sh OUTDIR" >&2; exit 2; }
 [ $# -eq 1 ] || usage
@@ -30,8 +42,10 @@ NVCC=${CUDACXX:-/usr/local/cuda/bin/nvcc}
 START=$(date +%s)
 
 say() { echo "bundle: $*"; }
+step() { STEP=$1; }
 die() { echo "bundle: error: $*" >&2; exit 1; }
 
+step checks
 for tool in cmake ninja ldd tar gzip ompi_info readelf strip; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/setup.sh installs the build tools)"
 done
@@ -49,6 +63,7 @@ NAME=emoaug-$VERSION-$SHA-x86_64
 ARCHIVE=$OUTDIR/$NAME.tar.gz
 
 # ---- build ---------------------------------------------------------------------------------------
+step configure
 # The test binaries read their fixtures (tests/reference/reference.h5, ...) from the source folder
 # compiled into them (EMOAUG_SOURCE_DIR). Configuring through a fixed path under /tmp, a link to this
 # checkout, lets gpu-check.sh point that same path at the unpacked bundle on a node, which carries
@@ -88,6 +103,7 @@ grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$BUILD_DIR/CMakeCache.txt" ||
 TEST_BINARIES=(emoaug_tests emoaug_mpi_tests emoaug_compare_runs emoaug_farm_driver)
 BENCHES=()
 for src in "$ROOT"/bench/bench_*.cpp; do BENCHES+=("$(basename "$src" .cpp)"); done
+step build
 say "building emoaug, ${TEST_BINARIES[*]}, ${BENCHES[*]} (-j$JOBS)"
 env -u CFLAGS -u CXXFLAGS -u CUDAFLAGS -u LDFLAGS \
   cmake --build "$BUILD_DIR" -j "$JOBS" --target emoaug "${TEST_BINARIES[@]}" "${BENCHES[@]}"
@@ -99,6 +115,7 @@ if grep -Eq -- '-march=native|-mtune=native|-mcpu=native|-xHost' "$BUILD_DIR/com
 fi
 
 # ---- stage ---------------------------------------------------------------------------------------
+step stage
 STAGE_PARENT=$(mktemp -d "$OUTDIR/.bundle-stage.XXXXXX")
 trap 'rm -rf "$STAGE_PARENT"' EXIT
 B=$STAGE_PARENT/$NAME
@@ -113,6 +130,7 @@ for exe in "${OURS[@]}"; do
   strip --strip-unneeded "$B/libexec/$exe"
 done
 
+step open-mpi
 # Open MPI's install tree, laid out so that OPAL_PREFIX=<bundle> finds each piece where this
 # machine's Open MPI looks for it below its own prefix (Debian: the plugins in
 # lib/x86_64-linux-gnu/openmpi/lib/openmpi3, the help texts in share/openmpi).
@@ -169,7 +187,8 @@ echo "# No hosts: mpirun runs on this node, or on the allocation of SLURM or a -
 # PMIX_PREFIX and friends. Debian keeps them in /usr/lib/x86_64-linux-gnu/pmix2/{lib/pmix,share/pmix}.
 PMIX_LIB=$(ldd "$B/libexec/orterun" | awk '$1 ~ /^libpmix\.so/ && $2 == "=>" {print $3}')
 if [ -z "$PMIX_LIB" ]; then
-  PMIX_LIB=$(ldd "$MCA_DIR"/mca_pmix_*.so 2>/dev/null | awk '$1 ~ /^libpmix\.so/ && $2 == "=>" {print $3; exit}')
+  # awk reads to the end (no exit): under pipefail an early exit would kill ldd with SIGPIPE.
+  PMIX_LIB=$(ldd "$MCA_DIR"/mca_pmix_*.so 2>/dev/null | awk '$1 ~ /^libpmix\.so/ && $2 == "=>" && !n++ {print $3}')
 fi
 PMIX_HOME=""
 if [ -n "$PMIX_LIB" ]; then
@@ -184,10 +203,12 @@ fi
 mkdir -p "$B/lib/hwloc"
 
 # ---- shared libraries ----------------------------------------------------------------------------
+step libraries
 # Where the CUDA toolkit's libraries are (they stay out): the build's CUDAToolkit_LIBRARY_DIR, the
 # NCCL it found, and the toolkit prefix of nvcc. ldd needs them on the path, since the binaries have
 # no RPATH.
-cache_value() { sed -n "s|^$1:[A-Z]*=||p" "$BUILD_DIR/CMakeCache.txt" | head -1; }
+# The first match, with sed's own q: `| head -1` under pipefail fails when sed is killed by SIGPIPE.
+cache_value() { sed -n "/^$1:[A-Z]*=/{s|^$1:[A-Z]*=||p;q}" "$BUILD_DIR/CMakeCache.txt"; }
 CUDA_LIBDIR=$(cache_value CUDAToolkit_LIBRARY_DIR)
 NCCL_LIBRARY=$(cache_value NCCL_LIBRARY)
 NCCL_LIBDIR=""
@@ -285,7 +306,42 @@ fi
   done
 } >"$B/lib/MANIFEST.tsv"
 
+# ---- glibc and CUDA needs -------------------------------------------------------------------------
+step glibc
+# The oldest glibc the bundle runs on: the highest GLIBC_x.y version that any packed file's version
+# needs (readelf -V, non-weak entries) require, for our binaries and every library and plugin.
+# Measured, since a library copied from this machine may need a newer glibc than our own code.
+PACKED=()
+for f in "${ELVES[@]}" "$B"/lib/*.so*; do
+  [ -f "$f" ] && [ ! -L "$f" ] && PACKED+=("$f")
+done
+GLIBC_REQUIRED="" GLIBC_REQUIRED_BY=""
+for f in "${PACKED[@]}"; do
+  v=$(readelf -V --wide "$f" 2>/dev/null |
+    awk '/Name: GLIBC_[0-9]/ && /Flags: none/ {for (i = 1; i <= NF; i++) if ($i ~ /^GLIBC_[0-9]/) print substr($i, 7)}' |
+    sort -uV | tail -1)
+  [ -n "$v" ] || continue
+  if [ -z "$GLIBC_REQUIRED" ] || [ "$(printf '%s\n%s\n' "$GLIBC_REQUIRED" "$v" | sort -V | tail -1)" != "$GLIBC_REQUIRED" ]; then
+    GLIBC_REQUIRED=$v GLIBC_REQUIRED_BY=${f#"$B"/}
+  fi
+done
+[ -n "$GLIBC_REQUIRED" ] || die "no GLIBC symbol version found in the packed binaries (readelf -V)"
+# The CUDA libraries any packed file lists as NEEDED (the loader wants them before main): the
+# wrappers check for them, and the README says what the node must have.
+CUDA_NEEDED=()
+declare -A CUDA_NEEDED_BY=()
+for f in "${PACKED[@]}"; do
+  while read -r soname; do
+    case $soname in libcuda.so* | libnvidia-*.so*) continue ;; esac
+    if is_nvidia "$soname" "$soname"; then
+      [ -n "${CUDA_NEEDED_BY[$soname]:-}" ] || CUDA_NEEDED+=("$soname")
+      CUDA_NEEDED_BY[$soname]+=" ${f##*/}"
+    fi
+  done < <(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p')
+done
+
 # ---- data, scripts and docs -----------------------------------------------------------------------
+step data
 # The layout mirrors the source tree where the binaries read from it (configs, the test fixtures,
 # job specs, sbatch templates, the plotting script), so the bundle root can stand in for it.
 cp -r "$ROOT/configs" "$ROOT/jobs" "$ROOT/slurm" "$B/"
@@ -297,6 +353,7 @@ ln -s scripts/gpu-check.sh "$B/gpu-check.sh"
 chmod 0755 "$B/scripts/gpu-check.sh"
 
 # ---- wrappers ----------------------------------------------------------------------------------
+step wrappers
 # bin/NAME sets the environment (libexec/bundle-env.sh) and runs libexec/NAME.
 cat >"$B/libexec/bundle-env.sh" <<'EOF'
 # Sourced (POSIX sh) by the bin/ wrappers of the emoaug bundle, with EMOAUG_BUNDLE set to its root.
@@ -309,7 +366,8 @@ if [ "${EMOAUG_BUNDLE_ENV:-}" != "$EMOAUG_BUNDLE" ]; then
   # report's figures): the bundle's libraries are not theirs.
   EMOAUG_CALLER_LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}
   export EMOAUG_CALLER_LD_LIBRARY_PATH
-  # The CUDA 13 runtime: CUDA_HOME and the like, then nvcc's toolkit, then the usual prefixes.
+  # The CUDA 13 toolkit's libraries (the runtime and cuBLAS, linked or loaded when the GPU backend
+  # needs them): CUDA_HOME and the like, then nvcc's toolkit, then the usual prefixes.
   emoaug_nvcc=$(command -v nvcc 2>/dev/null || true)
   emoaug_nvcc_root=""
   [ -n "$emoaug_nvcc" ] && emoaug_nvcc_root=$(dirname "$(dirname "$(readlink -f "$emoaug_nvcc")")")
@@ -318,7 +376,7 @@ if [ "${EMOAUG_BUNDLE_ENV:-}" != "$EMOAUG_BUNDLE" ]; then
       "$emoaug_nvcc_root" /usr/local/cuda /usr/local/cuda-13 /usr/local/cuda-13.* /opt/cuda; do
     [ -n "$emoaug_root" ] || continue
     for emoaug_sub in lib64 lib targets/x86_64-linux/lib; do
-      if [ -e "$emoaug_root/$emoaug_sub/libcudart.so.13" ]; then
+      if [ -e "$emoaug_root/$emoaug_sub/libcublas.so.13" ] || [ -e "$emoaug_root/$emoaug_sub/libcudart.so.13" ]; then
         EMOAUG_BUNDLE_CUDA_LIB=$emoaug_root/$emoaug_sub
         break 2
       fi
@@ -370,21 +428,27 @@ exec python3 "$@"
 EOF
 chmod 0755 "$B/libexec/python3-caller"
 
-# Our binaries need the CUDA runtime at load time: say where it was looked for when it is missing,
-# rather than leave the loader's one line.
-cat >"$B/libexec/need-cuda.sh" <<'EOF'
-# Sourced by the bin/ wrappers of binaries linked against the CUDA 13 runtime, cuBLAS and NCCL.
-if [ -z "$EMOAUG_BUNDLE_CUDA_LIB" ]; then
+# A binary that lists CUDA libraries as NEEDED cannot start without them: its wrapper says where
+# they were looked for when they are missing, rather than leave the loader's one line. The first
+# of them stands for all (they come in one toolkit).
+{
+  echo "# Sourced by the bin/ wrappers of binaries that list CUDA libraries as NEEDED (emoaug_cuda_needed)."
+  echo "emoaug_cuda_needed='${CUDA_NEEDED[*]}'"
+} >"$B/libexec/need-cuda.sh"
+cat >>"$B/libexec/need-cuda.sh" <<'EOF'
+emoaug_first=${emoaug_cuda_needed%% *}
+if [ -n "$emoaug_first" ] && [ -z "$EMOAUG_BUNDLE_CUDA_LIB" ]; then
   emoaug_found=""
   emoaug_ifs=$IFS
   IFS=:
   for emoaug_dir in ${EMOAUG_CALLER_LD_LIBRARY_PATH:-}; do
-    [ -n "$emoaug_dir" ] && [ -e "$emoaug_dir/libcudart.so.13" ] && emoaug_found=1
+    [ -n "$emoaug_dir" ] && [ -e "$emoaug_dir/$emoaug_first" ] && emoaug_found=1
   done
   IFS=$emoaug_ifs
+  # grep without -q reads all of ldconfig's output, so ldconfig never meets a closed pipe.
   if [ -z "$emoaug_found" ] && ! { /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null; } |
-      grep -q 'libcudart\.so\.13 '; then
-    echo "emoaug bundle: the CUDA 13 runtime (libcudart.so.13, with cuBLAS 13 and NCCL 2) was not" \
+      grep -F "$emoaug_first " >/dev/null; then
+    echo "emoaug bundle: the CUDA 13 libraries this program links ($emoaug_cuda_needed) were not" \
       "found: load your CUDA 13 module or set CUDA_HOME (looked in \$CUDA_HOME, \$CUDA_PATH," \
       "nvcc's toolkit, /usr/local/cuda*, LD_LIBRARY_PATH and the loader cache)" >&2
   fi
@@ -403,11 +467,20 @@ make_wrapper() {  # make_wrapper NAME NEEDS_CUDA
   } >"$B/bin/$1"
   chmod 0755 "$B/bin/$1"
 }
-for exe in "${OURS[@]}"; do make_wrapper "$exe" 1; done
+for exe in "${OURS[@]}"; do
+  needs=0
+  for soname in "${CUDA_NEEDED[@]}"; do
+    case "${CUDA_NEEDED_BY[$soname]} " in *" $exe "*) needs=1 ;; esac
+  done
+  make_wrapper "$exe" $needs
+done
 for exe in mpirun mpiexec orterun orted ompi_info; do make_wrapper "$exe" 0; done
 
 # ---- README and build facts ----------------------------------------------------------------------
-GLIBC=$(ldd --version | head -1 | awk '{print $NF}')
+step buildinfo
+# getconf, not `ldd --version | head -1`: under pipefail ldd dies of SIGPIPE when head exits first.
+GLIBC_HERE=$(getconf GNU_LIBC_VERSION)
+GLIBC_HERE=${GLIBC_HERE#glibc }
 NVCC_VERSION=$("$NVCC" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')
 CUDA_ARCHS=$(cache_value CMAKE_CUDA_ARCHITECTURES)
 OS=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" || uname -sr)
@@ -417,7 +490,10 @@ OS=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" || uname -sr)
   echo "git_sha $SHA"
   echo "built_on $OS"
   echo "built_at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "glibc_min $GLIBC"
+  echo "glibc_required $GLIBC_REQUIRED"
+  echo "glibc_required_by $GLIBC_REQUIRED_BY"
+  echo "glibc_built_with $GLIBC_HERE"
+  echo "cuda_needed_at_load ${CUDA_NEEDED[*]:-none}"
   echo "nvcc $NVCC_VERSION"
   echo "cuda_architectures $CUDA_ARCHS"
   echo "open_mpi $OMPI_VERSION"
@@ -429,6 +505,17 @@ OS=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" || uname -sr)
     [ "${EXCLUDED[$k]}" != glibc ] && echo "$k"; done | sort | tr '\n' ' ')"
 } >"$B/BUILDINFO"
 
+if [ ${#CUDA_NEEDED[@]} -gt 0 ]; then
+  CUDA_NEEDS_TEXT="  - the CUDA 13 libraries ${CUDA_NEEDED[*]}
+    from the node's toolkit or modules: bin/* look in \$CUDA_HOME, \$CUDA_PATH, nvcc's toolkit
+    and /usr/local/cuda*, then LD_LIBRARY_PATH. emoaug links them, so they are needed to start
+    at all, even on the CPU backend."
+else
+  CUDA_NEEDS_TEXT="  - nothing of CUDA's to start: the CUDA runtime is linked in, and cuBLAS 13 (and NCCL 2 for
+    several GPUs) are loaded from the node's toolkit or modules when the GPU backend needs them:
+    bin/* look in \$CUDA_HOME, \$CUDA_PATH, nvcc's toolkit and /usr/local/cuda*, then
+    LD_LIBRARY_PATH (bin/emoaug info names each library found)."
+fi
 cat >"$B/README.txt" <<EOF
 emoaug $VERSION (git $SHA): portable build for x86-64 Linux with CUDA
 
@@ -439,12 +526,10 @@ This folder is the CUDA build of emoaug, its tests and benchmarks, with the libr
 runs from wherever it is unpacked, with no root and no network. Built on $OS.
 
 What the node needs
-  - x86-64 Linux with glibc $GLIBC or newer
+  - x86-64 Linux with glibc $GLIBC_REQUIRED or newer (the newest glibc version any packed file
+    needs, measured; built on glibc $GLIBC_HERE)
   - the NVIDIA driver (for GPUs; the CPU backend runs without one)
-  - the CUDA 13 runtime, cuBLAS 13 and NCCL 2 (libcudart.so.13, libcublas.so.13,
-    libcublasLt.so.13, libnccl.so.2) from the node's toolkit or modules: bin/* look in
-    \$CUDA_HOME, \$CUDA_PATH, nvcc's toolkit and /usr/local/cuda*, then LD_LIBRARY_PATH.
-    emoaug links them, so they are needed to start at all, even on the CPU backend.
+$CUDA_NEEDS_TEXT
   - GPU kernels are built for sm_$CUDA_ARCHS (H100/H200); python3 with PyTorch only for the
     PyTorch comparison of gpu-check.sh, python3 with matplotlib and h5py only for report figures.
 
@@ -455,8 +540,9 @@ How to run
       -s data.source=data/source.h5 -s data.cross=data/cross.h5 -s experiment.output=runs/demo
   bin/mpirun -np 2 bin/emoaug run configs/demo.toml ...   the same on 2 MPI ranks
   ./gpu-check.sh OUTDIR                             checks a GPU node in at most 8 minutes:
-      CUDA tests, bench_cuda_step vs PyTorch (FP32 and TF32), the demo on CPU and GPU, a
-      paper-shape CycleGAN group timed; writes OUTDIR/gpu-check.tsv and the logs
+      a paper-shape CycleGAN group timed, the CUDA tests, bench_cuda_step vs PyTorch (FP32 and
+      TF32), the demo on CPU and GPU, compute-sanitizer when there is one; writes
+      OUTDIR/gpu-check.tsv, OUTDIR/gpu-check.md and OUTDIR/logs.tar.gz
   bin/emoaug_tests --gtest_filter='Cuda*'           the CUDA unit tests (gpu-check.sh runs them;
       they read tests/reference/ through $SRC_LINK, which
       gpu-check.sh links to this folder: ln -sfn "\$PWD" $SRC_LINK)
@@ -481,10 +567,12 @@ Files
   configs/ jobs/ slurm/   experiment configs, job specs, sbatch templates
   bench/        the PyTorch peers of the benchmarks; scripts/  plot_report.py, gpu-check.sh
   tests/        the fixtures the test binaries read (see gpu-check.sh)
-  BUILDINFO     version, git sha, glibc, CUDA architectures, Open MPI
+  BUILDINFO     version, git sha, the glibc needed, CUDA libraries needed, CUDA architectures,
+                Open MPI
 EOF
 
 # ---- archive -----------------------------------------------------------------------------------
+step archive
 say "packing $ARCHIVE"
 tmp_archive=$(mktemp "$OUTDIR/.$NAME.XXXXXX")
 tar -C "$STAGE_PARENT" --sort=name --owner=0 --group=0 --numeric-owner -cf - "$NAME" |
@@ -501,6 +589,8 @@ END=$(date +%s)
 unpacked=$(du -sk "$B" | awk '{print $1}')
 say "bundled ${#BUNDLED[@]} libraries: $(printf '%s\n' "${!BUNDLED[@]}" | sort | tr '\n' ' ')"
 [ ${#skipped_mca[@]} -gt 0 ] && say "left out Open MPI plugins: ${skipped_mca[*]}"
+say "needs glibc $GLIBC_REQUIRED or newer (highest GLIBC_ version required, by $GLIBC_REQUIRED_BY);" \
+  "CUDA libraries needed at load: ${CUDA_NEEDED[*]:-none}"
 say "$(awk -v s="$size" 'BEGIN {printf "%.1f", s / 1048576}') MiB compressed," \
   "$((unpacked / 1024)) MiB unpacked; build $((BUILT - START)) s, packing $((END - BUILT)) s"
 echo "$ARCHIVE"

@@ -9,7 +9,7 @@ timeout 240 "$MPIRUN" --oversubscribe -np 2 "$EMOAUG" run "$SRC/configs/demo.tom
   "${LONG[@]}" -s "experiment.output=$WORK/killed" --no-report >"$WORK/killed.log" 2>&1 &
 pid=$!
 wait_for_training "$WORK/killed"
-mpirun_pid=$(pgrep -P $pid | head -n 1)
+mpirun_pid=$(pgrep -P $pid | awk 'NR == 1')  # awk reads to the end: no SIGPIPE under pipefail
 victim=$(pgrep -P "$mpirun_pid" | tail -n 1)
 [ -n "$victim" ] || fail "no rank process found under mpirun $mpirun_pid"
 kill -9 "$victim"

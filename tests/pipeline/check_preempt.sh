@@ -12,7 +12,7 @@ timeout 240 "$MPIRUN" --oversubscribe -np 2 "$EMOAUG" run "$SRC/configs/demo.tom
   "${LONG[@]}" -s "experiment.output=$WORK/stopped" --no-report >"$WORK/stopped.log" 2>&1 &
 pid=$!
 wait_for_training "$WORK/stopped"
-mpirun_pid=$(pgrep -P $pid | head -n 1)
+mpirun_pid=$(pgrep -P $pid | awk 'NR == 1')  # awk reads to the end: no SIGPIPE under pipefail
 [ -n "$mpirun_pid" ] || fail "mpirun not found under timeout $pid"
 kill -USR2 "$mpirun_pid"
 wait $pid

@@ -51,6 +51,9 @@ fail() {
   dump
   exit 1
 }
+# True once JOB shows one restart. The output is read whole: `scontrol ... | grep -q` under
+# pipefail is false whenever grep's early exit kills scontrol with SIGPIPE.
+restarted_once() { [[ $(scontrol show job "$1") == *Restarts=1* ]]; }
 stop_pidfile() {
   local file=$1 pid
   [ -s "$file" ] || return 0
@@ -161,8 +164,8 @@ cat "$WORK/array.submit" "$WORK/mpi.submit"
 # Preempt element 0 once it has written a GAN checkpoint, as --signal=B:USR2@... would.
 checkpoint=""
 for _ in $(seq 600); do
-  checkpoint=$(find "$WORK/array/tasks/gan" -path '*checkpoint*' -name '*.h5' 2>/dev/null |
-    head -n 1)
+  # -print -quit, not `| head -n 1`: under pipefail find would die of SIGPIPE and stop the script.
+  checkpoint=$(find "$WORK/array/tasks/gan" -path '*checkpoint*' -name '*.h5' -print -quit 2>/dev/null)
   [ -n "$checkpoint" ] && break
   sleep 0.1
 done
@@ -170,7 +173,7 @@ done
 scancel --batch --signal=USR2 "$ELEMENT" || fail "scancel --signal=USR2 $ELEMENT"
 requeued=0
 for _ in $(seq 150); do
-  if scontrol show job "$ELEMENT" | grep -q 'Restarts=1'; then
+  if restarted_once "$ELEMENT"; then
     requeued=1
     break
   fi
@@ -183,7 +186,7 @@ scontrol update JobId="$ELEMENT" StartTime=now || fail "scontrol update StartTim
 
 for i in $(seq 1200); do
   [ -z "$(squeue -h)" ] && break
-  if [ $((i % 5)) = 0 ] && squeue -h -j "$ELEMENT" -o %r 2>/dev/null | grep -q BeginTime; then
+  if [ $((i % 5)) = 0 ] && [[ $(squeue -h -j "$ELEMENT" -o %r 2>/dev/null) == *BeginTime* ]]; then
     scontrol update JobId="$ELEMENT" StartTime=now 2>/dev/null
   fi
   sleep 0.2
@@ -196,7 +199,7 @@ for id in "${JOBS[@]}"; do
   states=$(scontrol show job "$id" | grep -o 'JobState=[A-Z_]*' | sort -u)
   [ "$states" = JobState=COMPLETED ] || fail "job $id ended as: $states"
 done
-scontrol show job "$ELEMENT" | grep -q 'Restarts=1' || fail "element 0 should show one restart"
+restarted_once "$ELEMENT" || fail "element 0 should show one restart"
 log=$(ls "$WORK"/array/slurm/emoaug-demo-*_0.out)
 grep -q "emoaug run: preempted" "$log" || fail "element 0's log has no 'preempted'"
 grep -q "requeueing job" "$log" || fail "element 0's log has no requeue"
