@@ -10,14 +10,15 @@
 #   - gpu-check.sh without a GPU (tests/bundle/check_gpu_check.sh: its files, budgets and time, and
 #     a hidden CUDA toolkit reported as a loader failure, not as a missing GPU);
 #   - BUILDINFO's glibc_required is there and no newer than this machine's glibc;
-#   - the CUDA libraries any packed file lists as NEEDED are listed (none are allowed with
-#     BUNDLE_EXPECT_NO_CUDA_NEEDED=1: the build that loads cuBLAS and NCCL at run time);
+#   - no packed file lists a CUDA library as NEEDED (the binaries link the CUDA runtime statically
+#     and open cuBLAS and NCCL at run time); BUNDLE_EXPECT_NO_CUDA_NEEDED=0 only lists them;
 #   - ldd under the wrappers' LD_LIBRARY_PATH: every library of every bundled binary and plugin
 #     resolves into the bundle, the CUDA toolkit's library folder, or glibc;
 #   - tests/bundle/check_loader.sh UNPACKED, when it is there.
 #   tests/bundle/check_bundle.sh            BUILD_DIR (default build-bundle) is scripts/bundle.sh's
 #   KEEP=1 tests/bundle/check_bundle.sh     keeps the scratch folder and says where
-#   BUNDLE_EXPECT_NO_CUDA_NEEDED=1          fails when any packed file NEEDs a CUDA library
+#   BUNDLE_EXPECT_NO_CUDA_NEEDED=0          lists the CUDA libraries packed files NEED instead of
+#                                           failing on them (for a build of an older commit)
 # Exit status 0 when every check passes, 1 naming the first that failed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
@@ -28,9 +29,8 @@ else
   trap 'rm -rf "$WORK"' EXIT
 fi
 MAX_MIB=48
-# 0 while the binaries still link the CUDA runtime, cuBLAS and NCCL; 1 once they load them at run
-# time, so that a NEEDED CUDA library creeping back fails here.
-EXPECT_NO_CUDA_NEEDED=${BUNDLE_EXPECT_NO_CUDA_NEEDED:-0}
+# A NEEDED CUDA library creeping back would make every binary fail to start on a node without it.
+EXPECT_NO_CUDA_NEEDED=${BUNDLE_EXPECT_NO_CUDA_NEEDED:-1}
 
 fail() { echo "check_bundle: FAILED: $*" >&2; exit 1; }
 pass() { echo "check_bundle: ok: $*"; }
