@@ -14,7 +14,9 @@
 #     and open cuBLAS and NCCL at run time); BUNDLE_EXPECT_NO_CUDA_NEEDED=0 only lists them;
 #   - ldd under the wrappers' LD_LIBRARY_PATH: every library of every bundled binary and plugin
 #     resolves into the bundle, the CUDA toolkit's library folder, or glibc;
-#   - tests/bundle/check_loader.sh UNPACKED, when it is there.
+#   - tests/bundle/check_loader.sh on the unpacked bin/emoaug: with every CUDA library hidden it
+#     starts, runs a CPU demo and refuses backend = "cuda" in one line; with cuBLAS and NCCL in a
+#     wheel-shaped Python environment on PATH it finds and names them.
 #   tests/bundle/check_bundle.sh            BUILD_DIR (default build-bundle) is scripts/bundle.sh's
 #   KEEP=1 tests/bundle/check_bundle.sh     keeps the scratch folder and says where
 #   BUNDLE_EXPECT_NO_CUDA_NEEDED=0          lists the CUDA libraries packed files NEED instead of
@@ -71,7 +73,14 @@ for f in README.txt BUILDINFO gpu-check.sh bin/emoaug bin/mpirun bin/orted bin/e
   [ -e "$U/$f" ] || fail "$f is not in the bundle"
 done
 pass "layout (bin/, libexec/, lib/, configs/, bench/, scripts/, README.txt, gpu-check.sh)"
-if [ -x "$ROOT/tests/bundle/check_loader.sh" ]; then "$ROOT/tests/bundle/check_loader.sh" "$U"; fi
+# ---- starting with no CUDA library, and finding them in a Python environment ------------------------
+rc=0
+"$ROOT/tests/bundle/check_loader.sh" "$U/bin/emoaug" "$U/configs/demo.toml" >"$WORK/loader.log" 2>&1 || rc=$?
+case $rc in
+  0) pass "the bundle without CUDA libraries and with them in a Python environment:"; sed 's/^/    /' "$WORK/loader.log" ;;
+  77) pass "the loader check skipped: $(tail -n 1 "$WORK/loader.log")" ;;
+  *) show "$WORK/loader.log"; fail "tests/bundle/check_loader.sh on the unpacked bundle (exit $rc)" ;;
+esac
 
 # ---- the glibc it needs, measured by bundle.sh -------------------------------------------------------
 glibc_required=$(sed -n 's/^glibc_required //p' "$U/BUILDINFO")
