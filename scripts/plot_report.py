@@ -7,7 +7,9 @@ fig3_confusion.png: averaged confusion matrices per setting (the paper's Fig. 3)
 uar_vs_lambda.png: UAR against λcls per setting and protocol.
 Prints the markdown that embeds them. Needs python3-matplotlib and python3-h5py.
 """
+import itertools
 import os
+import socket
 import sys
 
 import h5py
@@ -18,12 +20,19 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+_temporaries = itertools.count()
+
+
 def save_figure(fig, path):
     """Writes fig to path as emoaug writes every file: a temporary name, fsync, rename, then the
     folder fsynced, so that a killed or failed run leaves the previous figure or none, never half
     of one."""
     folder = os.path.dirname(path) or "."
-    tmp = os.path.join(folder, "." + os.path.basename(path) + ".tmp")
+    # Named as core/atomic_file.cpp names its temporaries (".<file>.<host>-<pid>.<n>.tmp"): two
+    # processes drawing into one run directory at once keep off each other's file, and a rerun
+    # knows a dead writer's leftovers for its own.
+    tmp = os.path.join(folder, ".%s.%s-%d.%d.tmp" % (os.path.basename(path), socket.gethostname(),
+                                                     os.getpid(), next(_temporaries)))
     try:
         with open(tmp, "wb") as f:
             fig.savefig(f, format="png", dpi=110)

@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "core/error.h"
 #include "core/log.h"
 #include "data/h5.h"
@@ -298,7 +300,8 @@ std::string figures_section(const RunContext& ctx) {
   const std::string python = python_env                        ? python_env
                              : file_exists("/usr/bin/python3") ? "/usr/bin/python3"
                                                                : "python3";
-  const std::string errors = ctx.dir.scratch("plot_report.err");
+  // Per process, as every other write: two runs finishing together each keep their own messages.
+  const std::string errors = ctx.dir.scratch("plot_report." + std::to_string(::getpid()) + ".err");
   const std::string command =
       python + " '" + script + "' '" + ctx.dir.root() + "' 2>'" + errors + "'";
   std::string figures;
