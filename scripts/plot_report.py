@@ -5,17 +5,29 @@ fig2_feature_stats.png: per-feature mean ± std of source, synthetic and target 
 scaling (the paper's Fig. 2), averaged over emotions and GAN groups, one panel per λcls.
 fig3_confusion.png: averaged confusion matrices per setting (the paper's Fig. 3).
 uar_vs_lambda.png: UAR against λcls per setting and protocol.
+training_curves.png: the CycleGANs' losses and C's accuracy per epoch, from the GAN task files
+named with --curves (emoaug passes the finished ones).
+With --partial DONE TOTAL (a run still in progress, no results.h5 yet) only the training curves are
+drawn, marked as partial.
 Prints the markdown that embeds them. Needs python3-matplotlib and python3-h5py.
 """
+import argparse
+import itertools
 import os
-import sys
+import socket
+import warnings
 
 import h5py
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
+
+
+_temporaries = itertools.count()
 
 
 def save_figure(fig, path):
@@ -23,7 +35,11 @@ def save_figure(fig, path):
     folder fsynced, so that a killed or failed run leaves the previous figure or none, never half
     of one."""
     folder = os.path.dirname(path) or "."
-    tmp = os.path.join(folder, "." + os.path.basename(path) + ".tmp")
+    # Named as core/atomic_file.cpp names its temporaries (".<file>.<host>-<pid>.<n>.tmp"): two
+    # processes drawing into one run directory at once keep off each other's file, and a rerun
+    # knows a dead writer's leftovers for its own.
+    tmp = os.path.join(folder, ".%s.%s-%d.%d.tmp" % (os.path.basename(path), socket.gethostname(),
+                                                     os.getpid(), next(_temporaries)))
     try:
         with open(tmp, "wb") as f:
             fig.savefig(f, format="png", dpi=110)
@@ -47,8 +63,8 @@ def text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-def main(run_dir):
-    out = []
+def results_figures(run_dir, out):
+    """Figs. 2 and 3 and UAR against λcls, from results.h5."""
     with h5py.File(os.path.join(run_dir, "results.h5"), "r") as f:
         classes = [text(c) for c in f["class_names"][...]]
         s = f["summary"]
@@ -118,7 +134,6 @@ def main(run_dir):
     out.append("![Fig. 3: confusion matrices](fig3_confusion.png)")
 
     if all(st == "real" for st in setting):
-        print("\n\n".join(out))
         return
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for p in sorted(set(protocol)):
@@ -137,10 +152,143 @@ def main(run_dir):
     fig.tight_layout()
     save_figure(fig, os.path.join(run_dir, "uar_vs_lambda.png"))
     out.append("![UAR against λcls](uar_vs_lambda.png)")
+
+
+# The rows of the training-curve figure: a loss history column (stage_gan.cpp's loss_columns) and
+# its label. The cycle row draws the pretraining cycle loss over the pretraining epochs and the
+# adversarial one after them: one curve across both phases. The other terms exist in the
+# adversarial phase only; C's two only where λcls > 0 gives the group a classifier.
+CURVE_ROWS = [
+    ("cycle", "cycle loss (MSE)"),
+    ("discriminator", "discriminator loss (BCE)"),
+    ("adversarial", "generator loss (BCE)"),
+    ("classification", "classifier loss (CE)"),
+    ("accuracy", "classifier accuracy\non G(source)"),
+]
+CLASSIFIER_ROWS = ("classification", "accuracy")
+
+
+def read_history(path):
+    """One GAN task file's loss history: λcls, fold (-1: all of the target), emotion index and
+    class name, pretraining epochs, and the columns by name."""
+    with h5py.File(path, "r") as f:
+        names = [text(n) for n in f["loss_columns"][...]]
+        values = f["losses"][...]
+        a = f.attrs
+        return {"lambda": float(a["lambda_cls"]), "fold": int(a["fold"]), "emotion": int(a["emotion"]),
+                "class": text(a["class_name"]), "pretrain": int(a["pretrain_epochs"]),
+                "columns": {n: values[:, k].astype(float) for k, n in enumerate(names)}}
+
+
+def curve(columns, key):
+    adversarial = columns["adversarial_phase"] > 0.5
+    if key == "cycle":
+        return np.where(adversarial, columns["cycle"], columns["pretrain_cycle"])
+    return np.where(adversarial, columns[key], np.nan)
+
+
+def training_curves(run_dir, files, partial, out):
+    """training_curves.png: per emotion (columns) and loss term (rows), one curve per λcls — the
+    median over the leave-one-group-out folds' CycleGANs with their min–max as a band."""
+    histories = [read_history(p) for p in files]
+    # The folds' groups make the spread; the group trained on all of the target (cross-corpus)
+    # stands alone when there are no folds (gan.per_fold = false).
+    folds = [h for h in histories if h["fold"] >= 0] or histories
+    fold_count = len({h["fold"] for h in folds if h["fold"] >= 0})
+    spread_text = ("%d folds' CycleGANs" % fold_count if fold_count > 1 else
+                   "1 fold's CycleGANs" if fold_count else "CycleGANs trained on all of the target")
+    left_out = (" (the groups trained on all of the target, for the cross-corpus test, are left out)"
+                if len(folds) < len(histories) else "")
+    emotions = [c for _, c in sorted({(h["emotion"], h["class"]) for h in folds})]
+    lambdas = sorted({h["lambda"] for h in folds})
+    pretrain = max(h["pretrain"] for h in folds)
+    rows = [r for r in CURVE_ROWS if r[0] not in CLASSIFIER_ROWS or any(l > 0 for l in lambdas)]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+    fig, axes = plt.subplots(len(rows), len(emotions), figsize=(3.3 * len(emotions) + 0.6, 2.3 * len(rows) + 0.9),
+                             squeeze=False, sharex=True)
+    for j, emotion in enumerate(emotions):
+        for i, (key, label) in enumerate(rows):
+            ax = axes[i][j]
+            if pretrain > 0:
+                ax.axvspan(0.5, pretrain + 0.5, color="0.9", lw=0)
+                ax.axvline(pretrain + 0.5, color="0.5", lw=0.8, ls="--")
+            for k, lam in enumerate(lambdas):
+                if key in CLASSIFIER_ROWS and lam <= 0:
+                    continue
+                runs = [h["columns"] for h in folds if h["lambda"] == lam and h["class"] == emotion]
+                if not runs:
+                    continue
+                length = min(len(r["epoch"]) for r in runs)
+                ys = np.array([curve(r, key)[:length] for r in runs])
+                x = runs[0]["epoch"][:length] + 1
+                color = colors[k % len(colors)]
+                # Columns all NaN (an adversarial term's pretraining epochs) stay blank, silently.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", category=RuntimeWarning)
+                    median = np.nanmedian(ys, axis=0)
+                    low, high = np.nanmin(ys, axis=0), np.nanmax(ys, axis=0)
+                ax.fill_between(x, low, high, color=color, alpha=0.25, lw=0)
+                spread = "%d folds" % len(runs) if len(runs) > 1 else (
+                    "all of the target" if folds[0]["fold"] < 0 else "1 fold")
+                ax.plot(x, median, color=color, lw=1.2, label="λcls = %g (%s)" % (lam, spread))
+            if key == "cycle":
+                # Pretraining starts it an order of magnitude above where training ends.
+                ax.set_yscale("log")
+                for axis_formatter in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+                    axis_formatter(matplotlib.ticker.FormatStrFormatter("%.2g"))
+                ax.tick_params(which="minor", labelsize=6)
+            if key == "accuracy":
+                ax.set_ylim(-0.03, 1.03)
+            if i == 0:
+                ax.set_title(emotion)
+            if i == len(rows) - 1:
+                ax.set_xlabel("epoch")
+            if j == 0:
+                ax.set_ylabel(label if key == "accuracy" else label.replace(" (", "\n("))
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3, lw=0.5)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if pretrain > 0:
+        handles.append(matplotlib.patches.Patch(color="0.9"))
+        labels.append("pretraining (%d epochs)" % pretrain)
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 0.97))
+    title = "CycleGAN training: median over folds, band min–max"
+    if partial:
+        title = "PARTIAL (run in progress: %d of %d GAN groups finished) — " % partial + title
+    fig.suptitle(title, fontsize=10, color="tab:red" if partial else "black", y=0.995)
+    fig.tight_layout(rect=(0, 0, 1, 0.955))
+    save_figure(fig, os.path.join(run_dir, "training_curves.png"))
+    caption = ("Training curves: the CycleGANs' losses per epoch (each epoch's mean over its "
+               "iterations), per emotion (columns) and loss term (rows); per λcls the median over "
+               "the %s, with their min–max as a band%s. The grey span is pretraining, where only the "
+               "cycle loss is trained. C's loss and its accuracy on the generated batches exist "
+               "where λcls > 0." % (spread_text, left_out))
+    if partial:
+        caption = ("**Partial:** %d of %d GAN groups have finished; the curves are theirs. " % partial
+                   + caption)
+    out.append("![Training curves%s](training_curves.png)\n\n%s" % (" (partial)" if partial else "", caption))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Figures for report.md")
+    parser.add_argument("run_dir")
+    parser.add_argument("--partial", nargs=2, type=int, metavar=("DONE", "TOTAL"),
+                        help="a run in progress: DONE of TOTAL GAN groups finished; no results.h5")
+    parser.add_argument("--curves", nargs="*", default=[], metavar="TASKFILE",
+                        help="GAN task files (tasks/gan/.../emotion<e>.h5) to draw the training curves of")
+    args = parser.parse_args()
+    partial = tuple(args.partial) if args.partial else None
+    out = []
+    if not partial:
+        results_figures(args.run_dir, out)
+    if args.curves:
+        training_curves(args.run_dir, args.curves, partial, out)
+    elif partial:
+        out.append("No GAN group has finished yet: no training curves to draw.")
     print("\n\n".join(out))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: plot_report.py RUNDIR")
-    main(sys.argv[1])
+    main()

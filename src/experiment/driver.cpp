@@ -16,6 +16,7 @@
 #include "dist/ordered_sum.h"
 #include "dist/task_farm.h"
 #include "experiment/claim.h"
+#include "experiment/progress.h"
 #include "experiment/stage_gan.h"
 #include "experiment/stage_ser.h"
 #include "gan/gradient_sum.h"
@@ -285,6 +286,14 @@ void run_ser_farm(RunContext& ctx, const Plan& plan, const dist::Plan& placed, d
       farm);
 }
 
+// The stage's progress lines, on rank 0 only: one line for the run, not one per rank.
+template <class Task>
+std::unique_ptr<StageProgress> stage_progress(const dist::World& world, const RunContext& ctx,
+                                              const char* what, const std::vector<Task>& tasks) {
+  if (world.rank() != 0) return nullptr;
+  return std::make_unique<StageProgress>(what, tasks.size(), finished_counter(ctx, tasks));
+}
+
 }  // namespace
 
 void run_tasks(RunContext& ctx, const Plan& plan, dist::World& world, ops::ExecutionContext& exec) {
@@ -293,8 +302,16 @@ void run_tasks(RunContext& ctx, const Plan& plan, dist::World& world, ops::Execu
     for (const GanTask& task : plan.gan)
       if (ctx.finished(task)) ctx.dir.remove_checkpoints(task.key());
   const dist::Plan placed = place(ctx, plan, world.size());
-  run_gan_waves(ctx, plan, placed, world, exec);
-  run_ser_farm(ctx, plan, placed, world, exec);
+  {
+    const std::unique_ptr<StageProgress> progress =
+        stage_progress(world, ctx, "GAN groups", plan.gan);
+    run_gan_waves(ctx, plan, placed, world, exec);
+  }
+  {
+    const std::unique_ptr<StageProgress> progress =
+        stage_progress(world, ctx, "SER tasks", plan.ser);
+    run_ser_farm(ctx, plan, placed, world, exec);
+  }
   world.barrier();
 }
 

@@ -6,6 +6,9 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <vector>
+
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -286,10 +289,20 @@ void write_confusion_matrices(std::ostringstream& md, const SummaryTable& t,
   }
 }
 
+// The GAN groups of the plan whose outputs are all there.
+std::vector<const GanTask*> finished_gan_groups(const RunContext& ctx, const Plan& plan) {
+  std::vector<const GanTask*> done;
+  for (const GanTask& g : plan.gan)
+    if (ctx.finished(g)) done.push_back(&g);
+  return done;
+}
+
 // Figures: a plotting tool does them better than we would by hand; the tables stand without them.
 // The script prints the markdown that embeds its figures; its stderr (warnings, or why it failed)
-// goes to a side file so that only the reason's last line reaches the report.
-std::string figures_section(const RunContext& ctx) {
+// goes to a side file so that only the reason's last line reaches the report. The training curves
+// come from the finished GAN groups' task files; `partial` (a run in progress, no results.h5) asks
+// for them alone, marked as such.
+std::string figures_section(const RunContext& ctx, const Plan& plan, bool partial) {
   const char* script_env = std::getenv("EMOAUG_PLOT_SCRIPT");
   const std::string script =
       script_env ? script_env : std::string(EMOAUG_SOURCE_ROOT) + "/scripts/plot_report.py";
@@ -298,9 +311,21 @@ std::string figures_section(const RunContext& ctx) {
   const std::string python = python_env                        ? python_env
                              : file_exists("/usr/bin/python3") ? "/usr/bin/python3"
                                                                : "python3";
-  const std::string errors = ctx.dir.scratch("plot_report.err");
+  // Per process, as every other write: two runs finishing together each keep their own messages.
+  const std::string errors = ctx.dir.scratch("plot_report." + std::to_string(::getpid()) + ".err");
+  const std::vector<const GanTask*> finished = finished_gan_groups(ctx, plan);
+  std::string arguments;
+  if (partial)
+    arguments +=
+        " --partial " + std::to_string(finished.size()) + " " + std::to_string(plan.gan.size());
+  if (!finished.empty()) {
+    arguments += " --curves";
+    for (const GanTask* g : finished)
+      for (int e = 0; e < ctx.emotions(); ++e)
+        arguments += " '" + ctx.dir.gan_output(g->key(), e) + "'";
+  }
   const std::string command =
-      python + " '" + script + "' '" + ctx.dir.root() + "' 2>'" + errors + "'";
+      python + " '" + script + "' '" + ctx.dir.root() + "'" + arguments + " 2>'" + errors + "'";
   std::string figures;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return "";
@@ -319,9 +344,33 @@ std::string figures_section(const RunContext& ctx) {
          ctx.dir.root() + "`)\n";
 }
 
+// A run still in progress has no results.h5: its report says how far it got and shows the
+// training curves of the GAN groups that have finished; the tables wait for the last task.
+std::string write_partial_report(const RunContext& ctx, const Plan& plan, size_t ser_done) {
+  const size_t gan_done = finished_gan_groups(ctx, plan).size();
+  std::ostringstream md;
+  md << "# " << ctx.cfg.experiment.name << ": emoaug report (partial)\n\n**Run in progress:** "
+     << gan_done << " of " << plan.gan.size() << " GAN groups and " << ser_done << " of "
+     << plan.ser.size() << " SER tasks have finished. Tables 1–3 and the comparisons come once "
+     << "every task has (the run writes them itself at its end); until then this report holds "
+     << "the training curves of the finished GAN groups. Target " << ctx.cfg.data.target << " ("
+     << ctx.corpora.target.rows() << " rows, " << ctx.corpora.folds.size() << " groups).\n";
+  if (!plan.gan.empty()) md << figures_section(ctx, plan, /*partial=*/true);
+  write_text_file(ctx.dir.report(), md.str());
+  log_info(
+      "%s: the run is in progress (%zu of %zu GAN groups, %zu of %zu SER tasks finished): a "
+      "partial report",
+      ctx.dir.report().c_str(), gan_done, plan.gan.size(), ser_done, plan.ser.size());
+  return ctx.dir.report();
+}
+
 }  // namespace
 
 std::string write_report(const RunContext& ctx, const Plan& plan) {
+  size_t ser_done = 0;
+  for (const SerTask& t : plan.ser) ser_done += ctx.finished(t) ? 1 : 0;
+  if (finished_gan_groups(ctx, plan).size() < plan.gan.size() || ser_done < plan.ser.size())
+    return write_partial_report(ctx, plan, ser_done);
   Results results;
   try {
     results = read_results(ctx, plan);
@@ -337,7 +386,7 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   write_lambda_differences(md, results.lambdas);
   write_recalls(md, results.summary, ctx.corpora.target.class_names);
   write_confusion_matrices(md, results.summary, ctx.corpora.target.class_names);
-  md << figures_section(ctx);
+  md << figures_section(ctx, plan, /*partial=*/false);
   write_text_file(ctx.dir.report(), md.str());
   return ctx.dir.report();
 }
