@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "data/h5.h"
 #include "experiment/aggregate.h"
+#include "experiment/status.h"
 
 namespace emoaug::experiment {
 namespace {
@@ -337,6 +338,7 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   write_lambda_differences(md, results.lambdas);
   write_recalls(md, results.summary, ctx.corpora.target.class_names);
   write_confusion_matrices(md, results.summary, ctx.corpora.target.class_names);
+  md << failures_markdown(ctx.dir, task_keys(plan));
   md << figures_section(ctx);
   write_text_file(ctx.dir.report(), md.str());
   return ctx.dir.report();
