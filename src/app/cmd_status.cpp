@@ -149,7 +149,7 @@ int cmd_status(int argc, char** argv) {
             &json);
   args.epilog(
       "exit codes: 0 complete, 3 incomplete and healthy, 1 a failed task or a stale claim (or an\n"
-      "error), 2 usage\n"
+      "error: not a run directory, a wrong option)\n"
       "\nexamples:\n"
       "  emoaug status runs/demo\n"
       "  emoaug status runs/paper --watch 30\n"
