@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "dist/world.h"
 #include "experiment/aggregate.h"
 #include "experiment/driver.h"
+#include "experiment/records.h"
 #include "experiment/report.h"
 
 namespace emoaug::app {
@@ -108,6 +110,15 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   world.barrier();
   const experiment::Plan full =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
+  if (leader) {
+    // For `emoaug status`: every task of the run (all λcls, also in one part of a sweep), and the
+    // SLURM job that wrote to it.
+    experiment::write_plan_record(
+        ctx.dir.plan_record(),
+        experiment::plan_record(experiment::task_keys(full), ctx.emotions()));
+    if (const auto job = experiment::current_job(static_cast<int64_t>(std::time(nullptr))))
+      experiment::write_job_record(ctx.dir.jobs(), *job);
+  }
   const bool part = !lambdas.empty();
   const experiment::Plan plan = part ? experiment::select_lambdas(full, cfg, lambdas) : full;
   // The rank's context. On the CPU its threads go to a GAN group's emotions and to SER tasks side

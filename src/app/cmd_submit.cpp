@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -21,6 +22,7 @@
 #include "config/jobspec.h"
 #include "core/error.h"
 #include "experiment/context.h"
+#include "experiment/records.h"
 #include "experiment/run_dir.h"
 
 extern char** environ;
@@ -81,6 +83,15 @@ std::vector<std::string> sbatch_command(const SbatchJob& job, const std::string&
   if (job.after >= 0) argv.push_back("--dependency=afterok:" + dependency);
   argv.push_back(script);
   return argv;
+}
+
+// The --array range of a rendered script ("0-1"), or empty for a plain job.
+std::string array_range(const std::string& script) {
+  const std::string flag = "#SBATCH --array=";
+  const size_t at = script.find(flag);
+  if (at == std::string::npos) return "";
+  const size_t from = at + flag.size();
+  return script.substr(from, script.find('\n', from) - from);
 }
 
 }  // namespace
@@ -144,7 +155,8 @@ int cmd_submit(int argc, char** argv) {
   const Templates templates =
       templates_dir.empty() ? builtin_templates() : read_templates(templates_dir);
   const std::vector<SbatchJob> jobs = render_jobs(spec, ctx, templates);
-  const std::string folder = ctx.run_dir + "/slurm";
+  const experiment::RunDirectory run_dir(ctx.run_dir);
+  const std::string folder = run_dir.slurm();
 
   if (dry_run) {
     for (size_t i = 0; i < jobs.size(); ++i) {
@@ -163,7 +175,7 @@ int cmd_submit(int argc, char** argv) {
 
   // config.toml now, so every job finds the run directory made and a conflicting earlier run is
   // reported here rather than by each job.
-  experiment::prepare_run_directory(experiment::RunDirectory(ctx.run_dir), cfg);
+  experiment::prepare_run_directory(run_dir, cfg);
   experiment::make_directories(folder);
   std::printf("emoaug submit: %s -> %s (scripts and logs in %s/)\n", spec_path.c_str(),
               ctx.run_dir.c_str(), folder.c_str());
@@ -178,6 +190,13 @@ int cmd_submit(int argc, char** argv) {
     if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
       EMOAUG_FAIL("sbatch printed '", out, "' where a job id was expected");
     ids.push_back(id);
+    // For `emoaug status`, which then follows the job from the queue on.
+    experiment::JobRecord record;
+    record.id = record.jobid = id;
+    record.name = job.name;
+    record.array = array_range(job.script);
+    record.submitted = static_cast<int64_t>(std::time(nullptr));
+    experiment::write_job_record(run_dir.jobs(), record);
     std::printf("job %s: %s (%s%s)\n", id.c_str(), job.name.c_str(), job.summary.c_str(),
                 job.after >= 0 ? ("; after job " + ids[job.after]).c_str() : "");
     std::fflush(stdout);

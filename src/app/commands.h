@@ -16,5 +16,6 @@ int cmd_import(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_synth(int argc, char** argv);
 int cmd_submit(int argc, char** argv);
+int cmd_status(int argc, char** argv);
 
 }  // namespace emoaug::app

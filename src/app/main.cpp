@@ -31,6 +31,8 @@ const Command kCommands[] = {
      emoaug::app::cmd_report},
     {"submit", "submit a job spec's sweep to SLURM (array + aggregation, or one MPI job)",
      emoaug::app::cmd_submit},
+    {"status", "show where a run stands: tasks done, running, failed; ETA; its SLURM jobs",
+     emoaug::app::cmd_status},
     {"import", "import openSMILE ARFF/CSV or the authors' netCDF4 features into a corpus file",
      emoaug::app::cmd_import},
     {"inspect", "check a corpus file and print its rows, classes and groups",

@@ -69,12 +69,15 @@ ClaimHolder myself() {
   me.pid = ::getpid();
   me.start_time = process_start_time(me.pid);
   if (const char* job = std::getenv("SLURM_JOB_ID")) me.job = job;
+  if (const char* index = std::getenv("SLURM_ARRAY_TASK_ID")) me.array_task = index;
+  me.claimed = static_cast<int64_t>(std::time(nullptr));
   return me;
 }
 
 std::string claim_text(const ClaimHolder& h) {
   return "host " + h.host + "\npid " + std::to_string(h.pid) + "\nstart " +
-         std::to_string(h.start_time) + "\njob " + h.job + "\n";
+         std::to_string(h.start_time) + "\njob " + h.job + "\narray_task " + h.array_task +
+         "\nclaimed " + std::to_string(h.claimed) + "\n";
 }
 
 bool same_holder(const ClaimHolder& a, const ClaimHolder& b) {
@@ -102,7 +105,9 @@ bool create_exclusive(const std::string& path, const std::string& text) {
 }  // namespace
 
 std::string ClaimHolder::describe() const {
-  return host + ":" + std::to_string(pid) + (job.empty() ? "" : " (SLURM job " + job + ")");
+  if (job.empty()) return host + ":" + std::to_string(pid);
+  return host + ":" + std::to_string(pid) + " (SLURM job " + job +
+         (array_task.empty() ? "" : ", array task " + array_task) + ")";
 }
 
 bool claim_is_stale(const ClaimHolder& holder) {
@@ -126,6 +131,8 @@ std::optional<ClaimHolder> read_claim(const std::string& path) {
     if (key == "pid") h.pid = std::atoll(value.c_str());
     if (key == "start") h.start_time = std::atoll(value.c_str());
     if (key == "job") h.job = value;
+    if (key == "array_task") h.array_task = value;
+    if (key == "claimed") h.claimed = std::atoll(value.c_str());
   }
   struct stat st;
   if (::stat(path.c_str(), &st) == 0)

@@ -1,9 +1,10 @@
 // One process runs a task at a time: before a task starts, its claim file (RunDirectory names it)
 // is created atomically (link(2), which NFS does atomically too) holding the claimant's host, pid,
-// process start time and SLURM job id. A second `emoaug run` on the same run directory finds the
-// claim and waits for the task (or skips it once its outputs exist); a claim whose process is gone
-// — on this host: no such process; on another host: not refreshed for kStaleAfterSeconds — is taken
-// over, which the caller logs.
+// process start time, SLURM job id and array index, and when it was taken. A second `emoaug run`
+// on the same run directory finds the claim and waits for the task (or skips it once its outputs
+// exist); a claim whose process is gone — on this host: no such process; on another host: not
+// refreshed for kStaleAfterSeconds — is taken over, which the caller logs. `emoaug status` reads
+// claims too, and only reads them.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +19,11 @@ struct ClaimHolder {
   int64_t pid = 0;
   int64_t start_time = 0;  // the process's start time in clock ticks since boot (/proc)
   std::string job;         // SLURM_JOB_ID, or empty
+  std::string array_task;  // SLURM_ARRAY_TASK_ID, or empty
+  int64_t claimed = 0;     // Unix seconds when the claim was taken; 0 in an older claim
   int64_t seconds_since_refresh = 0;
 
-  std::string describe() const;  // "host:pid (SLURM job 123)"
+  std::string describe() const;  // "host:pid (SLURM job 123, array task 0)"
 };
 
 // Another host's claim counts as abandoned after this long without a refresh (a thread of the

@@ -17,6 +17,7 @@
 #include "dist/task_farm.h"
 #include "experiment/claim.h"
 #include "experiment/progress.h"
+#include "experiment/records.h"
 #include "experiment/stage_gan.h"
 #include "experiment/stage_ser.h"
 #include "gan/gradient_sum.h"
@@ -119,9 +120,11 @@ std::optional<TaskClaim> claim_task(const RunContext& ctx, const Task& task) {
     ClaimHolder holder;
     std::optional<ClaimHolder> gone;
     std::optional<TaskClaim> claim = TaskClaim::take(ctx.dir.claim(key), &holder, &gone);
-    if (gone)
+    if (gone) {
       log_warn("%s: took over the claim of %s, which no longer runs", key.name().c_str(),
                gone->describe().c_str());
+      record_lost_holder(ctx.dir, key, *gone);
+    }
     if (claim) {
       if (ctx.finished(task)) return std::nullopt;  // its outputs came just before the claim
       return claim;
@@ -157,15 +160,19 @@ std::string gpu_where(const dist::World& world, const ops::ExecutionContext& exe
 
 // One SER task with its progress line.
 void run_ser_logged(const RunContext& ctx, ops::ExecutionContext& exec, const SerTask& task,
-                    size_t index, size_t total, const std::string& where) {
+                    size_t index, size_t total, const std::string& where, int rank) {
   if (stop_requested() && !ctx.finished(task)) throw_stopped_before(task.key());
   const std::optional<TaskClaim> claim = claim_task(ctx, task);
   if (!claim) return;
   const auto start = std::chrono::steady_clock::now();
   SerOutcome o;
   try {
+    const TaskTimer timer;
+    fail_if_asked(task.key());
     o = run_ser_task(ctx, exec, task);
+    timer.write(ctx.dir.timing(task.key()));
   } catch (...) {
+    record_task_failure(ctx.dir, task.key(), rank, std::current_exception());
     if (where.empty()) throw;
     rethrow_with(task.key().name() + " on " + where);
   }
@@ -233,16 +240,20 @@ void run_gan_waves(RunContext& ctx, const Plan& plan, const dist::Plan& placed, 
         if (got == GroupClaim::Run) {
           // NCCL makes its communicator on the thread's current device: the rank's GPU.
           const ops::ExecutionScope bound(exec);
+          const TaskTimer timer;
+          fail_if_asked(task.key());
           const GroupCommunicators comms =
               group_communicators(ctx, task, world, group, exec.device());
           OrderedGradientSum sum(*comms.gradients, *comms.stats, g.emotions, exec.device());
           run_gan_task(ctx, exec, task, sum.local_emotions(), sum);
+          if (group.rank() == 0) timer.write(ctx.dir.timing(task.key()));
         }
       } catch (const Preempted& e) {
         // The group agreed on the epoch (gan::EpochReport::stop), so every member is here.
         if (ctx.verbose) log_info("%s", e.what());
         stopped = true;
       } catch (const std::exception& e) {
+        record_task_failure(ctx.dir, task.key(), world.rank(), std::current_exception());
         fail_in_task(world, task.key(), e, gpu_where(world, exec));
       }
     }
@@ -281,7 +292,8 @@ void run_ser_farm(RunContext& ctx, const Plan& plan, const dist::Plan& placed, d
   dist::run_task_farm(
       world, placed.ser_order,
       [&](int id) {
-        run_ser_logged(ctx, exec, plan.ser[id], position[id], placed.ser_order.size(), where);
+        run_ser_logged(ctx, exec, plan.ser[id], position[id], placed.ser_order.size(), where,
+                       world.rank());
       },
       farm);
 }

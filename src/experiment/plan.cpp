@@ -202,6 +202,13 @@ void check_gpu_memory(const TaskKey& task, double bytes, int tasks_at_once) {
               " (lower experiment.tasks_per_gpu, or run fewer ranks per GPU)");
 }
 
+std::vector<TaskKey> task_keys(const Plan& plan) {
+  std::vector<TaskKey> keys;
+  for (const GanTask& t : plan.gan) keys.push_back(t.key());
+  for (const SerTask& t : plan.ser) keys.push_back(t.key());
+  return keys;
+}
+
 ExistingRun open_existing_run(const std::string& run_dir) {
   RunContext ctx = open_run_directory(run_dir);
   Plan plan = make_plan(ctx.cfg, static_cast<int>(ctx.corpora.folds.size()));

@@ -20,6 +20,9 @@ struct Plan {
 
 Plan make_plan(const config::ExperimentConfig& cfg, int num_folds);
 
+// The keys of the plan's tasks, GAN tasks first (the plan record, experiment/records.h).
+std::vector<TaskKey> task_keys(const Plan& plan);
+
 // The part of `plan` that belongs to the λcls values `chosen`: their GAN groups and λ-dependent SER
 // tasks, plus the `real` SER tasks when `chosen` holds the grid's first value. Running each grid
 // value once (a SLURM array, one element per value) thus runs every task exactly once, all in one

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "data/h5.h"
 #include "experiment/aggregate.h"
+#include "experiment/status.h"
 
 namespace emoaug::experiment {
 namespace {
@@ -355,6 +356,8 @@ std::string write_partial_report(const RunContext& ctx, const Plan& plan, size_t
      << "every task has (the run writes them itself at its end); until then this report holds "
      << "the training curves of the finished GAN groups. Target " << ctx.cfg.data.target << " ("
      << ctx.corpora.target.rows() << " rows, " << ctx.corpora.folds.size() << " groups).\n";
+  // A run stopped by a failing task is unfinished too: its failures are what a reader needs most.
+  md << failures_markdown(ctx.dir, task_keys(plan));
   if (!plan.gan.empty()) md << figures_section(ctx, plan, /*partial=*/true);
   write_text_file(ctx.dir.report(), md.str());
   log_info(
@@ -386,6 +389,7 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   write_lambda_differences(md, results.lambdas);
   write_recalls(md, results.summary, ctx.corpora.target.class_names);
   write_confusion_matrices(md, results.summary, ctx.corpora.target.class_names);
+  md << failures_markdown(ctx.dir, task_keys(plan));
   md << figures_section(ctx, plan, /*partial=*/false);
   write_text_file(ctx.dir.report(), md.str());
   return ctx.dir.report();

@@ -171,6 +171,14 @@ std::string RunDirectory::claim(const TaskKey& task) const {
   return task.stage == "gan" ? task_folder(task) + "/claim" : task_folder(task) + ".claim";
 }
 
+std::string RunDirectory::failure(const TaskKey& task) const {
+  return task.stage == "gan" ? task_folder(task) + "/failure" : task_folder(task) + ".failure";
+}
+
+std::string RunDirectory::timing(const TaskKey& task) const {
+  return task.stage == "gan" ? task_folder(task) + "/timing" : task_folder(task) + ".timing";
+}
+
 void RunDirectory::remove_checkpoints_before(const TaskKey& task, int emotion, int epochs) const {
   for (const Checkpoint& c : gan_checkpoints(task))
     if (c.emotion == emotion && c.epochs < epochs) std::remove(c.path.c_str());

@@ -67,6 +67,15 @@ class RunDirectory {
 
   // The claim of a task by the process that runs it (experiment/claim.h).
   std::string claim(const TaskKey& task) const;
+  // The records of experiment/records.h: a task's failures (tasks/<gan task>/failure,
+  // tasks/<ser task>.failure), a finished task's timing (.../timing, <ser task>.timing), the
+  // plan (plan.txt), and the SLURM jobs of the run (slurm/jobs/<job id>, beside the scripts and
+  // logs of `emoaug submit` in slurm/).
+  std::string failure(const TaskKey& task) const;
+  std::string timing(const TaskKey& task) const;
+  std::string plan_record() const { return path("plan.txt"); }
+  std::string slurm() const { return path("slurm"); }
+  std::string jobs() const { return path("slurm/jobs"); }
 
  private:
   std::string path(const std::string& leaf) const { return root_ + "/" + leaf; }

@@ -79,12 +79,12 @@ for mode in ${FAULT_MODES-enospc eio kill}; do
   echo "$mode: $((n - 1)) write points failed and recovered"
 done
 
-# 2. A damaged newest checkpoint. Checkpoints every epoch, two sets kept: writes 2-3 are the first
-# group's set after epoch 1, 4-5 after epoch 2; killed at the next, the newest set is damaged, and
-# the rerun resumes from the set before it.
+# 2. A damaged newest checkpoint. Checkpoints every epoch, two sets kept: writes 1-2 are
+# config.toml and plan.txt, 3-4 the first group's set after epoch 1, 5-6 after epoch 2; killed at
+# the next, the newest set is damaged, and the rerun resumes from the set before it.
 out="$WORK/damaged"
 EVERY=(-s gan.checkpoint_every=1 -s gan.keep_checkpoints=2)
-rc=$(EMOAUG_FAULT=kill@6 small "$out" "${EVERY[@]}")
+rc=$(EMOAUG_FAULT=kill@7 small "$out" "${EVERY[@]}")
 [ "$rc" = 137 ] || fail "the kill for the damaged-checkpoint check did not happen ($rc)"
 newest=$(ls "$out"/tasks/gan/*/fold=*/checkpoint/emotion1.epoch2.h5)
 [ -f "$newest" ] || fail "no checkpoint after epoch 2 to damage"

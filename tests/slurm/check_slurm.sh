@@ -161,6 +161,14 @@ JOBS=("${ARRAY_IDS[@]}" "${MPI_IDS[@]}")
 ELEMENT=${ARRAY_IDS[0]}_0
 cat "$WORK/array.submit" "$WORK/mpi.submit"
 
+# emoaug status follows the submitted jobs from the queue on, before they have written a task.
+"$EMOAUG" status "$WORK/mpi" >"$WORK/mpi.status" 2>&1
+rc=$?
+cat "$WORK/mpi.status"
+[ "$rc" = 3 ] || fail "status of the just submitted MPI job exited $rc, not 3"
+grep -Eq "^  ${MPI_IDS[0]} .*: (PENDING|CONFIGURING|RUNNING)" "$WORK/mpi.status" ||
+  fail "status does not show the MPI job's state from squeue"
+
 # Preempt element 0 once it has written a GAN checkpoint, as --signal=B:USR2@... would.
 checkpoint=""
 for _ in $(seq 600); do
@@ -213,5 +221,14 @@ for form in array mpi; do
 done
 "$COMPARE" "$WORK/array" "$WORK/mpi" || fail "the array sweep and the MPI job differ"
 cmp "$WORK/array/summary.csv" "$WORK/mpi/summary.csv" || fail "summary.csv differs"
+# Once all is done: complete, and element 0's own record counts its restart.
+"$EMOAUG" status "$WORK/array" --json >"$WORK/array.status" || fail "status of the finished sweep"
+python3 - "$WORK/array.status" "${ARRAY_IDS[0]}_0" <<'EOF' || fail "status of the finished sweep: see above"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["state"] == "complete" and s["done"] == s["total"], s
+jobs = {j["id"]: j for j in s["jobs"]}
+assert jobs[sys.argv[2]]["restarts"] >= 1, jobs
+EOF
 cat "$WORK/array/summary.csv"
 echo "1 passed, 0 failed"
