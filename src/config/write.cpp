@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "config/fields.h"
 #include "core/error.h"
+#include "core/quoted.h"
 
 namespace emoaug::config {
 namespace detail {
@@ -40,38 +41,6 @@ std::string toml_float(double x, bool as_float) {
 }
 
 namespace {
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (ch < 0x20 || ch == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string value(bool v) {
   return v ? "true" : "false";

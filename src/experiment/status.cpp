@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/process.h"
+#include "core/quoted.h"
 
 namespace emoaug::experiment {
 namespace {
@@ -125,38 +126,6 @@ std::string where_failed(const FailureEntry& e) {
 }
 
 // ---- JSON: written by hand (the project has no JSON library); strings escaped per RFC 8259 ----
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);  // UTF-8 passes through (λ in task names)
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // A number, or null for the "unknown" (-1) of the structures.
 std::string known(double x) {
