@@ -371,8 +371,8 @@ gan_run() {
   local dir=$SCRATCH/paper-gan-$1-$2
   rm -rf "$dir"
   GAN_LOG=$LOGS/paper-gan-$1-$2.log
-  # Each line with the time it arrived: the log's own per-epoch figures have two decimals, too
-  # coarse for a GPU epoch of tens of milliseconds.
+  # Each line with the time it arrived: the log's own per-epoch figure (four decimals) averages the
+  # whole phase, its first (warm-up) epoch included.
   # shellcheck disable=SC2016,SC2046
   step paper_gan "paper_gan_$1_$2" "$GAN_LOG" bash -c 'set -o pipefail; "$@" 2>&1 |
       while IFS= read -r l; do printf "%s %s\n" "$(date +%s.%N)" "$l"; done' _ \
@@ -428,8 +428,8 @@ else
     skip "paper_gan_${P}_$A" "no data: step_paper_synth did not finish"
     GAN_LOG=$LOGS/paper-gan-$P-$A.log times=incomplete
   fi
-  # A phase too short for two progress lines was measured with two decimals: run it again for about
-  # 15 s per phase (at most the paper's epochs), when the group's share allows it.
+  # A phase too short for two progress lines has only the log's average, warm-up included: run it
+  # again for about 15 s per phase (at most the paper's epochs), when the group's share allows it.
   if [ "$times" != incomplete ] && grep -q log_average <<<"$times"; then
     read -r p a _ _ group <<<"$times"
     P2=$(awk -v p="$p" -v P="$P" 'BEGIN {n = int(15 / (p > 0.002 ? p : 0.002)) + 1; if (n < P) n = P; if (n > 10000) n = 10000; print n}')
