@@ -45,9 +45,21 @@ TEST(Aggregate, WithinAveragesFoldsThenTakesMeanAndPopulationStdOverRepetitions)
   // -10 and -20 points.
   EXPECT_EQ(summary_csv(rows, {"a", "b"}),
             "protocol,setting,lambda_cls,uar_mean,uar_std,repetitions,diff_real,diff_ci_low,"
-            "diff_ci_high,pairs,p_t,p_wilcoxon,recall_a,recall_b\n"
-            "within,real,,60.00,5.00,2,,,,,,,75.00,100.00\n"
-            "within,syn,2,40.00,0.00,1,-15.00,-78.53,48.53,2,0.2048,0.5,75.00,100.00\n");
+            "diff_ci_high,pairs,p_t,p_wilcoxon,p_corrected,ci_corrected_low,ci_corrected_high,"
+            "recall_a,recall_b\n"
+            "within,real,,60.00,5.00,2,,,,,,,,,,75.00,100.00\n"
+            "within,syn,2,40.00,0.00,1,-15.00,-78.53,48.53,2,0.2048,0.5,,,,75.00,100.00\n");
+  // With the folds' n_test / n_train (two folds: 1) the corrected test fills its columns:
+  // se = sqrt((1/2 + 1) * 50) = sqrt(75), t = -15 / sqrt(75) = -sqrt(3), df 1, so
+  // p = 1 - 2 atan(sqrt(3)) / pi = 1/3 and the interval -15 -/+ 12.706204736 * sqrt(75).
+  const std::vector<SummaryRow> corrected =
+      summarize(v, emoaug::data::StdKind::Population, TestTrainRatios{1.0, std::nan("")});
+  EXPECT_NEAR(corrected[1].vs_real.p_corrected, 1.0 / 3.0, 1e-12);
+  EXPECT_EQ(corrected[1].vs_real.p_t, rows[1].vs_real.p_t) << "the plain test stays as it was";
+  const std::string csv = summary_csv(corrected, {"a", "b"});
+  EXPECT_EQ(csv.substr(csv.find("within,syn")),
+            "within,syn,2,40.00,0.00,1,-15.00,-78.53,48.53,2,0.2048,0.5,0.3333,-125.04,95.04,75.00,"
+            "100.00\n");
 }
 
 // The difference to real and its tests against SciPy 1.10's values for the same pairs
@@ -77,7 +89,8 @@ TEST(Aggregate, DifferenceToRealMatchesSciPyOverTheSameFoldRepetitionPairs) {
   EXPECT_NEAR(d.ci_high, 2.255243156460862, 1e-8);
   EXPECT_NEAR(d.p_t, 0.000125740156697474, 1e-9 * 0.000125740156697474);
   EXPECT_NEAR(d.p_wilcoxon, 0.0016212845835409725, 1e-9 * 0.0016212845835409725);
-  EXPECT_TRUE(d.holds_at_5_percent());
+  EXPECT_TRUE(std::isnan(d.p_corrected)) << "no ratio, no corrected test";
+  EXPECT_FALSE(d.holds_at_5_percent()) << "the mark follows the corrected test only";
   for (const SummaryRow& r : rows)
     if (r.setting == Setting::Real) {
       EXPECT_EQ(r.vs_real.pairs, 0) << "real is the baseline";
@@ -89,6 +102,49 @@ TEST(Aggregate, DifferenceToRealMatchesSciPyOverTheSameFoldRepetitionPairs) {
   EXPECT_EQ(lambdas[0].lambda_b, 0.0);
   EXPECT_EQ(lambdas[0].difference.pairs, 15);
   EXPECT_NEAR(lambdas[0].difference.mean, 2.0, 1e-9);
+}
+
+// The corrected resampled t-test of the same pairs, written out with scipy.stats.t (five folds of
+// one repetition each: n_test / n_train = 1/4): se = sqrt((1/15 + 1/4) * var(d, ddof=1)),
+// p = 2 * t.sf(|mean / se|, 14), interval mean -/+ t.ppf(0.975, 14) * se. The plain p (1.3e-4)
+// is 240 times smaller.
+TEST(Aggregate, CorrectedTestOfTheDifferenceToRealUsesTheProtocolsRatio) {
+  const double real[15] = {0.55, 0.61, 0.58, 0.60, 0.57, 0.56, 0.62, 0.59,
+                           0.60, 0.58, 0.54, 0.60, 0.57, 0.61, 0.59};
+  const double syn[15] = {0.57, 0.62, 0.58, 0.63, 0.58, 0.58, 0.61, 0.62,
+                          0.62, 0.59, 0.55, 0.63, 0.60, 0.62, 0.61};
+  std::vector<SerOutcome> v;
+  for (int i = 0; i < 15; ++i)
+    for (Protocol p : {Protocol::Within, Protocol::Cross}) {
+      v.push_back(outcome(Setting::Real, p, 0, p == Protocol::Within ? i % 5 : -1,
+                          p == Protocol::Within ? i / 5 : i, real[i]));
+      v.push_back(outcome(Setting::Syn, p, 2, p == Protocol::Within ? i % 5 : -1,
+                          p == Protocol::Within ? i / 5 : i, syn[i]));
+    }
+  const std::vector<SummaryRow> rows =
+      summarize(v, emoaug::data::StdKind::Population, TestTrainRatios{0.25, 0.0});
+  int checked = 0;
+  for (const SummaryRow& r : rows) {
+    if (r.setting == Setting::Real) {
+      EXPECT_TRUE(std::isnan(r.vs_real.p_corrected));
+      continue;
+    }
+    const Difference& d = r.vs_real;
+    if (r.protocol == Protocol::Within) {
+      EXPECT_EQ(d.test_train_ratio, 0.25);
+      EXPECT_NEAR(d.p_corrected, 0.030691715049590486, 1e-9 * 0.030691715049590486);
+      EXPECT_NEAR(d.ci_corrected_low, 0.1719306487702439, 1e-8);
+      EXPECT_NEAR(d.ci_corrected_high, 3.028069351229755, 1e-8);
+      EXPECT_TRUE(d.holds_at_5_percent());
+    } else {
+      // A ratio of 0 is the plain t-test.
+      EXPECT_EQ(d.test_train_ratio, 0.0);
+      EXPECT_NEAR(d.p_corrected, d.p_t, 1e-12 * d.p_t);
+      EXPECT_NEAR(d.ci_corrected_low, d.ci_low, 1e-12);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
 }
 
 TEST(Aggregate, TaskNamesAreStableAndDistinct) {

@@ -1,5 +1,8 @@
 // compare_paired against SciPy 1.10 (tests/reference/paired_tests.txt, written by
-// tests/reference/make_paired_reference.py), and the edge cases SciPy leaves undefined.
+// tests/reference/make_paired_reference.py), and the edge cases SciPy leaves undefined;
+// compare_corrected against the corrected resampled t-test written out with scipy.stats.t
+// (tests/reference/corrected_tests.txt, by tests/reference/make_corrected_reference.py) and by
+// hand.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,12 +18,15 @@
 
 namespace {
 
+using emoaug::ser::compare_corrected;
 using emoaug::ser::compare_paired;
+using emoaug::ser::CorrectedComparison;
 using emoaug::ser::PairedComparison;
 using emoaug::ser::student_t_cdf;
 using emoaug::ser::student_t_quantile;
 
 const char* const kFixture = EMOAUG_SOURCE_DIR "/tests/reference/paired_tests.txt";
+const char* const kCorrectedFixture = EMOAUG_SOURCE_DIR "/tests/reference/corrected_tests.txt";
 // Means and spreads differ from NumPy's only by summation order; t and the p-values also by the
 // special-function implementations (cephes in SciPy): observed at most 3e-16 and 4e-14.
 constexpr double kMomentTolerance = 1e-12;
@@ -66,6 +72,53 @@ struct Fixture {
   std::vector<Case> cases;
   std::vector<DistributionValue> distribution;
 };
+
+struct CorrectedCase {
+  std::string name;
+  double confidence = 0.0;
+  std::vector<long long> test_sizes, train_sizes;
+  std::vector<double> a, b;
+  std::map<std::string, double> expected;
+};
+
+std::vector<long long> read_sizes(std::istringstream& line) {
+  std::vector<long long> sizes;
+  for (double v : read_values(line)) sizes.push_back(static_cast<long long>(v));
+  return sizes;
+}
+
+std::vector<CorrectedCase> read_corrected_fixture() {
+  std::vector<CorrectedCase> cases;
+  std::ifstream in(kCorrectedFixture);
+  EXPECT_TRUE(in.good()) << kCorrectedFixture;
+  std::string text;
+  CorrectedCase current;
+  while (std::getline(in, text)) {
+    if (text.empty() || text[0] == '#') continue;
+    std::istringstream line(text);
+    std::string key;
+    line >> key;
+    if (key == "case") {
+      current = CorrectedCase();
+      line >> current.name;
+    } else if (key == "confidence") {
+      current.confidence = read_number(line);
+    } else if (key == "test_sizes") {
+      current.test_sizes = read_sizes(line);
+    } else if (key == "train_sizes") {
+      current.train_sizes = read_sizes(line);
+    } else if (key == "a") {
+      current.a = read_values(line);
+    } else if (key == "b") {
+      current.b = read_values(line);
+    } else if (key == "end") {
+      cases.push_back(current);
+    } else {
+      current.expected[key] = read_number(line);
+    }
+  }
+  return cases;
+}
 
 Fixture read_fixture() {
   Fixture f;
@@ -173,6 +226,117 @@ TEST(PairedReference, StudentTMatchesScipyAndExactQuantiles) {
       expect_close(student_t_quantile(d.x, d.df), d.expected,
                    d.function == "stdtrit" ? kStdtritTolerance : kExactTolerance, what);
   }
+}
+
+TEST(CorrectedReference, MatchesTheCorrectionWrittenOutWithScipy) {
+  const std::vector<CorrectedCase> cases = read_corrected_fixture();
+  ASSERT_EQ(cases.size(), 7u);
+  for (const CorrectedCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    ASSERT_EQ(c.expected.size(), 8u);
+    const double ratio = emoaug::ser::test_train_ratio(c.test_sizes, c.train_sizes);
+    expect_close(ratio, c.expected.at("test_train_ratio"), 1e-15, "test_train_ratio");
+    const CorrectedComparison r = compare_corrected(c.a, c.b, ratio, c.confidence);
+    const auto& e = c.expected;
+    EXPECT_EQ(r.n, static_cast<int>(e.at("n")));
+    EXPECT_EQ(r.test_train_ratio, ratio);
+    expect_close(r.mean_difference, e.at("mean_difference"), kMomentTolerance, "mean_difference");
+    expect_close(r.std_difference, e.at("std_difference"), kMomentTolerance, "std_difference");
+    expect_close(r.t, e.at("t"), kTestTolerance, "t");
+    expect_close(r.t_p, e.at("t_p"), kTestTolerance, "t_p");
+    // scipy.stats.t.ppf is stdtrit, good to a few 1e-9 (see kStdtritTolerance).
+    const double half_width = 0.5 * (e.at("ci_high") - e.at("ci_low"));
+    if (half_width > 0.0) {
+      EXPECT_NEAR(r.ci_low, e.at("ci_low"), kStdtritTolerance * half_width);
+      EXPECT_NEAR(r.ci_high, e.at("ci_high"), kStdtritTolerance * half_width);
+    } else {
+      EXPECT_EQ(r.ci_low, e.at("ci_low"));
+      EXPECT_EQ(r.ci_high, e.at("ci_high"));
+    }
+    // The same pairs' plain t-test: the mean and spread are shared, and the correction only
+    // widens (the ratio is > 0 in every case).
+    const PairedComparison plain = compare_paired(c.a, c.b, c.confidence);
+    EXPECT_EQ(r.mean_difference, plain.mean_difference);
+    EXPECT_EQ(r.std_difference, plain.std_difference);
+    if (plain.std_difference > 0.0) {
+      EXPECT_LT(std::fabs(r.t), std::fabs(plain.t));
+      EXPECT_GT(r.t_p, plain.t_p);
+      EXPECT_LT(r.ci_low, plain.ci_low);
+      EXPECT_GT(r.ci_high, plain.ci_high);
+    }
+  }
+}
+
+// Three sessions of one size, one repetition, left out in turn: n_test / n_train = 1/2 (the
+// ratio of the means, whatever the sizes: (N/3) / (2N/3)). Differences d = 1, 2, 3:
+//   mean 2, s^2 = ((-1)^2 + 0 + 1^2) / 2 = 1, J = 3, df = 2.
+//   corrected: se^2 = (1/3 + 1/2) * 1 = 5/6, t = 2 / sqrt(5/6) = sqrt(24/5) = 2.1908902300206643
+//   plain:     se^2 = 1/3,                    t = 2 / sqrt(1/3) = sqrt(12)   = 3.4641016151377544
+// With two degrees of freedom P(|T| >= t) = 1 - t / sqrt(2 + t^2):
+//   corrected p = 1 - sqrt(4.8 / 6.8) = 1 - sqrt(12/17) = 0.15983194958319413
+//   plain p     = 1 - sqrt(12 / 14)   = 1 - sqrt(6/7)   = 0.07417990022744858
+// and the two-sided 95 % point c solves 1 - c / sqrt(2 + c^2) = 0.05:
+//   c^2 = 2 * 0.95^2 / (1 - 0.95^2) = 1.805 / 0.0975, c = 4.302652729749464;
+//   corrected interval 2 -/+ c * sqrt(5/6) = 2 -/+ 3.9277665953249343.
+TEST(CorrectedComparisonTest, HandWorkedThreeSessions) {
+  const double ratio = emoaug::ser::test_train_ratio({300, 300, 300}, {600, 600, 600});
+  EXPECT_EQ(ratio, 0.5);
+  // Unequal sessions leave the ratio of the means at 1/2 as well.
+  EXPECT_EQ(emoaug::ser::test_train_ratio({200, 300, 500}, {800, 700, 500}), 0.5);
+  const std::vector<double> b = {60.0, 58.5, 61.0};
+  const std::vector<double> a = {61.0, 60.5, 64.0};  // d = 1, 2, 3, exact in binary
+  const CorrectedComparison r = compare_corrected(a, b, ratio);
+  EXPECT_EQ(r.n, 3);
+  EXPECT_EQ(r.mean_difference, 2.0);
+  EXPECT_EQ(r.std_difference, 1.0);
+  EXPECT_NEAR(r.t, std::sqrt(24.0 / 5.0), 1e-15);
+  EXPECT_NEAR(r.t_p, 1.0 - std::sqrt(12.0 / 17.0), 1e-13);
+  const double c = std::sqrt(1.805 / 0.0975);
+  EXPECT_NEAR(r.ci_low, 2.0 - c * std::sqrt(5.0 / 6.0), 1e-12);
+  EXPECT_NEAR(r.ci_high, 2.0 + c * std::sqrt(5.0 / 6.0), 1e-12);
+  const PairedComparison plain = compare_paired(a, b);
+  EXPECT_NEAR(plain.t, std::sqrt(12.0), 1e-14);
+  EXPECT_NEAR(plain.t_p, 1.0 - std::sqrt(6.0 / 7.0), 1e-13);
+  // The plain test calls this difference significant at 10 %, the corrected one does not.
+  EXPECT_LT(plain.t_p, 0.1);
+  EXPECT_GT(r.t_p, 0.1);
+}
+
+TEST(CorrectedComparisonTest, RatioZeroIsThePlainTTest) {
+  const std::vector<double> a = {61.2, 59.8, 63.05, 60.4, 62.7, 58.9, 61.75};
+  const std::vector<double> b = {60.1, 60.3, 61.0, 59.2, 62.9, 57.4, 60.5};
+  const CorrectedComparison r = compare_corrected(a, b, 0.0, 0.9);
+  const PairedComparison plain = compare_paired(a, b, 0.9);
+  EXPECT_NEAR(r.t, plain.t, 1e-14 * std::fabs(plain.t));
+  EXPECT_NEAR(r.t_p, plain.t_p, 1e-13 * plain.t_p);
+  EXPECT_NEAR(r.ci_low, plain.ci_low, 1e-13);
+  EXPECT_NEAR(r.ci_high, plain.ci_high, 1e-13);
+}
+
+TEST(CorrectedComparisonTest, EdgeCasesAreThePlainTTests) {
+  for (const CorrectedComparison& r :
+       {compare_corrected({}, {}, 0.25), compare_corrected({0.625}, {0.5}, 0.25)})
+    for (double v : {r.std_difference, r.ci_low, r.ci_high, r.t, r.t_p}) EXPECT_TRUE(std::isnan(v));
+  EXPECT_EQ(compare_corrected({0.625}, {0.5}, 0.25).mean_difference, 0.125);
+  const std::vector<double> same = {0.51, 0.47, 0.55, 0.5};
+  const CorrectedComparison zero = compare_corrected(same, same, 0.25);
+  EXPECT_EQ(zero.mean_difference, 0.0);
+  EXPECT_EQ(zero.ci_low, 0.0);
+  EXPECT_EQ(zero.ci_high, 0.0);
+  EXPECT_TRUE(std::isnan(zero.t));
+  EXPECT_TRUE(std::isnan(zero.t_p));
+  const CorrectedComparison up =
+      compare_corrected(std::vector<double>(10, 0.3), std::vector<double>(10, 0.0), 0.25);
+  EXPECT_EQ(up.t, kInf);
+  EXPECT_EQ(up.t_p, 0.0);
+  EXPECT_EQ(up.ci_low, 0.3);
+  EXPECT_EQ(up.ci_high, 0.3);
+  for (double ratio : {-0.1, kNaN, kInf})
+    EXPECT_THROW(compare_corrected({0.5, 0.6}, {0.4, 0.6}, ratio), emoaug::Error) << ratio;
+  EXPECT_THROW(compare_corrected({0.5, 0.6}, {0.4}, 0.25), emoaug::Error);
+  EXPECT_THROW(emoaug::ser::test_train_ratio({}, {}), emoaug::Error);
+  EXPECT_THROW(emoaug::ser::test_train_ratio({10, 20}, {30}), emoaug::Error);
+  EXPECT_THROW(emoaug::ser::test_train_ratio({10}, {0}), emoaug::Error);
 }
 
 TEST(PairedStudentT, MatchesClosedFormsForOneAndTwoDegreesOfFreedom) {

@@ -15,7 +15,8 @@ int cmd_aggregate(int argc, char** argv) {
       "Rebuild results.h5, summary.csv and synthetic.h5 of a run directory from its task "
       "files. summary.csv: protocol, setting, lambda_cls, uar_mean, uar_std, repetitions, "
       "the paired difference to real (diff_real, diff_ci_low, diff_ci_high, pairs, p_t, "
-      "p_wilcoxon) and recall_<class> per class; UAR, differences and recalls in percent "
+      "p_wilcoxon, p_corrected, ci_corrected_low, ci_corrected_high) and recall_<class> per "
+      "class; UAR, differences and recalls in percent "
       "(docs/results.md).");
   args.positional("RUNDIR", "a run directory made by emoaug run", &dir);
   if (!args.parse(argc, argv)) return kExitOk;

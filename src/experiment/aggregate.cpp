@@ -38,7 +38,7 @@ Stats mean_std(const std::vector<double>& v, data::StdKind kind) {
 // Each task's UAR in percent by (fold, repetition) — the pairs two rows are compared over.
 using PairedUars = std::map<std::pair<int, int>, double>;
 
-Difference compare(const PairedUars& a, const PairedUars& b) {
+Difference compare(const PairedUars& a, const PairedUars& b, double test_train_ratio) {
   std::vector<double> xa, xb;
   for (const auto& [pair, uar] : a) {
     const auto other = b.find(pair);
@@ -55,7 +55,17 @@ Difference compare(const PairedUars& a, const PairedUars& b) {
   d.ci_high = c.ci_high;
   d.p_t = c.t_p;
   d.p_wilcoxon = c.wilcoxon_p;
+  if (std::isnan(test_train_ratio)) return d;
+  const ser::CorrectedComparison k = ser::compare_corrected(xa, xb, test_train_ratio);
+  d.test_train_ratio = test_train_ratio;
+  d.p_corrected = k.t_p;
+  d.ci_corrected_low = k.ci_low;
+  d.ci_corrected_high = k.ci_high;
   return d;
+}
+
+double ratio_for(const TestTrainRatios& ratios, Protocol p) {
+  return p == Protocol::Cross ? ratios.cross : ratios.within;
 }
 
 // The UARs of every row, by (protocol, setting, λ); λ is 0 for real, which forms one row.
@@ -153,9 +163,14 @@ void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows
 }  // namespace
 
 void write_differences(const data::h5::Group& g, const std::vector<Difference>& differences) {
-  std::vector<double> mean, ci_low, ci_high, p_t, p_wilcoxon;
+  std::vector<double> mean, ci_low, ci_high, p_t, p_wilcoxon, ratio, p_corrected, low_corrected,
+      high_corrected;
   std::vector<int64_t> pairs;
   for (const Difference& d : differences) {
+    ratio.push_back(d.test_train_ratio);
+    p_corrected.push_back(d.p_corrected);
+    low_corrected.push_back(d.ci_corrected_low);
+    high_corrected.push_back(d.ci_corrected_high);
     mean.push_back(d.mean);
     ci_low.push_back(d.ci_low);
     ci_high.push_back(d.ci_high);
@@ -169,6 +184,10 @@ void write_differences(const data::h5::Group& g, const std::vector<Difference>& 
   g.write_i64_1d("diff_pairs", pairs);
   g.write_f64_1d("p_t", p_t);
   g.write_f64_1d("p_wilcoxon", p_wilcoxon);
+  g.write_f64_1d("test_train_ratio", ratio);
+  g.write_f64_1d("p_corrected", p_corrected);
+  g.write_f64_1d("diff_ci_corrected_low", low_corrected);
+  g.write_f64_1d("diff_ci_corrected_high", high_corrected);
 }
 
 std::vector<Difference> read_differences(const data::h5::Group& g) {
@@ -185,10 +204,41 @@ std::vector<Difference> read_differences(const data::h5::Group& g) {
   for (size_t i = 0; i < mean.size(); ++i)
     differences[i] = {
         static_cast<int>(pairs[i]), mean[i], ci_low[i], ci_high[i], p_t[i], p_wilcoxon[i]};
+  if (!g.has("p_corrected")) return differences;
+  const std::vector<double> ratio = g.read_f64_1d("test_train_ratio");
+  const std::vector<double> p_corrected = g.read_f64_1d("p_corrected");
+  const std::vector<double> low_corrected = g.read_f64_1d("diff_ci_corrected_low");
+  const std::vector<double> high_corrected = g.read_f64_1d("diff_ci_corrected_high");
+  for (size_t size :
+       {ratio.size(), p_corrected.size(), low_corrected.size(), high_corrected.size()})
+    EMOAUG_CHECK(size == mean.size(), g.path(), ": the difference columns differ in length");
+  for (size_t i = 0; i < mean.size(); ++i) {
+    differences[i].test_train_ratio = ratio[i];
+    differences[i].p_corrected = p_corrected[i];
+    differences[i].ci_corrected_low = low_corrected[i];
+    differences[i].ci_corrected_high = high_corrected[i];
+  }
   return differences;
 }
 
-std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind) {
+TestTrainRatios test_train_ratios(const Corpora& corpora) {
+  TestTrainRatios r;
+  if (!corpora.folds.empty()) {
+    std::vector<long long> test, train;
+    for (const data::Fold& f : corpora.folds) {
+      test.push_back(static_cast<long long>(f.test.size()));
+      train.push_back(static_cast<long long>(f.train.size()));
+    }
+    r.within = ser::test_train_ratio(test, train);
+  }
+  if (corpora.has_cross() && corpora.target.rows() > 0)
+    r.cross = ser::test_train_ratio({static_cast<long long>(corpora.cross_split.second.size())},
+                                    {static_cast<long long>(corpora.target.rows())});
+  return r;
+}
+
+std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind,
+                                  const TestTrainRatios& ratios) {
   struct Acc {
     std::map<int, std::vector<double>> by_rep, by_rep_dev;  // repetition -> UARs (folds)
     std::map<int, std::vector<double>> by_fold;             // fold -> UARs (repetitions)
@@ -253,12 +303,13 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
     if (real == uars.end()) continue;
     r.vs_real =
         compare(uars.at({static_cast<int>(r.protocol), static_cast<int>(r.setting), r.lambda_cls}),
-                real->second);
+                real->second, ratio_for(ratios, r.protocol));
   }
   return rows;
 }
 
-std::vector<LambdaDifference> compare_lambdas(const std::vector<SerOutcome>& outcomes) {
+std::vector<LambdaDifference> compare_lambdas(const std::vector<SerOutcome>& outcomes,
+                                              const TestTrainRatios& ratios) {
   const std::map<RowKey, PairedUars> uars = paired_uars(outcomes);
   // λ values in the order the tasks list them (the grid's), per protocol and setting.
   std::map<std::pair<int, int>, std::vector<double>> lambdas;
@@ -277,8 +328,9 @@ std::vector<LambdaDifference> compare_lambdas(const std::vector<SerOutcome>& out
                            values[i],
                            values[j],
                            {}};
-        d.difference = compare(uars.at({kind.first, kind.second, values[i]}),
-                               uars.at({kind.first, kind.second, values[j]}));
+        d.difference =
+            compare(uars.at({kind.first, kind.second, values[i]}),
+                    uars.at({kind.first, kind.second, values[j]}), ratio_for(ratios, d.protocol));
         out.push_back(d);
       }
   return out;
@@ -288,7 +340,7 @@ std::string summary_csv(const std::vector<SummaryRow>& rows,
                         const std::vector<std::string>& class_names) {
   std::string out =
       "protocol,setting,lambda_cls,uar_mean,uar_std,repetitions,diff_real,diff_ci_low,"
-      "diff_ci_high,pairs,p_t,p_wilcoxon";
+      "diff_ci_high,pairs,p_t,p_wilcoxon,p_corrected,ci_corrected_low,ci_corrected_high";
   for (const std::string& c : class_names) out += ",recall_" + c;
   out += "\n";
   char line[256];
@@ -301,7 +353,9 @@ std::string summary_csv(const std::vector<SummaryRow>& rows,
     const Difference& d = r.vs_real;
     out += "," + number(d.mean, "%.2f") + "," + number(d.ci_low, "%.2f") + "," +
            number(d.ci_high, "%.2f") + "," + (real ? "" : std::to_string(d.pairs)) + "," +
-           number(d.p_t, "%.4g") + "," + number(d.p_wilcoxon, "%.4g");
+           number(d.p_t, "%.4g") + "," + number(d.p_wilcoxon, "%.4g") + "," +
+           number(d.p_corrected, "%.4g") + "," + number(d.ci_corrected_low, "%.2f") + "," +
+           number(d.ci_corrected_high, "%.2f");
     for (size_t k = 0; k < class_names.size(); ++k)
       out += "," + number(k < r.recall.size() ? r.recall[k] : std::nan(""), "%.2f");
     out += "\n";
@@ -322,7 +376,8 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
                   "`emoaug run` on the same config to finish it)");
     outcomes.push_back(read_ser_outcome(ctx.dir.ser_output(t.key())));
   }
-  const std::vector<SummaryRow> rows = summarize(outcomes, cfg.ser.std_kind);
+  const TestTrainRatios ratios = test_train_ratios(ctx.corpora);
+  const std::vector<SummaryRow> rows = summarize(outcomes, cfg.ser.std_kind, ratios);
   const int emotions = ctx.emotions();
   const bool leaked = !cfg.gan.per_fold && !plan.gan.empty();
 
@@ -348,7 +403,8 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
                              "session of each fold included (the paper's protocol)");
     root.write_strings("class_names", ctx.corpora.target.class_names);
     write_summary(root.create_group("summary"), rows, static_cast<int>(ctx.corpora.folds.size()));
-    write_lambda_comparisons(root.create_group("lambda_comparisons"), compare_lambdas(outcomes));
+    write_lambda_comparisons(root.create_group("lambda_comparisons"),
+                             compare_lambdas(outcomes, ratios));
     data::h5::Group ser = root.create_group("ser");
     for (const SerOutcome& o : outcomes) write_ser_outcome(ser.create_group(o.task.key().path), o);
     data::h5::Group gan = root.create_group("gan");

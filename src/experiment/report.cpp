@@ -73,12 +73,14 @@ std::string number(double x, const char* format) {
   return buf;
 }
 
-// "| Δ | [lo, hi] | pairs | p t | p W |" for one difference, Δ marked when it holds at 5 %.
+// "| Δ | [lo, hi] | [lo, hi] corrected | pairs | p t | p W | p corrected |" for one difference, Δ
+// marked when it holds at 5 %.
 std::string difference_cells(const Difference& d) {
   return "| " + number(d.mean, "%+.2f") + (d.holds_at_5_percent() ? " *" : "") + " | [" +
-         number(d.ci_low, "%+.2f") + ", " + number(d.ci_high, "%+.2f") + "] | " +
-         std::to_string(d.pairs) + " | " + number(d.p_t, "%.3g") + " | " +
-         number(d.p_wilcoxon, "%.3g") + " |";
+         number(d.ci_low, "%+.2f") + ", " + number(d.ci_high, "%+.2f") + "] | [" +
+         number(d.ci_corrected_low, "%+.2f") + ", " + number(d.ci_corrected_high, "%+.2f") +
+         "] | " + std::to_string(d.pairs) + " | " + number(d.p_t, "%.3g") + " | " +
+         number(d.p_wilcoxon, "%.3g") + " | " + number(d.p_corrected, "%.3g") + " |";
 }
 
 std::string cell(double mean, double std) {
@@ -218,16 +220,46 @@ void write_uar_tables(std::ostringstream& md, const config::ExperimentConfig& cf
 
 constexpr const char* kDifferencesExplained =
     "UAR percentage points over the same (fold, repetition) pairs (cross-corpus: repetitions): "
-    "mean difference, its 95 % t interval, the number of pairs, and the two-sided p-values of the "
-    "paired t-test and of the Wilcoxon signed-rank test (SciPy's definitions). * marks a "
-    "difference whose paired t-test p is below 0.05.\n\n";
+    "mean difference, its 95 % t interval, the same interval with Nadeau & Bengio's corrected "
+    "variance, the number of pairs, and the two-sided p-values of the paired t-test, of the "
+    "Wilcoxon signed-rank test (SciPy's definitions) and of the corrected resampled t-test. * "
+    "marks "
+    "a difference whose corrected resampled t-test p is below 0.05: the pairs' training sets "
+    "overlap (folds share sessions, repetitions share data), so the plain t-test's variance is too "
+    "small and it finds differences too often; the corrected test widens the variance from s²/J to "
+    "(1/J + n_test/n_train)·s² (docs/results.md).";
+constexpr const char* kDifferencesHeader =
+    "| protocol | setting | λcls | Δ UAR | 95 % CI | 95 % CI (corrected) | pairs | p (paired t) | "
+    "p (Wilcoxon) | p (corrected t) |\n|---|---|---|---|---|---|---|---|---|---|\n";
+
+// The ratio each protocol's corrected test used, as one sentence; a results.h5 older than the
+// corrected test has none, and `emoaug aggregate` computes it.
+std::string ratios_sentence(const std::vector<std::string>& protocol,
+                            const std::vector<Difference>& differences) {
+  std::map<std::string, double> ratio;
+  bool corrected = false;
+  for (size_t i = 0; i < differences.size() && i < protocol.size(); ++i)
+    if (!std::isnan(differences[i].test_train_ratio)) {
+      ratio.emplace(protocol[i], differences[i].test_train_ratio);
+      corrected = true;
+    }
+  if (!corrected)
+    return " This results.h5 predates the corrected test: `emoaug aggregate RUNDIR` adds it.\n\n";
+  std::string s = " n_test/n_train:";
+  const char* separator = " ";
+  for (const auto& [name, r] : ratio) {
+    s += separator + name + " " + number(r, "%.4g");
+    separator = ", ";
+  }
+  return s +
+         " (within-corpus: the folds' mean test size over their mean training size; "
+         "cross-corpus: the cross test part over the whole target).\n\n";
+}
 
 void write_differences_to_real(std::ostringstream& md, const SummaryTable& t) {
   if (t.vs_real.empty()) return;
   md << "\n## Differences to real\n\nEach synthetic setting minus `real` of the same protocol, in "
-     << kDifferencesExplained
-     << "| protocol | setting | λcls | Δ UAR | 95 % CI | pairs | p (paired t) | p (Wilcoxon) "
-        "|\n|---|---|---|---|---|---|---|---|\n";
+     << kDifferencesExplained << ratios_sentence(t.protocol, t.vs_real) << kDifferencesHeader;
   for (size_t i = 0; i < t.setting.size(); ++i)
     if (t.setting[i] != "real")
       md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << lambda_text(t.lambda[i])
@@ -237,9 +269,7 @@ void write_differences_to_real(std::ostringstream& md, const SummaryTable& t) {
 void write_lambda_differences(std::ostringstream& md, const LambdaTable& t) {
   if (t.setting.empty() || t.differences.empty()) return;
   md << "\n## λcls against each other\n\nThe row at the first λcls minus the row at the second, in "
-     << kDifferencesExplained
-     << "| protocol | setting | λcls | Δ UAR | 95 % CI | pairs | p (paired t) | p (Wilcoxon) "
-        "|\n|---|---|---|---|---|---|---|---|\n";
+     << kDifferencesExplained << ratios_sentence(t.protocol, t.differences) << kDifferencesHeader;
   for (size_t i = 0; i < t.setting.size(); ++i)
     md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << lambda_text(t.lambda_a[i])
        << " − " << lambda_text(t.lambda_b[i]) << " " << difference_cells(t.differences[i]) << "\n";

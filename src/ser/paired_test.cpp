@@ -162,8 +162,10 @@ double student_t_quantile(double p, double df) {
   return p < 0.5 ? -t : t;
 }
 
-PairedComparison compare_paired(const std::vector<double>& a, const std::vector<double>& b,
-                                double confidence) {
+namespace {
+
+std::vector<double> checked_differences(const std::vector<double>& a, const std::vector<double>& b,
+                                        double confidence) {
   if (a.size() != b.size())
     EMOAUG_FAIL("paired comparison: ", a.size(), " values against ", b.size(),
                 "; both settings need a score for every (fold, repetition) pair");
@@ -177,36 +179,93 @@ PairedComparison compare_paired(const std::vector<double>& a, const std::vector<
                   "); every score must be finite");
     d[i] = a[i] - b[i];
   }
+  return d;
+}
 
+struct Moments {
+  double mean = kNaN, variance = kNaN;
+};
+
+// Mean and sample variance of d; for d.size() < 2 the variance is NaN.
+Moments moments(const std::vector<double>& d) {
+  Moments m;
+  if (d.empty()) return m;
+  m.mean = std::accumulate(d.begin(), d.end(), 0.0) / static_cast<double>(d.size());
+  if (d.size() < 2) return m;
+  // A constant difference has no spread, whatever rounding the sum above left in the mean.
+  if (std::all_of(d.begin(), d.end(), [&](double v) { return v == d.front(); })) {
+    m.mean = d.front();
+    m.variance = 0.0;
+    return m;
+  }
+  double variance = 0.0;
+  for (double v : d) variance += (v - m.mean) * (v - m.mean);
+  m.variance = variance / static_cast<double>(d.size() - 1);
+  return m;
+}
+
+// t, two-sided p and interval for a mean with the given standard error and degrees of freedom.
+void t_test(double mean, double standard_error, double df, double confidence, double& t, double& p,
+            double& ci_low, double& ci_high) {
+  t = p = kNaN;
+  if (standard_error > 0.0) {
+    t = mean / standard_error;
+    p = t_two_sided_tail(std::fabs(t), df);
+  } else if (mean != 0.0) {
+    t = std::copysign(kInf, mean);
+    p = 0.0;
+  }
+  const double half_width = t_two_sided_critical(1.0 - confidence, df) * standard_error;
+  ci_low = mean - half_width;
+  ci_high = mean + half_width;
+}
+
+}  // namespace
+
+PairedComparison compare_paired(const std::vector<double>& a, const std::vector<double>& b,
+                                double confidence) {
+  const std::vector<double> d = checked_differences(a, b, confidence);
   PairedComparison r;
   r.n = static_cast<int>(d.size());
   r.std_difference = r.ci_low = r.ci_high = r.t = r.t_p = kNaN;
-  r.mean_difference = r.n == 0 ? kNaN : std::accumulate(d.begin(), d.end(), 0.0) / r.n;
+  const Moments m = moments(d);
+  r.mean_difference = m.mean;
   wilcoxon(d, r);
   if (r.n < 2) return r;
-
-  const bool constant = std::all_of(d.begin(), d.end(), [&](double v) { return v == d.front(); });
-  double variance = 0.0;
-  if (constant) {
-    r.mean_difference = d.front();
-  } else {
-    for (double v : d) variance += (v - r.mean_difference) * (v - r.mean_difference);
-    variance /= r.n - 1;
-  }
-  r.std_difference = std::sqrt(variance);
-  const double df = r.n - 1;
-  const double standard_error = std::sqrt(variance / r.n);
-  if (standard_error > 0.0) {
-    r.t = r.mean_difference / standard_error;
-    r.t_p = t_two_sided_tail(std::fabs(r.t), df);
-  } else if (r.mean_difference != 0.0) {
-    r.t = std::copysign(kInf, r.mean_difference);
-    r.t_p = 0.0;
-  }
-  const double half_width = t_two_sided_critical(1.0 - confidence, df) * standard_error;
-  r.ci_low = r.mean_difference - half_width;
-  r.ci_high = r.mean_difference + half_width;
+  r.std_difference = std::sqrt(m.variance);
+  t_test(m.mean, std::sqrt(m.variance / r.n), r.n - 1, confidence, r.t, r.t_p, r.ci_low, r.ci_high);
   return r;
+}
+
+CorrectedComparison compare_corrected(const std::vector<double>& a, const std::vector<double>& b,
+                                      double test_train_ratio, double confidence) {
+  const std::vector<double> d = checked_differences(a, b, confidence);
+  if (!(std::isfinite(test_train_ratio) && test_train_ratio >= 0.0))
+    EMOAUG_FAIL("corrected resampled t-test: test/train size ratio ", test_train_ratio,
+                " is not a finite number >= 0");
+  CorrectedComparison r;
+  r.n = static_cast<int>(d.size());
+  r.test_train_ratio = test_train_ratio;
+  r.std_difference = r.ci_low = r.ci_high = r.t = r.t_p = kNaN;
+  const Moments m = moments(d);
+  r.mean_difference = m.mean;
+  if (r.n < 2) return r;
+  r.std_difference = std::sqrt(m.variance);
+  const double standard_error = std::sqrt((1.0 / r.n + test_train_ratio) * m.variance);
+  t_test(m.mean, standard_error, r.n - 1, confidence, r.t, r.t_p, r.ci_low, r.ci_high);
+  return r;
+}
+
+double test_train_ratio(const std::vector<long long>& test_sizes,
+                        const std::vector<long long>& train_sizes) {
+  EMOAUG_CHECK(!test_sizes.empty() && test_sizes.size() == train_sizes.size(),
+               "test/train size ratio: ", test_sizes.size(), " test sizes against ",
+               train_sizes.size(), " train sizes");
+  // The sums' ratio is the means' ratio: both are over the same number of splits.
+  const double test = std::accumulate(test_sizes.begin(), test_sizes.end(), 0.0);
+  const double train = std::accumulate(train_sizes.begin(), train_sizes.end(), 0.0);
+  EMOAUG_CHECK(train > 0.0, "test/train size ratio: no split trains on any row");
+  return test / train;
 }
 
 }  // namespace emoaug::ser

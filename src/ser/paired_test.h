@@ -55,6 +55,37 @@ struct PairedComparison {
 PairedComparison compare_paired(const std::vector<double>& a, const std::vector<double>& b,
                                 double confidence = 0.95);
 
+// Nadeau & Bengio's corrected resampled t-test (Machine Learning 52, 2003, eq. 8 there) of the
+// same pairs. The pairs come from cross-validation folds and repetitions whose training sets
+// overlap, so the differences are positively correlated and the plain t-test's variance s^2 / J
+// is too small: it finds differences too often. The correction inflates it to
+// (1/J + n_test/n_train) s^2, keeping J - 1 degrees of freedom:
+//   t = mean / sqrt((1/J + test_train_ratio) * s^2),  p = P(|T_{J-1}| >= |t|),
+//   interval mean -/+ t_{J-1, (1+level)/2} * sqrt((1/J + test_train_ratio) * s^2).
+// mean and s are PairedComparison's (the same numbers), and the edge cases are the plain t-test's:
+// NaN for J < 2; s = 0 gives t = +-inf, p = 0 and [mean, mean] for a non-zero mean and t = p = NaN
+// (interval [0, 0]) when every difference is 0. A ratio of 0 is the plain t-test.
+struct CorrectedComparison {
+  int n = 0;                      // J, the number of pairs
+  double test_train_ratio = 0.0;  // n_test / n_train, as given
+  double mean_difference = 0.0;
+  double std_difference = 0.0;
+  double ci_low = 0.0, ci_high = 0.0;
+  double t = 0.0, t_p = 0.0;
+};
+
+// Throws emoaug::Error as compare_paired does, and when test_train_ratio is negative or not
+// finite.
+CorrectedComparison compare_corrected(const std::vector<double>& a, const std::vector<double>& b,
+                                      double test_train_ratio, double confidence = 0.95);
+
+// n_test / n_train of a resampling whose k-th split tests on test_sizes[k] rows and trains on
+// train_sizes[k]: mean test size over mean train size (Nadeau & Bengio's ratio assumes one size of
+// each; with unequal sessions this is the ratio of the averages, not the average of the ratios).
+// Throws when the sizes are empty, differ in count, or no split trains on anything.
+double test_train_ratio(const std::vector<long long>& test_sizes,
+                        const std::vector<long long>& train_sizes);
+
 // Student's t distribution with df > 0 degrees of freedom (scipy.special.stdtr / stdtrit):
 // P(T <= t), and the t with P(T <= t) = p for p in (0, 1). The smaller of the CDF and its
 // complement is computed directly, so tails keep their relative accuracy: about 1e-13 of exact
