@@ -1,6 +1,7 @@
 // What a task runs on: its device, the CPU threads it may use above the ops, the math the ops do
 // and the counters they fill. The driver builds one context per rank and hands it to each task
-// (DESIGN.md, "Work as tasks"); nothing below reads or sets a process-wide switch instead.
+// (docs/architecture.md, "Work as tasks"); nothing below reads or sets a process-wide switch
+// instead.
 //
 // The ops reach the context through the thread that calls them: a task binds its context to its
 // thread for its duration (ExecutionScope), and whoever starts more threads for the task binds the

@@ -2,7 +2,7 @@
 // `-s key=value` overrides, checked strictly (unknown keys, wrong types and out-of-range values are
 // errors with file:line:column), and written back fully resolved into the run directory's
 // config.toml. docs/config.md documents every key. Defaults are the paper's (§4); where the paper
-// is silent, the authors' code decided (DESIGN.md).
+// is silent, the authors' code decided (docs/architecture.md, "The method").
 #pragma once
 
 #include <cstdint>

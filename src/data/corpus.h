@@ -1,5 +1,5 @@
 // Corpus: utterance-level feature vectors with labels and leave-one-group-out groups, as stored in
-// a "corpus v1" HDF5 file (DESIGN.md). Labels are class indices 0..C-1, or -1 for a row in no
+// a "corpus v1" HDF5 file (docs/data.md). Labels are class indices 0..C-1, or -1 for a row in no
 // class: an unlabeled corpus has only such rows, a labeled one may hold some (the utterances of a
 // corpus outside the classes studied).
 #pragma once

@@ -1,4 +1,4 @@
-// Corpus v1 files (DESIGN.md, "Corpus file"): a corpus is a group holding /features, /labels,
+// Corpus v1 files (docs/data.md): a corpus is a group holding /features, /labels,
 // /groups, /class_names, /feature_names and optionally /names, with the attributes format =
 // "emoaug-corpus", format_version = 1, corpus, feature_set, group_kind, description. A corpus file
 // holds one at its root; synthetic.h5 holds many, one group per (lambda_cls, fold).

@@ -1,6 +1,6 @@
-// What an experiment runs and where: the plan of tasks made from a config (DESIGN.md, "Work as
-// tasks"), the part of it that belongs to some λcls values, the estimated cost of each task, and
-// their placement on ranks.
+// What an experiment runs and where: the plan of tasks made from a config (docs/architecture.md,
+// "Work as tasks"), the part of it that belongs to some λcls values, the estimated cost of each
+// task, and their placement on ranks.
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
-// The run directory (DESIGN.md): config.toml as run, one file per finished task under tasks/ (and
-// a GAN task's checkpoints beside its outputs), and the aggregated outputs. This module makes and
-// parses every name in it; the stages ask it where to write and what is there.
+// The run directory (docs/architecture.md, "The run directory"): config.toml as run, one file per
+// finished task under tasks/ (and a GAN task's checkpoints beside its outputs), and the aggregated
+// outputs. This module makes and parses every name in it; the stages ask it where to write and what
+// is there.
 //
 // A task is finished when its outputs exist: they are written atomically, so a killed or
 // preempted run resumes by skipping finished tasks and resuming GAN tasks from checkpoints.

@@ -35,7 +35,7 @@ std::vector<std::string> loss_column_names() {
 }
 
 // The task's training data in the GANs' min-max units: the targets scaled with a scaler fitted on
-// the labeled training rows, the source with its own (DESIGN.md).
+// the labeled training rows, the source with its own (docs/architecture.md, "The method").
 struct ScaledData {
   data::MinMaxScaler target_scaler, source_scaler;
   Tensor source;
@@ -298,9 +298,9 @@ void retire_checkpoints(Training& t) {
   t.retire_due = false;
 }
 
-// The progress line, at most every 10 s. Seconds per epoch are measured per phase (four decimals, so
-// that a GPU phase shorter than the 10 s clock still has its figure): an adversarial
-// epoch costs a few pretraining ones.
+// The progress line, at most every 10 s. Seconds per epoch are measured per phase (four decimals,
+// so that a GPU phase shorter than the 10 s clock still has its figure): an adversarial epoch costs
+// a few pretraining ones.
 class Progress {
  public:
   explicit Progress(int first_epoch) : phase_first_(first_epoch) {}

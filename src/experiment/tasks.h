@@ -1,5 +1,5 @@
-// The units of work of an experiment (DESIGN.md, "Work as tasks"). A task's identity is its
-// TaskKey, made here and nowhere else: the key names the task in logs, places its files under
+// The units of work of an experiment (docs/architecture.md, "Work as tasks"). A task's identity is
+// its TaskKey, made here and nowhere else: the key names the task in logs, places its files under
 // tasks/ (RunDirectory), names its groups in results.h5 and synthetic.h5, and seeds its random
 // streams — from (experiment seed, key), never from a rank number.
 #pragma once

@@ -1,5 +1,6 @@
 // What an emotion-transfer group is trained with. Defaults are the paper's (§4.1–4.2) with the
-// numbers the paper leaves open taken from the authors' TensorFlow code (DESIGN.md).
+// numbers the paper leaves open taken from the authors' TensorFlow code (docs/architecture.md, "The
+// method").
 #pragma once
 
 #include <vector>

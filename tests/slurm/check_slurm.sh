@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `emoaug submit` on a real SLURM: munged, slurmctld and slurmd for this machine from a generated
-# slurm.conf (shared/howto/local-slurm.md), private to this test (own munge socket, free ports,
+# slurm.conf (one node, cons_tres, no accounting), private to this test (own munge socket, free ports,
 # scratch state), then jobs/demo.toml cut short by overrides, submitted twice:
 #   - as an array sweep (srun --mpi=pmix) with its aggregation job; element 0 gets USR2 as SLURM's
 #     --signal would send it, must exit 75, requeue itself and resume;
