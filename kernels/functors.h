@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "core/hd.h"
+#include "core/host_device.h"
 #include "core/philox.h"
 
 namespace emoaug::fn {

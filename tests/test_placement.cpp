@@ -51,7 +51,7 @@ TEST(EmotionBlocks, RejectsBadOffsets) {
 }
 
 TEST(Placement, AutoPutsOneGroupOnNRanks) {
-  Plan plan = make_plan(gan_tasks(3, 4, 100.0), {}, on(4));
+  Placement plan = make_placement(gan_tasks(3, 4, 100.0), {}, on(4));
   EXPECT_EQ(plan.ranks_per_group, 4);
   ASSERT_EQ(plan.waves.size(), 3u);
   for (const Wave& w : plan.waves) {
@@ -68,7 +68,7 @@ TEST(Placement, AutoPutsOneGroupOnNRanks) {
 }
 
 TEST(Placement, GroupsThatFitShareAWave) {
-  Plan plan = make_plan(gan_tasks(5, 4, 10.0), {}, on(8));
+  Placement plan = make_placement(gan_tasks(5, 4, 10.0), {}, on(8));
   ASSERT_EQ(plan.waves.size(), 3u);
   ASSERT_EQ(plan.waves[0].groups.size(), 2u);
   EXPECT_EQ(plan.waves[0].groups[0].first_rank, 0);
@@ -84,27 +84,27 @@ TEST(Placement, GroupsThatFitShareAWave) {
 }
 
 TEST(Placement, ExplicitRanksPerGroupAndLeftoverRanksIdle) {
-  Plan two = make_plan(gan_tasks(2, 4, 10.0), {}, on(4, 2));
+  Placement two = make_placement(gan_tasks(2, 4, 10.0), {}, on(4, 2));
   ASSERT_EQ(two.waves.size(), 1u);
   ASSERT_EQ(two.waves[0].groups.size(), 2u);
   EXPECT_EQ(two.waves[0].groups[1].first_rank, 2);
   EXPECT_EQ(two.waves[0].groups[1].emotions.offsets(), (std::vector<int>{0, 2, 4}));
   EXPECT_DOUBLE_EQ(two.waves[0].time, 10.0 * 2 / 4 * 1.05);
 
-  Plan six = make_plan(gan_tasks(2, 4, 10.0), {}, on(6));
+  Placement six = make_placement(gan_tasks(2, 4, 10.0), {}, on(6));
   ASSERT_EQ(six.waves.size(), 2u);
   EXPECT_EQ(six.waves[0].idle_ranks, (std::vector<int>{4, 5}));
 
   // Uneven blocks: 2 | 1 | 1, paced by the block of two.
-  Plan three = make_plan(gan_tasks(1, 4, 12.0), {}, on(3));
+  Placement three = make_placement(gan_tasks(1, 4, 12.0), {}, on(3));
   EXPECT_EQ(three.waves[0].groups[0].emotions.offsets(), (std::vector<int>{0, 2, 3, 4}));
   EXPECT_DOUBLE_EQ(three.waves[0].time, 12.0 * 2 / 4 * 1.10);
 
   // More ranks per group than emotions: clipped to N.
-  Plan wide = make_plan(gan_tasks(1, 4, 10.0), {}, on(16, 8));
+  Placement wide = make_placement(gan_tasks(1, 4, 10.0), {}, on(16, 8));
   EXPECT_EQ(wide.waves[0].groups[0].ranks, 4);
 
-  Plan one = make_plan(gan_tasks(3, 4, 10.0), {}, on(1));
+  Placement one = make_placement(gan_tasks(3, 4, 10.0), {}, on(1));
   ASSERT_EQ(one.waves.size(), 3u);
   EXPECT_EQ(one.waves[1].groups[0].emotions.offsets(), (std::vector<int>{0, 4}));
   EXPECT_DOUBLE_EQ(one.gan_time, 30.0);
@@ -114,7 +114,7 @@ TEST(Placement, ExplicitRanksPerGroupAndLeftoverRanksIdle) {
 TEST(Placement, CostliestGroupsGoFirstAndSmallOnesFillGaps) {
   // Groups of different N: the 2-emotion group fits beside the 4-emotion one.
   std::vector<GanTaskCost> gan = {{0, 4, 10.0}, {1, 4, 50.0}, {2, 2, 5.0}};
-  Plan plan = make_plan(gan, {}, on(6));
+  Placement plan = make_placement(gan, {}, on(6));
   ASSERT_EQ(plan.waves.size(), 2u);
   EXPECT_EQ(plan.waves[0].groups[0].task_id, 1);
   EXPECT_EQ(plan.waves[0].groups[1].task_id, 2);
@@ -125,7 +125,7 @@ TEST(Placement, CostliestGroupsGoFirstAndSmallOnesFillGaps) {
 TEST(Placement, SerTasksAreListScheduledLongestFirst) {
   std::vector<SerTaskCost> ser = {{0, 1.0}, {1, 50.0}, {2, 2.0}, {3, 50.0}, {4, 30.0}, {5, 20.0}};
   EXPECT_EQ(longest_first(ser), (std::vector<int>{1, 3, 4, 5, 2, 0}));
-  Plan plan = make_plan({}, ser, on(2));
+  Placement plan = make_placement({}, ser, on(2));
   // LPT: 50->r0, 50->r1, 30->r0 (80), 20->r1 (70), 2->r1 (72), 1->r1 (73).
   EXPECT_DOUBLE_EQ(plan.ser_time, 80.0);
   EXPECT_DOUBLE_EQ(plan.makespan, 80.0);
@@ -137,26 +137,26 @@ TEST(Placement, SerTasksAreListScheduledLongestFirst) {
   EXPECT_DOUBLE_EQ(plan.ser_schedule[2].start, 50.0);
   EXPECT_EQ(plan.ser_schedule[5].rank, 1);
 
-  Plan both = make_plan(gan_tasks(1, 4, 40.0), ser, on(2));
+  Placement both = make_placement(gan_tasks(1, 4, 40.0), ser, on(2));
   EXPECT_DOUBLE_EQ(both.gan_time, 40.0 * 2 / 4 * 1.05);
   EXPECT_DOUBLE_EQ(both.makespan, both.gan_time + 80.0);
 }
 
 TEST(Placement, RejectsBadInput) {
-  EXPECT_THROW(make_plan({}, {}, on(0)), Error);
-  EXPECT_THROW(make_plan({}, {}, on(4, -1)), Error);
-  EXPECT_THROW(make_plan(gan_tasks(1, 0, 1.0), {}, on(4)), Error);
-  EXPECT_THROW(make_plan(gan_tasks(1, 4, -1.0), {}, on(4)), Error);
-  EXPECT_THROW(make_plan({}, {{1, 1.0}, {1, 2.0}}, on(4)), Error);
-  EXPECT_THROW(make_plan({{0, 4, 1.0}, {0, 4, 1.0}}, {}, on(4)), Error);
-  Plan empty = make_plan({}, {}, on(4));
+  EXPECT_THROW(make_placement({}, {}, on(0)), Error);
+  EXPECT_THROW(make_placement({}, {}, on(4, -1)), Error);
+  EXPECT_THROW(make_placement(gan_tasks(1, 0, 1.0), {}, on(4)), Error);
+  EXPECT_THROW(make_placement(gan_tasks(1, 4, -1.0), {}, on(4)), Error);
+  EXPECT_THROW(make_placement({}, {{1, 1.0}, {1, 2.0}}, on(4)), Error);
+  EXPECT_THROW(make_placement({{0, 4, 1.0}, {0, 4, 1.0}}, {}, on(4)), Error);
+  Placement empty = make_placement({}, {}, on(4));
   EXPECT_TRUE(empty.waves.empty());
   EXPECT_DOUBLE_EQ(empty.makespan, 0.0);
 }
 
 TEST(Placement, DescribeShowsEveryGroupAndTheEstimate) {
   std::vector<SerTaskCost> ser = {{0, 3.0}, {1, 1.0}};
-  const std::string text = describe_plan(make_plan(gan_tasks(3, 4, 100.0), ser, on(6)));
+  const std::string text = describe(make_placement(gan_tasks(3, 4, 100.0), ser, on(6)));
   EXPECT_NE(text.find("3 GAN groups in 3 waves, 2 SER tasks, on 6 ranks"), std::string::npos)
       << text;
   EXPECT_NE(text.find("0-3"), std::string::npos) << text;
@@ -183,7 +183,7 @@ TEST(Placement, GpusOfRanksAndGroupsThatShareOne) {
   EXPECT_FALSE(group_on_distinct_gpus(g, 8, 2)) << "3 ranks on 2 GPUs";
   g.first_rank = 1;
   EXPECT_TRUE(group_on_distinct_gpus(g, 2, 2)) << "ranks 1, 2, 3 on two nodes";
-  Plan plan;
+  Placement plan;
   plan.ranks = 3;
   plan.waves.push_back({});
   g.first_rank = 0;

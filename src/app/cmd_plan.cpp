@@ -51,7 +51,7 @@ int cmd_plan(int argc, char** argv) {
   for (const std::string& note : ctx.corpora.notes) log_info("%s", note.c_str());
   const experiment::Plan plan =
       experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
-  const dist::Plan placed = experiment::place(ctx, plan, ranks, all, gflops);
+  const dist::Placement placed = experiment::place(ctx, plan, ranks, all, gflops);
   std::string text = experiment::describe_placement(ctx, plan, placed, gflops);
   if (!gpus_text.empty()) {
     const int gpus = parse_int(gpus_text, "--gpus-per-node");

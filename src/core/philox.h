@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "core/hd.h"
+#include "core/host_device.h"
 
 namespace emoaug {
 
@@ -38,15 +38,6 @@ EMOAUG_HD Philox4 philox4x32_10(Philox4 ctr, uint32_t k0, uint32_t k1) {
 // A uniform float in [0, 1) from the top 24 bits: every value is exactly representable.
 EMOAUG_HD float philox_uniform(uint32_t bits) {
   return static_cast<float>(bits >> 8) * (1.0f / 16777216.0f);
-}
-
-// The i-th 32-bit word of a stream: block (offset + i / 4), word i % 4. Streams are keyed by
-// (k0, k1) and separated by the stream id in the counter's upper half.
-EMOAUG_HD uint32_t philox_word(uint32_t k0, uint32_t k1, uint64_t stream, uint64_t block,
-                               uint32_t word) {
-  Philox4 ctr{{static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32),
-               static_cast<uint32_t>(stream), static_cast<uint32_t>(stream >> 32)}};
-  return philox4x32_10(ctr, k0, k1).v[word & 3u];
 }
 
 }  // namespace emoaug

@@ -63,8 +63,8 @@ int group_index_of_rank(const Wave& wave, int rank) {
   return -1;
 }
 
-Plan make_plan(const std::vector<GanTaskCost>& gan, const std::vector<SerTaskCost>& ser,
-               const PlacementOptions& options) {
+Placement make_placement(const std::vector<GanTaskCost>& gan, const std::vector<SerTaskCost>& ser,
+                         const PlacementOptions& options) {
   if (options.ranks < 1) EMOAUG_FAIL("a plan needs at least one rank, not ", options.ranks);
   if (options.ranks_per_group < 0)
     EMOAUG_FAIL("ranks per group must be >= 0 (0 = auto), not ", options.ranks_per_group);
@@ -82,10 +82,11 @@ Plan make_plan(const std::vector<GanTaskCost>& gan, const std::vector<SerTaskCos
   }
 
   const int P = options.ranks;
-  Plan plan;
-  plan.ranks = P;
-  plan.model = options.model;
-  plan.ranks_per_group = options.ranks_per_group > 0 ? std::min(options.ranks_per_group, P) : P;
+  Placement placement;
+  placement.ranks = P;
+  placement.model = options.model;
+  placement.ranks_per_group =
+      options.ranks_per_group > 0 ? std::min(options.ranks_per_group, P) : P;
 
   // Costliest groups first, so the long ones share the early waves; the stable sort keeps the
   // given order among equals (the usual case: every group costs the same).
@@ -94,11 +95,11 @@ Plan make_plan(const std::vector<GanTaskCost>& gan, const std::vector<SerTaskCos
                    [](const GanTaskCost& a, const GanTaskCost& b) { return a.cost > b.cost; });
   std::vector<int> free_ranks;  // per wave
   for (const GanTaskCost& t : groups) {
-    const int r = std::min(plan.ranks_per_group, t.num_emotions);
+    const int r = std::min(placement.ranks_per_group, t.num_emotions);
     size_t w = 0;
-    while (w < plan.waves.size() && free_ranks[w] < r) ++w;  // first fit
-    if (w == plan.waves.size()) {
-      plan.waves.emplace_back();
+    while (w < placement.waves.size() && free_ranks[w] < r) ++w;  // first fit
+    if (w == placement.waves.size()) {
+      placement.waves.emplace_back();
       free_ranks.push_back(P);
     }
     GroupPlacement g;
@@ -107,52 +108,54 @@ Plan make_plan(const std::vector<GanTaskCost>& gan, const std::vector<SerTaskCos
     g.ranks = r;
     g.emotions = EmotionBlocks::even(t.num_emotions, r);
     g.cost = t.cost;
-    g.time = group_time(t.cost, g.emotions, plan.model);
+    g.time = group_time(t.cost, g.emotions, placement.model);
     free_ranks[w] -= r;
-    plan.waves[w].groups.push_back(std::move(g));
+    placement.waves[w].groups.push_back(std::move(g));
   }
   if (!groups.empty()) {
     // Resolved for display: what the first group got (all equal unless N differs between groups).
-    plan.ranks_per_group = plan.waves[0].groups[0].ranks;
+    placement.ranks_per_group = placement.waves[0].groups[0].ranks;
   }
-  for (size_t w = 0; w < plan.waves.size(); ++w) {
-    Wave& wave = plan.waves[w];
+  for (size_t w = 0; w < placement.waves.size(); ++w) {
+    Wave& wave = placement.waves[w];
     for (int rank = P - free_ranks[w]; rank < P; ++rank) wave.idle_ranks.push_back(rank);
     for (const GroupPlacement& g : wave.groups) wave.time = std::max(wave.time, g.time);
-    plan.gan_time += wave.time;
+    placement.gan_time += wave.time;
   }
 
   // LPT: each task in turn to the rank that is free first (lowest rank on ties).
-  plan.ser_order = longest_first(ser);
+  placement.ser_order = longest_first(ser);
   std::vector<double> free_at(P, 0.0);
-  for (int id : plan.ser_order) {
+  for (int id : placement.ser_order) {
     const auto it =
         std::find_if(ser.begin(), ser.end(), [id](const SerTaskCost& t) { return t.id == id; });
     const int rank =
         static_cast<int>(std::min_element(free_at.begin(), free_at.end()) - free_at.begin());
     SerSlot slot{id, rank, free_at[rank], free_at[rank] + it->cost};
     free_at[rank] = slot.end;
-    plan.ser_time = std::max(plan.ser_time, slot.end);
-    plan.ser_schedule.push_back(slot);
+    placement.ser_time = std::max(placement.ser_time, slot.end);
+    placement.ser_schedule.push_back(slot);
   }
 
-  for (const GanTaskCost& t : gan) plan.total_work += t.cost;
-  for (const SerTaskCost& t : ser) plan.total_work += t.cost;
-  plan.makespan = plan.gan_time + plan.ser_time;
-  plan.efficiency = plan.makespan > 0.0 ? plan.total_work / (P * plan.makespan) : 0.0;
-  return plan;
+  for (const GanTaskCost& t : gan) placement.total_work += t.cost;
+  for (const SerTaskCost& t : ser) placement.total_work += t.cost;
+  placement.makespan = placement.gan_time + placement.ser_time;
+  placement.efficiency =
+      placement.makespan > 0.0 ? placement.total_work / (P * placement.makespan) : 0.0;
+  return placement;
 }
 
-std::string describe_plan(const Plan& plan) {
+std::string describe(const Placement& placement) {
   size_t n_groups = 0;
-  for (const Wave& w : plan.waves) n_groups += w.groups.size();
-  std::string out = format("plan: %zu GAN groups in %zu waves, %zu SER tasks, on %d ranks\n",
-                           n_groups, plan.waves.size(), plan.ser_order.size(), plan.ranks);
+  for (const Wave& w : placement.waves) n_groups += w.groups.size();
+  std::string out =
+      format("plan: %zu GAN groups in %zu waves, %zu SER tasks, on %d ranks\n", n_groups,
+             placement.waves.size(), placement.ser_order.size(), placement.ranks);
   if (n_groups > 0) {
     out += format("%-5s %-7s %-8s %-28s %12s %12s\n", "wave", "group", "ranks", "emotions per rank",
                   "cost 1 rank", "est. time");
-    for (size_t w = 0; w < plan.waves.size(); ++w) {
-      const Wave& wave = plan.waves[w];
+    for (size_t w = 0; w < placement.waves.size(); ++w) {
+      const Wave& wave = placement.waves[w];
       for (const GroupPlacement& g : wave.groups) {
         std::string emotions;
         for (int r = 0; r < g.ranks; ++r) emotions += (r ? " | " : "") + g.emotions.describe(r);
@@ -164,16 +167,17 @@ std::string describe_plan(const Plan& plan) {
       out += format("      wave %zu takes %.1f s\n", w, wave.time);
     }
   }
-  out += format("SER: %zu tasks, longest first over %d ranks: %.1f s\n", plan.ser_order.size(),
-                plan.ranks, plan.ser_time);
+  out += format("SER: %zu tasks, longest first over %d ranks: %.1f s\n", placement.ser_order.size(),
+                placement.ranks, placement.ser_time);
   out += format(
       "estimated makespan %.1f s (GAN %.1f s + SER %.1f s); total work %.1f s on one "
       "rank; efficiency %.0f%%\n",
-      plan.makespan, plan.gan_time, plan.ser_time, plan.total_work, 100.0 * plan.efficiency);
+      placement.makespan, placement.gan_time, placement.ser_time, placement.total_work,
+      100.0 * placement.efficiency);
   out += format(
       "cost model: a group on r ranks takes cost * (largest block / N) * (1 + %.2f * "
       "(r - 1)); waves run one after another, then SER\n",
-      plan.model.group_overhead);
+      placement.model.group_overhead);
   return out;
 }
 
@@ -190,16 +194,16 @@ bool group_on_distinct_gpus(const GroupPlacement& group, int ranks_per_node, int
   return true;
 }
 
-std::string describe_gpus(const Plan& plan, int ranks_per_node, int gpus_per_node) {
+std::string describe_gpus(const Placement& placement, int ranks_per_node, int gpus_per_node) {
   std::string out = format(
       "GPUs: %d rank(s) per node, %d GPU(s) per node, local rank %% GPUs picks the GPU%s\n",
       ranks_per_node, gpus_per_node, ranks_per_node > gpus_per_node ? " (ranks share GPUs)" : "");
-  for (int r = 0; r < plan.ranks; ++r) {
+  for (int r = 0; r < placement.ranks; ++r) {
     const auto [node, gpu] = gpu_of_rank(r, ranks_per_node, gpus_per_node);
     out += format("  rank %d: node %d, GPU %d\n", r, node, gpu);
   }
-  for (size_t w = 0; w < plan.waves.size(); ++w)
-    for (const GroupPlacement& g : plan.waves[w].groups)
+  for (size_t w = 0; w < placement.waves.size(); ++w)
+    for (const GroupPlacement& g : placement.waves[w].groups)
       if (!group_on_distinct_gpus(g, ranks_per_node, gpus_per_node))
         out += format(
             "  wave %zu, group %d: ranks %s share a GPU; C's gradient goes through MPI, staged "

@@ -66,7 +66,7 @@ struct SerSlot {
   double end = 0.0;
 };
 
-struct Plan {
+struct Placement {
   int ranks = 1;
   int ranks_per_group = 1;  // as resolved (auto filled in, clipped to N and P)
   CostModel model;
@@ -82,8 +82,8 @@ struct Plan {
 
 // Throws emoaug::Error for bad input (no ranks, a group without emotions, negative or non-finite
 // costs, repeated ids).
-Plan make_plan(const std::vector<GanTaskCost>& gan, const std::vector<SerTaskCost>& ser,
-               const PlacementOptions& options);
+Placement make_placement(const std::vector<GanTaskCost>& gan, const std::vector<SerTaskCost>& ser,
+                         const PlacementOptions& options);
 
 // The estimated time of a group of `cost` split as `blocks`.
 double group_time(double cost, const EmotionBlocks& blocks, const CostModel& model);
@@ -97,7 +97,7 @@ int group_index_of_rank(const Wave& wave, int rank);
 
 // A readable table: wave, group, ranks, emotions per rank, estimated cost and time; then the SER
 // estimate, the makespan and the efficiency.
-std::string describe_plan(const Plan& plan);
+std::string describe(const Placement& placement);
 
 // The GPU a world rank uses when ranks fill nodes of `ranks_per_node` in order and each takes
 // local rank % gpus_per_node (World::pick_gpu): {node, gpu}.
@@ -107,6 +107,6 @@ std::pair<int, int> gpu_of_rank(int rank, int ranks_per_node, int gpus_per_node)
 bool group_on_distinct_gpus(const GroupPlacement& group, int ranks_per_node, int gpus_per_node);
 // `emoaug plan --gpus-per-node G`: each rank's node and GPU, and the groups whose ranks share one.
 // Groups take consecutive ranks, so a group of at most G ranks is always on distinct GPUs.
-std::string describe_gpus(const Plan& plan, int ranks_per_node, int gpus_per_node);
+std::string describe_gpus(const Placement& placement, int ranks_per_node, int gpus_per_node);
 
 }  // namespace emoaug::dist

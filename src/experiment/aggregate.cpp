@@ -14,7 +14,7 @@
 #include "core/version.h"
 #include "data/h5.h"
 #include "experiment/stage_ser.h"
-#include "ser/paired_test.h"
+#include "ser/paired_comparison.h"
 
 namespace emoaug::experiment {
 namespace {

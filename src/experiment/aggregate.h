@@ -31,7 +31,7 @@ struct SerOutcome {
 
 // Two rows' UARs compared pair by pair over the (fold, repetition) pairs both have — within-corpus
 // a task's UAR per fold and repetition, cross-corpus per repetition — in percentage points, a − b
-// (ser/paired_test.h: the 95 % t interval of the mean difference, the paired t-test and the
+// (ser/paired_comparison.h: the 95 % t interval of the mean difference, the paired t-test and the
 // Wilcoxon signed-rank test, both two-sided, as SciPy computes them; and Nadeau & Bengio's
 // corrected resampled t-test with its 95 % interval). NaN where there is no test (fewer than two
 // pairs, or no test/train ratio for the corrected test).

@@ -223,8 +223,8 @@ GroupClaim claim_for_group(const RunContext& ctx, const GanTask& task, const dis
 
 // The GAN stage: waves of groups, each on its own sub-communicator. A finished group's checkpoints
 // go once the whole wave is past it (every member has written its outputs).
-void run_gan_waves(RunContext& ctx, const Plan& plan, const dist::Plan& placed, dist::World& world,
-                   ops::ExecutionContext& exec) {
+void run_gan_waves(RunContext& ctx, const Plan& plan, const dist::Placement& placed,
+                   dist::World& world, ops::ExecutionContext& exec) {
   for (const dist::Wave& wave : placed.waves) {
     const int index = dist::group_index_of_rank(wave, world.rank());
     dist::Group group = world.split(index);
@@ -274,8 +274,8 @@ void run_gan_waves(RunContext& ctx, const Plan& plan, const dist::Plan& placed, 
 }
 
 // The SER stage: a dynamic farm over the ranks, each rank running exec.threads() tasks at once.
-void run_ser_farm(RunContext& ctx, const Plan& plan, const dist::Plan& placed, dist::World& world,
-                  ops::ExecutionContext& exec) {
+void run_ser_farm(RunContext& ctx, const Plan& plan, const dist::Placement& placed,
+                  dist::World& world, ops::ExecutionContext& exec) {
   // A rank's CPU threads each run an SER task (single-threaded BLAS keeps the bytes those of any
   // other split); the tasks read and write HDF5 files, which only a thread-safe HDF5 allows.
   dist::FarmOptions farm;
@@ -313,7 +313,7 @@ void run_tasks(RunContext& ctx, const Plan& plan, dist::World& world, ops::Execu
   if (world.rank() == 0 && !ctx.cfg.gan.keep_final_checkpoints)
     for (const GanTask& task : plan.gan)
       if (ctx.finished(task)) ctx.dir.remove_checkpoints(task.key());
-  const dist::Plan placed = place(ctx, plan, world.size());
+  const dist::Placement placed = place(ctx, plan, world.size());
   {
     const std::unique_ptr<StageProgress> progress =
         stage_progress(world, ctx, "GAN groups", plan.gan);

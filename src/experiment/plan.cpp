@@ -215,8 +215,8 @@ ExistingRun open_existing_run(const std::string& run_dir) {
   return {std::move(ctx), std::move(plan)};
 }
 
-dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished,
-                 double gflops_per_rank) {
+dist::Placement place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished,
+                      double gflops_per_rank) {
   std::vector<dist::GanTaskCost> gan;
   for (size_t i = 0; i < plan.gan.size(); ++i)
     if (include_finished || !ctx.finished(plan.gan[i]))
@@ -229,10 +229,10 @@ dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool includ
   dist::PlacementOptions options;
   options.ranks = ranks;
   options.ranks_per_group = ctx.cfg.dist.ranks_per_group;
-  return dist::make_plan(gan, ser, options);
+  return dist::make_placement(gan, ser, options);
 }
 
-DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::Plan& placed) {
+DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::Placement& placed) {
   const gan::CycleGanOptions& o = ctx.cfg.gan.options;
   const data::Corpus& x = ctx.corpora.target;
   const int d = static_cast<int>(x.dims()), n = x.num_classes();
@@ -273,9 +273,9 @@ DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::
   return e;
 }
 
-std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed,
-                               double gflops_per_rank) {
-  std::string out = dist::describe_plan(placed);
+std::string describe_placement(const RunContext& ctx, const Plan& plan,
+                               const dist::Placement& placed, double gflops_per_rank) {
+  std::string out = dist::describe(placed);
   char line[256];
   if (!placed.waves.empty()) out += "\nGAN groups (task ids above):\n";
   for (const dist::Wave& w : placed.waves)

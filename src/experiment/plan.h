@@ -55,8 +55,9 @@ constexpr double kDefaultGflopsPerRank = 30.0;
 
 // The placement of `plan`'s unfinished tasks (all of them with include_finished) on `ranks` ranks;
 // task ids index plan.gan / plan.ser; costs in seconds at gflops_per_rank.
-dist::Plan place(const RunContext& ctx, const Plan& plan, int ranks, bool include_finished = false,
-                 double gflops_per_rank = kDefaultGflopsPerRank);
+dist::Placement place(const RunContext& ctx, const Plan& plan, int ranks,
+                      bool include_finished = false,
+                      double gflops_per_rank = kDefaultGflopsPerRank);
 
 // An existing run directory (open_run_directory) and the plan of its config.
 struct ExistingRun {
@@ -73,10 +74,11 @@ struct DiskEstimate {
   double peak_bytes = 0;
   double final_bytes = 0;
 };
-DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::Plan& placed);
+DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::Placement& placed);
 
 // `emoaug plan`: which rank runs what, in which wave, with estimated costs.
-std::string describe_placement(const RunContext& ctx, const Plan& plan, const dist::Plan& placed,
+std::string describe_placement(const RunContext& ctx, const Plan& plan,
+                               const dist::Placement& placed,
                                double gflops_per_rank = kDefaultGflopsPerRank);
 
 }  // namespace emoaug::experiment

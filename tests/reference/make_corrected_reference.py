@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Writes tests/reference/corrected_tests.txt: the corrected resampled t-test of Nadeau & Bengio
-(2003) for test_paired_test.cpp to reproduce.
+(2003) for test_paired_comparison.cpp to reproduce.
 
 SciPy has no such test, so it is written out here, independently of emoaug::ser::compare_corrected
-(src/ser/paired_test.h), from NumPy's moments and scipy.stats.t:
+(src/ser/paired_comparison.h), from NumPy's moments and scipy.stats.t:
     d = a - b,  J = len(d),  r = mean(test_sizes) / mean(train_sizes)
     se = sqrt((1/J + r) * var(d, ddof=1))
     t = mean(d) / se,  p = 2 * t.sf(|t|, J - 1)
@@ -16,7 +16,7 @@ difference: t = inf, p = 0; every difference zero: t = p = NaN, as NumPy's 0/0).
 Regenerate with Debian bookworm's SciPy (apt-get install -y python3-scipy; 1.10.1 made the
 committed file), from the repository root:
     /usr/bin/python3 tests/reference/make_corrected_reference.py
-test_paired_test.cpp counts the cases: adding some means updating it.
+test_paired_comparison.cpp counts the cases: adding some means updating it.
 
 Format: '#' lines are comments. A case is the block
     case NAME

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Writes tests/reference/paired_tests.txt: SciPy's answers for test_paired_test.cpp to reproduce.
+"""Writes tests/reference/paired_tests.txt: SciPy's answers for test_paired_comparison.cpp to reproduce.
 
-emoaug::ser::compare_paired (src/ser/paired_test.h) compares two settings' UARs over the same
+emoaug::ser::compare_paired (src/ser/paired_comparison.h) compares two settings' UARs over the same
 (fold, repetition) pairs. The fixture holds, for each case, the two vectors a and b and SciPy's
 results with default arguments:
   - scipy.stats.ttest_rel(a, b): t statistic, two-sided p, and
@@ -14,14 +14,14 @@ deep in the tails, for the distribution functions on their own; and, because std
 incbi) is only good to a few 1e-9 relative, quantiles for even degrees of freedom to 17 digits
 from the closed-form CDF evaluated in 60-digit decimal arithmetic.
 
-Only cases SciPy answers are here; test_paired_test.cpp checks the documented edge cases (n < 2,
+Only cases SciPy answers are here; test_paired_comparison.cpp checks the documented edge cases (n < 2,
 all differences zero, where SciPy's wilcoxon raises) on its own.
 
 Regenerate with Debian bookworm's SciPy (apt-get install -y python3-scipy; 1.10.1 made the
 committed file), from the repository root:
     /usr/bin/python3 tests/reference/make_paired_reference.py
 The cases are a fixed seed and literals, so the file changes only if NumPy's generator or SciPy's
-answers do. test_paired_test.cpp counts the cases and values: adding some means updating it.
+answers do. test_paired_comparison.cpp counts the cases and values: adding some means updating it.
 
 Format: '#' lines are comments. A case is the block
     case NAME

@@ -1,4 +1,4 @@
-#include "ser/paired_test.h"
+#include "ser/paired_comparison.h"
 
 #include <algorithm>
 #include <cmath>

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "ser/paired_test.h"
+#include "ser/paired_comparison.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 // t-test and the Wilcoxon signed-rank test. The numbers are those SciPy 1.10 (Debian bookworm's
 // python3-scipy 1.10.1) gives with default arguments, up to rounding and the cases documented per
 // field, so that reports can be checked against it: tests/reference/make_paired_reference.py
-// writes the fixture test_paired_test.cpp compares with.
+// writes the fixture test_paired_comparison.cpp compares with.
 #pragma once
 
 #include <vector>
