@@ -26,9 +26,6 @@ void log_set_rank(int rank, int size) {
 void log_set_level(LogLevel level) {
   g_level = level;
 }
-LogLevel log_level() {
-  return g_level;
-}
 
 void log_info(const char* fmt, ...) {
   if (g_level < LogLevel::Info) return;

@@ -9,7 +9,6 @@ enum class LogLevel { Quiet = 0, Info = 1, Debug = 2 };
 
 void log_set_rank(int rank, int size);
 void log_set_level(LogLevel level);
-LogLevel log_level();
 
 void log_info(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

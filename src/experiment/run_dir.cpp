@@ -158,15 +158,6 @@ void RunDirectory::remove_checkpoints(const TaskKey& task) const {
   std::filesystem::remove_all(task_folder(task) + "/checkpoint", ignored);
 }
 
-int64_t RunDirectory::checkpoint_bytes(const TaskKey& task) const {
-  int64_t bytes = 0;
-  for (const Checkpoint& c : gan_checkpoints(task)) {
-    struct stat st;
-    if (::stat(c.path.c_str(), &st) == 0) bytes += st.st_size;
-  }
-  return bytes;
-}
-
 std::string RunDirectory::claim(const TaskKey& task) const {
   return task.stage == "gan" ? task_folder(task) + "/claim" : task_folder(task) + ".claim";
 }

@@ -63,8 +63,6 @@ class RunDirectory {
   void remove_checkpoints_before(const TaskKey& task, int emotion, int epochs) const;
   // Deletes the task's checkpoint folder (a finished task's, unless asked to keep it).
   void remove_checkpoints(const TaskKey& task) const;
-  // Bytes the task's checkpoint folder holds now.
-  int64_t checkpoint_bytes(const TaskKey& task) const;
 
   // The claim of a task by the process that runs it (experiment/claim.h).
   std::string claim(const TaskKey& task) const;
