@@ -298,7 +298,7 @@ TEST(CudaSer, ClassifierTrainsAndPredictsLikeTheCpu) {
   o.hidden = {16, 16};
   o.batch_size = 32;
   o.lr = 1e-3f;
-  ser::Classifier cpu(dims, classes, o, 5, 6), gpu(dims, classes, o, 5, 6);
+  ser::MlpClassifier cpu(dims, classes, o, 5, 6), gpu(dims, classes, o, 5, 6);
   gpu.to(Device::Cuda);
   Tensor dx = on_cuda(x);
   cpu.train(x.view(), labels, 5);

@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
 
+#include "config/config.h"
 #include "core/error.h"
 #include "ser/classifier.h"
 #include "ser/metrics.h"
+#include "ser/registry.h"
 #include "test_helpers.h"
 
 using namespace emoaug;
@@ -50,15 +53,15 @@ TEST(SerClassifier, LearnsASeparableProblemAndIsDeterministic) {
   o.batch_size = 32;
   o.lr = 1e-3f;
   int passes_seen = 0;
-  ser::Classifier a(10, 4, o, 5, 1);
-  a.train(x.view(), y, ser::Classifier::passes_for(10), [&](int pass) { passes_seen = pass; });
+  ser::MlpClassifier a(10, 4, o, 5, 1);
+  a.train(x.view(), y, ser::MlpClassifier::passes_for(10), [&](int pass) { passes_seen = pass; });
   EXPECT_EQ(passes_seen, 11);
   std::vector<int32_t> pred = a.predict(x_test.view());
   EXPECT_GT(ser::evaluate(y_test, pred, 4).uar, 0.9);
-  ser::Classifier b(10, 4, o, 5, 1);
+  ser::MlpClassifier b(10, 4, o, 5, 1);
   b.train(x.view(), y, 11);
   EXPECT_EQ(b.predict(x_test.view()), pred);
-  ser::Classifier c(10, 4, o, 5, 2);
+  ser::MlpClassifier c(10, 4, o, 5, 2);
   c.train(x.view(), y, 11);
   EXPECT_NE(0, std::memcmp(c.model().params().data, a.model().params().data,
                            sizeof(float) * a.model().num_params()));
@@ -69,6 +72,38 @@ TEST(SerClassifier, TooFewRowsForOneBatchIsAClearError) {
   std::vector<int32_t> y(10, 0);
   ser::ClassifierOptions o;
   o.batch_size = 64;
-  ser::Classifier c(3, 2, o, 1, 1);
+  ser::MlpClassifier c(3, 2, o, 1, 1);
   EXPECT_THROW(c.train(x.view(), y, 1), Error);
+}
+
+TEST(SerRegistry, KnowsTheMlpAndItsCosts) {
+  EXPECT_EQ(ser::classifier_names(), (std::vector<std::string>{"mlp"}));
+  ser::ClassifierOptions o;  // hidden [100, 100]
+  const ser::ClassifierKind& mlp = ser::classifier_kind("mlp");
+  EXPECT_EQ(mlp.passes_for(70), 71);
+  EXPECT_DOUBLE_EQ(mlp.forward_macs(1582, 4, o), 1582.0 * 100 + 100 * 100 + 100 * 4);
+  EXPECT_DOUBLE_EQ(mlp.parameters(1582, 4, o), 1582.0 * 100 + 100 * 100 + 100 * 4 + 204);
+}
+
+TEST(SerRegistry, AnUnknownNameIsOneLineNamingTheKeyAndTheKnownNames) {
+  try {
+    ser::classifier_kind("svm", "ser.real.classifier");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "ser.real.classifier: unknown classifier \"svm\"; known: \"mlp\"");
+  }
+  // The config refuses it when loading, at the override that said it.
+  try {
+    config::parse_config("", "x.toml", "/", {"ser.syn.classifier=svm"});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    EXPECT_NE(what.find("ser.syn.classifier"), std::string::npos) << what;
+    EXPECT_NE(what.find("allowed: \"mlp\""), std::string::npos) << what;
+  }
+  const config::ExperimentConfig cfg =
+      config::parse_config("[ser.real]\nclassifier = \"mlp\"\n", "x.toml", "/");
+  EXPECT_EQ(cfg.ser.real.classifier, "mlp");
 }

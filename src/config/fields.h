@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "ser/registry.h"
 
 namespace emoaug::config::detail {
 
@@ -25,6 +26,8 @@ struct Rule {
   bool ascending = false;         // lists: strictly increasing
   bool path = false;              // strings: a file path, made absolute when loaded
   const char* literal = nullptr;  // path strings: a value kept as written, not a file
+  // Strings: the values allowed, asked when read (a registry's names, which config cannot list).
+  std::vector<std::string> (*one_of)() = nullptr;
 };
 
 inline Rule any() {
@@ -77,6 +80,11 @@ inline Rule path_or(const char* literal) {
   r.literal = literal;
   return r;
 }
+inline Rule one_of(std::vector<std::string> (*names)()) {
+  Rule r;
+  r.one_of = names;
+  return r;
+}
 inline Rule layers() {
   return nonempty(at_least(1));
 }
@@ -125,6 +133,7 @@ void visit_adam(V& v, const std::string& table, A&... a) {
 template <class V, class... S>
 void visit_classifier(V& v, const std::string& table, S&... s) {
   v.table(table);
+  v.field("classifier", one_of(&ser::classifier_names), s.classifier...);
   v.field("hidden", layers(), s.hidden...);
   v.field("batch_size", at_least(1), s.batch_size...);
   v.field("dropout", dropout(), s.dropout...);

@@ -1,6 +1,7 @@
 // How one SER classifier is trained. Defaults: the paper's `real` setting (§4.3).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "backend/ops.h"
@@ -8,6 +9,9 @@
 namespace emoaug::ser {
 
 struct ClassifierOptions {
+  std::string classifier = "mlp";  // which implementation: a name in ser/registry.h
+  // The MLP's (ser/classifier.h). Its keys sit at the top of a ser.* block, where they were before
+  // there was a choice, so every existing config reads as it did.
   std::vector<int> hidden{100, 100};
   int batch_size = 64;
   float dropout = 0.2f;
