@@ -141,6 +141,11 @@ void visit_classifier(V& v, const std::string& table, S&... s) {
   v.field("epochs", at_least(0), s.epochs...);
   v.field("leaky_slope", interval(0, false, 1, true), s.leaky_slope...);
   visit_adam(v, table + ".adam", s.adam...);
+  v.table(table + ".linear");
+  v.field("epochs", at_least(0), s.linear.epochs...);
+  v.field("batch_size", at_least(1), s.linear.batch_size...);
+  v.field("lr", positive(), s.linear.lr...);
+  v.field("l2", at_least(0), s.linear.l2...);
 }
 
 // Every key in file order: a table's own keys before its sub-tables (TOML needs that of a writer).

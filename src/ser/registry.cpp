@@ -7,6 +7,7 @@ namespace emoaug::ser {
 const std::vector<ClassifierKind>& classifier_kinds() {
   static const std::vector<ClassifierKind> kinds{
       mlp_classifier_kind(),
+      linear_classifier_kind(),
   };
   return kinds;
 }

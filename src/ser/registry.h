@@ -46,6 +46,7 @@ std::unique_ptr<Classifier> make_classifier(int dims, int num_classes,
                                             uint64_t task_id);
 
 // Registrations: each implementation's file defines its own.
-ClassifierKind mlp_classifier_kind();  // ser/classifier.cpp
+ClassifierKind mlp_classifier_kind();     // ser/classifier.cpp
+ClassifierKind linear_classifier_kind();  // ser/linear.cpp
 
 }  // namespace emoaug::ser
