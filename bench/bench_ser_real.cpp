@@ -1,4 +1,4 @@
-// The SER `real` setting's leave-one-session-out run: ser::Classifier (d-100-100-C, batch 64,
+// The SER `real` setting's leave-one-session-out run: ser::MlpClassifier (d-100-100-C, batch 64,
 // dropout 0.2, lr 1e-5, 70 epochs = 71 passes) on a corpus z-normalised separately on the training
 // and the test part, every fold, R repetitions; UAR per fold, averaged over the folds of a
 // repetition, then mean and population std over repetitions. bench/pytorch_ser_real.py is the
@@ -122,9 +122,9 @@ int main(int argc, char** argv) {
     for (int t = next++; t < tasks; t = next++) {
       const int rep = t / n_folds, k = t % n_folds;
       const std::string name = "ser/real/fold=" + std::to_string(k) + "/rep=" + std::to_string(rep);
-      ser::Classifier c(static_cast<int>(corpus.dims()), corpus.num_classes(), options, 1,
-                        task_id_from_name(name.c_str()));
-      c.train(train[k].x.view(), train[k].y, ser::Classifier::passes_for(epochs));
+      ser::MlpClassifier c(static_cast<int>(corpus.dims()), corpus.num_classes(), options, 1,
+                           task_id_from_name(name.c_str()));
+      c.train(train[k].x.view(), train[k].y, ser::MlpClassifier::passes_for(epochs));
       uar[t] = ser::evaluate(test[k].y, c.predict(test[k].x.view()), corpus.num_classes()).uar;
     }
   };

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "nn/mlp.h"
 #include "reference_fixture.h"
 #include "ser/classifier.h"
+#include "ser/registry.h"
 #include "test_helpers.h"
 
 using namespace emoaug;
@@ -298,13 +300,41 @@ TEST(CudaSer, ClassifierTrainsAndPredictsLikeTheCpu) {
   o.hidden = {16, 16};
   o.batch_size = 32;
   o.lr = 1e-3f;
-  ser::Classifier cpu(dims, classes, o, 5, 6), gpu(dims, classes, o, 5, 6);
+  ser::MlpClassifier cpu(dims, classes, o, 5, 6), gpu(dims, classes, o, 5, 6);
   gpu.to(Device::Cuda);
   Tensor dx = on_cuda(x);
   cpu.train(x.view(), labels, 5);
   gpu.train(dx.view(), labels, 5);
   EXPECT_LE(nmse(host_copy(gpu.model().params()).view(), cpu.model().params()), 1e-4);
   std::vector<int32_t> a = cpu.predict(x.view()), b = gpu.predict(dx.view());
+  int same = 0;
+  for (int r = 0; r < rows; ++r) same += a[r] == b[r];
+  EXPECT_GE(same, rows - 3) << "predictions that agree";
+}
+
+// The linear classifier through the registry, as the SER stage makes it: the same ops on the GPU
+// give the CPU's parameters up to float rounding.
+TEST(CudaSer, LinearClassifierTrainsAndPredictsLikeTheCpu) {
+  EMOAUG_REQUIRE_CUDA();
+  const int dims = 20, classes = 3, rows = 192;
+  Tensor x = random_matrix(rows, dims, 32);
+  std::vector<int32_t> labels(rows);
+  for (int r = 0; r < rows; ++r) {
+    labels[r] = r % classes;
+    for (int c = 0; c < dims; ++c) x(r, c) += c % classes == labels[r] ? 1.0f : 0.0f;
+  }
+  ser::ClassifierOptions o;
+  o.classifier = "linear";
+  o.linear.batch_size = 32;
+  o.linear.epochs = 5;
+  std::unique_ptr<ser::Classifier> cpu = ser::make_classifier(dims, classes, o, 5, 6),
+                                   gpu = ser::make_classifier(dims, classes, o, 5, 6);
+  gpu->to(Device::Cuda);
+  Tensor dx = on_cuda(x);
+  cpu->train(x.view(), labels, 5);
+  gpu->train(dx.view(), labels, 5);
+  EXPECT_LE(nmse(host_copy(gpu->params()).view(), cpu->params()), 1e-4);
+  std::vector<int32_t> a = cpu->predict(x.view()), b = gpu->predict(dx.view());
   int same = 0;
   for (int r = 0; r < rows; ++r) same += a[r] == b[r];
   EXPECT_GE(same, rows - 3) << "predictions that agree";

@@ -53,6 +53,24 @@ TEST(RunCli, AChangedConfigDoesNotContinueAnotherRun) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// The linear classifier chosen for `real` goes through the same stage, aggregation and report as
+// the MLP, and the run's config.toml says which one ran.
+TEST(RunCli, TheLinearClassifierRunsTheRealSettingEndToEnd) {
+  TempDir dir;
+  ASSERT_EQ(run_emoaug("synth -o " + dir.path() + "/data", dir).exit_code, 0);
+  CliResult r = run_emoaug("run " + demo_args(dir) +
+                               " -s ser.real.classifier=linear -s ser.repetitions=1"
+                               " -s 'ser.settings=[\"real\"]' -s ser.cross_corpus=false"
+                               " -s experiment.log_level=quiet",
+                           dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string summary = read_bytes(dir.path() + "/run/summary.csv");
+  EXPECT_NE(summary.find("\nwithin,real,,"), std::string::npos) << summary;
+  EXPECT_TRUE(exists(dir.path() + "/run/report.md"));
+  EXPECT_NE(read_bytes(dir.path() + "/run/config.toml").find("classifier = \"linear\""),
+            std::string::npos);
+}
+
 // experiment.backend = "cuda" where a rank has no usable GPU (no device, no driver, or a build
 // without CUDA): one line saying which rank and why, before anything is written.
 TEST(RunCli, CudaBackendWithoutAGpuIsRefusedBeforeAnythingIsWritten) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "ser/registry.h"
 
 namespace emoaug::config::detail {
 
@@ -25,6 +26,8 @@ struct Rule {
   bool ascending = false;         // lists: strictly increasing
   bool path = false;              // strings: a file path, made absolute when loaded
   const char* literal = nullptr;  // path strings: a value kept as written, not a file
+  // Strings: the values allowed, asked when read (a registry's names, which config cannot list).
+  std::vector<std::string> (*one_of)() = nullptr;
 };
 
 inline Rule any() {
@@ -77,6 +80,11 @@ inline Rule path_or(const char* literal) {
   r.literal = literal;
   return r;
 }
+inline Rule one_of(std::vector<std::string> (*names)()) {
+  Rule r;
+  r.one_of = names;
+  return r;
+}
 inline Rule layers() {
   return nonempty(at_least(1));
 }
@@ -125,6 +133,7 @@ void visit_adam(V& v, const std::string& table, A&... a) {
 template <class V, class... S>
 void visit_classifier(V& v, const std::string& table, S&... s) {
   v.table(table);
+  v.field("classifier", one_of(&ser::classifier_names), s.classifier...);
   v.field("hidden", layers(), s.hidden...);
   v.field("batch_size", at_least(1), s.batch_size...);
   v.field("dropout", dropout(), s.dropout...);
@@ -132,6 +141,11 @@ void visit_classifier(V& v, const std::string& table, S&... s) {
   v.field("epochs", at_least(0), s.epochs...);
   v.field("leaky_slope", interval(0, false, 1, true), s.leaky_slope...);
   visit_adam(v, table + ".adam", s.adam...);
+  v.table(table + ".linear");
+  v.field("epochs", at_least(0), s.linear.epochs...);
+  v.field("batch_size", at_least(1), s.linear.batch_size...);
+  v.field("lr", positive(), s.linear.lr...);
+  v.field("l2", at_least(0), s.linear.l2...);
 }
 
 // Every key in file order: a table's own keys before its sub-tables (TOML needs that of a writer).

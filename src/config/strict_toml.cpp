@@ -247,6 +247,15 @@ bool Reader::read(const toml::node& n, const std::string& key, const Rule& rule,
   if (!n.is_string()) return wrong_type(key, n, "a string");
   std::string v = n.as_string()->get();
   if (rule.nonempty && v.empty()) return fail(key, n, key + " must not be empty");
+  if (rule.one_of) {
+    const std::vector<std::string> names = rule.one_of();
+    if (std::find(names.begin(), names.end(), v) == names.end()) {
+      std::string allowed;
+      for (const std::string& name : names)
+        allowed += (allowed.empty() ? "\"" : ", \"") + name + "\"";
+      return fail(key, n, key + ": unknown value \"" + v + "\"; allowed: " + allowed);
+    }
+  }
   if (rule.path && !v.empty() && !(rule.literal && v == rule.literal)) {
     // A path on the command line means what the shell means; one in the file, what its author
     // saw next to the file.

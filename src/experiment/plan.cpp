@@ -7,7 +7,7 @@
 #include "backend/ops.h"
 #include "core/error.h"
 #include "experiment/stage_ser.h"
-#include "ser/classifier.h"
+#include "ser/registry.h"
 
 namespace emoaug::experiment {
 namespace {
@@ -134,6 +134,7 @@ double estimate_gan_gflop(const RunContext& ctx, const GanTask& task) {
 
 double estimate_ser_gflop(const RunContext& ctx, const SerTask& task) {
   const ser::ClassifierOptions& o = classifier_options(ctx.cfg, task);
+  const ser::ClassifierKind& kind = ser::classifier_kind(o.classifier);
   const data::Corpus& x = ctx.corpora.target;
   const int n = x.num_classes();
   double rows = 0;
@@ -143,11 +144,11 @@ double estimate_ser_gflop(const RunContext& ctx, const SerTask& task) {
                 : static_cast<double>(x.rows());
   if (task.setting != Setting::Real)
     rows += n * synthetic_rows_per_class(ctx, task.source_gan(ctx.cfg.gan.per_fold));
-  int epochs = o.epochs;
+  int epochs = kind.epochs(o);
   if (task.protocol == Protocol::Cross)
     for (int e : ctx.cfg.ser.dev_epochs) epochs = std::max(epochs, e);
-  const double macs = rows * ser::Classifier::passes_for(epochs) *
-                      mlp_macs(static_cast<int>(x.dims()), o.hidden, n);
+  const double macs =
+      rows * kind.passes_for(epochs) * kind.forward_macs(static_cast<int>(x.dims()), n, o);
   return 6 * macs * 1e-9;  // forward, and backward at twice the forward
 }
 
@@ -171,6 +172,7 @@ double estimate_gpu_bytes(const RunContext& ctx, const GanTask& task, int local_
 
 double estimate_gpu_bytes(const RunContext& ctx, const SerTask& task) {
   const ser::ClassifierOptions& o = classifier_options(ctx.cfg, task);
+  const ser::ClassifierKind& kind = ser::classifier_kind(o.classifier);
   const int d = static_cast<int>(ctx.corpora.target.dims()), n = ctx.emotions();
   const double train =
       task.setting != Setting::Syn ? static_cast<double>(ctx.corpora.target.rows()) : 0.0;
@@ -179,8 +181,8 @@ double estimate_gpu_bytes(const RunContext& ctx, const SerTask& task) {
                          : n * synthetic_rows_per_class(ctx, task.source_gan(ctx.cfg.gan.per_fold));
   const double test =
       static_cast<double>(std::max<int64_t>(ctx.corpora.target.rows(), ctx.corpora.cross.rows()));
-  return 4.0 * (4 * mlp_params(d, o.hidden, n) + (train + syn + test) * d +
-                3.0 * 512 * std::max(d, 1000));
+  return 4.0 *
+         (4 * kind.parameters(d, n, o) + (train + syn + test) * d + 3.0 * 512 * std::max(d, 1000));
 }
 
 double gpu_task_budget(const ops::GpuInfo& gpu, int tasks_at_once) {

@@ -10,8 +10,8 @@
 #include "data/scaler.h"
 #include "experiment/plan.h"
 #include "experiment/stage_gan.h"
-#include "ser/classifier.h"
 #include "ser/metrics.h"
+#include "ser/registry.h"
 
 namespace emoaug::experiment {
 namespace {
@@ -112,18 +112,21 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
   if (cross) dev = evaluation_part(ctx.corpora.cross, ctx.corpora.cross_split.first);
 
   const ser::ClassifierOptions& options = classifier_options(cfg, task);
-  ser::Classifier classifier(static_cast<int>(x.dims()), x.num_classes(), options,
-                             cfg.experiment.seed, task.key().stream_id());
+  const ser::ClassifierKind& kind = ser::classifier_kind(options.classifier);
+  std::unique_ptr<ser::Classifier> classifier =
+      kind.make(static_cast<int>(x.dims()), x.num_classes(), options, cfg.experiment.seed,
+                task.key().stream_id());
   // On a GPU the model and the task's data live there; the data go up once.
   if (exec.device() == Device::Cuda) {
     check_gpu_memory(task.key(), estimate_gpu_bytes(ctx, task), exec.gpu_ranks() * exec.threads());
-    classifier.to(Device::Cuda);
+    classifier->to(Device::Cuda);
     for (Part* p : {&train, &test, &dev}) p->x = p->x.to(Device::Cuda);
   }
-  const int fixed_passes = ser::Classifier::passes_for(options.epochs);
+  const int epochs = kind.epochs(options);
+  const int fixed_passes = kind.passes_for(epochs);
   std::vector<int> dev_passes;
   if (cross)
-    for (int e : cfg.ser.dev_epochs) dev_passes.push_back(ser::Classifier::passes_for(e));
+    for (int e : cfg.ser.dev_epochs) dev_passes.push_back(kind.passes_for(e));
   int passes = fixed_passes;
   for (int p : dev_passes) passes = std::max(passes, p);
 
@@ -131,16 +134,16 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
   out.task = task;
   std::vector<int32_t> fixed_predictions;
   double best_dev = -1;
-  classifier.train(train.x.view(), train.y, passes, [&](int pass) {
-    if (pass == fixed_passes) fixed_predictions = classifier.predict(test.x.view());
+  classifier->train(train.x.view(), train.y, passes, [&](int pass) {
+    if (pass == fixed_passes) fixed_predictions = classifier->predict(test.x.view());
     if (std::find(dev_passes.begin(), dev_passes.end(), pass) == dev_passes.end()) return;
     // The dev part picks the epoch count; ties keep the smaller count.
     const double dev_uar =
-        ser::evaluate(dev.y, classifier.predict(dev.x.view()), x.num_classes()).uar;
+        ser::evaluate(dev.y, classifier->predict(dev.x.view()), x.num_classes()).uar;
     if (dev_uar > best_dev) {
       best_dev = dev_uar;
       out.dev_epochs = pass - 1;
-      out.uar_dev = ser::evaluate(test.y, classifier.predict(test.x.view()), x.num_classes()).uar;
+      out.uar_dev = ser::evaluate(test.y, classifier->predict(test.x.view()), x.num_classes()).uar;
     }
   });
   const ser::Evaluation ev = ser::evaluate(test.y, fixed_predictions, x.num_classes());
@@ -149,7 +152,7 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
   out.confusion = ev.confusion;
   out.truth = test.y;
   out.predictions = fixed_predictions;
-  out.epochs = options.epochs;
+  out.epochs = epochs;
   out.train_rows = train.x.rows();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

@@ -2,6 +2,7 @@
 
 #include "backend/ops.h"
 #include "core/error.h"
+#include "ser/registry.h"
 
 namespace emoaug::ser {
 namespace {
@@ -11,10 +12,40 @@ nn::MlpSpec spec_of(int dims, int num_classes, const ClassifierOptions& o) {
   sizes.push_back(num_classes);
   return {sizes, o.leaky_slope, o.dropout};
 }
+
+double mlp_forward_macs(int dims, int num_classes, const ClassifierOptions& o) {
+  double macs = 0;
+  int prev = dims;
+  for (int h : o.hidden) {
+    macs += static_cast<double>(prev) * h;
+    prev = h;
+  }
+  return macs + static_cast<double>(prev) * num_classes;
+}
+
+double mlp_parameters(int dims, int num_classes, const ClassifierOptions& o) {
+  double params = mlp_forward_macs(dims, num_classes, o);
+  for (int h : o.hidden) params += h;
+  return params + num_classes;
+}
 }  // namespace
 
-Classifier::Classifier(int dims, int num_classes, const ClassifierOptions& options, uint64_t seed,
-                       uint64_t task_id)
+ClassifierKind mlp_classifier_kind() {
+  ClassifierKind k;
+  k.name = "mlp";
+  k.make = [](int dims, int num_classes, const ClassifierOptions& o, uint64_t seed,
+              uint64_t task_id) -> std::unique_ptr<Classifier> {
+    return std::make_unique<MlpClassifier>(dims, num_classes, o, seed, task_id);
+  };
+  k.epochs = [](const ClassifierOptions& o) { return o.epochs; };
+  k.passes_for = &MlpClassifier::passes_for;
+  k.forward_macs = &mlp_forward_macs;
+  k.parameters = &mlp_parameters;
+  return k;
+}
+
+MlpClassifier::MlpClassifier(int dims, int num_classes, const ClassifierOptions& options,
+                             uint64_t seed, uint64_t task_id)
     : options_(options),
       num_classes_(num_classes),
       init_(seed, task_id, StreamId::Init),
@@ -25,7 +56,7 @@ Classifier::Classifier(int dims, int num_classes, const ClassifierOptions& optio
       batch_x_(options.batch_size, dims),
       dlogits_(options.batch_size, num_classes) {}
 
-void Classifier::to(Device device) {
+void MlpClassifier::to(Device device) {
   mlp_.to(device);
   adam_.to(device);
   batch_x_ = batch_x_.to(device);
@@ -35,8 +66,8 @@ void Classifier::to(Device device) {
   predictions_.set_device(device);
 }
 
-void Classifier::train(ConstMatView x, const std::vector<int32_t>& labels, int passes,
-                       const std::function<void(int)>& on_pass) {
+void MlpClassifier::train(ConstMatView x, const std::vector<int32_t>& labels, int passes,
+                          const std::function<void(int)>& on_pass) {
   EMOAUG_CHECK(static_cast<int64_t>(labels.size()) == x.rows, labels.size(), " labels for ", x.rows,
                " rows");
   const int b = options_.batch_size;
@@ -66,7 +97,7 @@ void Classifier::train(ConstMatView x, const std::vector<int32_t>& labels, int p
   }
 }
 
-std::vector<int32_t> Classifier::predict(ConstMatView x) {
+std::vector<int32_t> MlpClassifier::predict(ConstMatView x) {
   std::vector<int32_t> out(x.rows);
   constexpr int64_t kChunk = 512;
   nn::MlpActivations acts;

@@ -1,0 +1,114 @@
+#include "ser/linear.h"
+
+#include <algorithm>
+
+#include "backend/ops.h"
+#include "core/error.h"
+#include "ser/registry.h"
+
+namespace emoaug::ser {
+
+ClassifierKind linear_classifier_kind() {
+  ClassifierKind k;
+  k.name = "linear";
+  k.make = [](int dims, int num_classes, const ClassifierOptions& o, uint64_t seed,
+              uint64_t task_id) -> std::unique_ptr<Classifier> {
+    return std::make_unique<LinearClassifier>(dims, num_classes, o, seed, task_id);
+  };
+  k.epochs = [](const ClassifierOptions& o) { return o.linear.epochs; };
+  k.passes_for = &LinearClassifier::passes_for;
+  k.forward_macs = [](int dims, int num_classes, const ClassifierOptions&) {
+    return static_cast<double>(dims) * num_classes;
+  };
+  k.parameters = [](int dims, int num_classes, const ClassifierOptions&) {
+    return (static_cast<double>(dims) + 1) * num_classes;
+  };
+  return k;
+}
+
+LinearClassifier::LinearClassifier(int dims, int num_classes, const ClassifierOptions& options,
+                                   uint64_t seed, uint64_t task_id)
+    : options_(options.linear),
+      num_classes_(num_classes),
+      init_(seed, task_id, StreamId::Init),
+      shuffle_(seed, task_id, StreamId::Shuffle),
+      model_(nn::MlpSpec{{dims, num_classes}, 0.0f, 0.0f}, init_),
+      adam_(model_.num_params(), options.adam),
+      batch_x_(options.linear.batch_size, dims),
+      dlogits_(options.linear.batch_size, num_classes) {}
+
+void LinearClassifier::to(Device device) {
+  model_.to(device);
+  adam_.to(device);
+  batch_x_ = batch_x_.to(device);
+  dlogits_ = dlogits_.to(device);
+  order_.set_device(device);
+  ordered_labels_.set_device(device);
+  predictions_.set_device(device);
+}
+
+void LinearClassifier::gradient(ConstMatView x, const int32_t* labels, MatView dlogits,
+                                float* loss) {
+  ConstMatView logits = model_.forward(x, acts_, false, nullptr);
+  ops::softmax_cross_entropy_into(logits, labels, dlogits, 1.0f, loss);
+  model_.backward(acts_, dlogits, MatView{}, nn::ParamGrads::Write);
+  // The penalty's gradient, l2 * W; the bias stays free so the class priors are not shrunk.
+  ops::axpy(options_.l2, model_.weight(0), model_.weight_grad(0));
+}
+
+double LinearClassifier::objective(ConstMatView x, const std::vector<int32_t>& labels) {
+  EMOAUG_CHECK(device() == Device::Host, "LinearClassifier::objective runs on the host");
+  EMOAUG_CHECK(static_cast<int64_t>(labels.size()) == x.rows, labels.size(), " labels for ", x.rows,
+               " rows");
+  Tensor dlogits(x.rows, num_classes_);
+  float loss = 0;
+  gradient(x, labels.data(), dlogits.view(), &loss);
+  double squares = 0;
+  ConstMatView w = model_.weight(0);
+  for (int64_t r = 0; r < w.rows; ++r)
+    for (int64_t c = 0; c < w.cols; ++c) squares += static_cast<double>(w(r, c)) * w(r, c);
+  return loss + 0.5 * options_.l2 * squares;
+}
+
+void LinearClassifier::train(ConstMatView x, const std::vector<int32_t>& labels, int passes,
+                             const std::function<void(int)>& on_pass) {
+  EMOAUG_CHECK(static_cast<int64_t>(labels.size()) == x.rows, labels.size(), " labels for ", x.rows,
+               " rows");
+  const int b = options_.batch_size;
+  const int64_t batches = x.rows / b;
+  if (batches == 0)
+    EMOAUG_FAIL("a linear classifier with batch size ", b, " was given only ", x.rows,
+                " training rows");
+  // Checked here once: on CUDA the loss kernel cannot report a bad label.
+  for (int32_t y : labels)
+    if (y < 0 || y >= num_classes_)
+      EMOAUG_FAIL("classifier training: label ", y, " outside 0..", num_classes_ - 1);
+  ordered_labels_host_.resize(labels.size());
+  for (int pass = 1; pass <= passes; ++pass) {
+    std::vector<int> order = shuffle_.permutation(static_cast<int>(x.rows));
+    for (size_t i = 0; i < order.size(); ++i) ordered_labels_host_[i] = labels[order[i]];
+    order_.assign(order.data(), x.rows);
+    ordered_labels_.assign(ordered_labels_host_);
+    for (int64_t k = 0; k < batches; ++k) {
+      ops::gather_rows(x, order_.data() + k * b, batch_x_.view());
+      gradient(batch_x_.view(), ordered_labels_.data() + k * b, dlogits_.view(), nullptr);
+      adam_.step(model_.params(), model_.grads(), options_.lr);
+    }
+    if (on_pass) on_pass(pass);
+  }
+}
+
+std::vector<int32_t> LinearClassifier::predict(ConstMatView x) {
+  std::vector<int32_t> out(x.rows);
+  constexpr int64_t kChunk = 512;
+  nn::MlpActivations acts;
+  for (int64_t r = 0; r < x.rows; r += kChunk) {
+    const int64_t n = std::min(kChunk, x.rows - r);
+    predictions_.resize(n);
+    ops::argmax_rows(model_.forward(x.row_range(r, n), acts, false, nullptr), predictions_.data());
+    predictions_.copy_to_host(out.data() + r, n);
+  }
+  return out;
+}
+
+}  // namespace emoaug::ser

@@ -1,0 +1,36 @@
+#include "ser/registry.h"
+
+#include "core/error.h"
+
+namespace emoaug::ser {
+
+const std::vector<ClassifierKind>& classifier_kinds() {
+  static const std::vector<ClassifierKind> kinds{
+      mlp_classifier_kind(),
+      linear_classifier_kind(),
+  };
+  return kinds;
+}
+
+std::vector<std::string> classifier_names() {
+  std::vector<std::string> names;
+  for (const ClassifierKind& k : classifier_kinds()) names.push_back(k.name);
+  return names;
+}
+
+const ClassifierKind& classifier_kind(const std::string& name, const std::string& key) {
+  std::string known;
+  for (const ClassifierKind& k : classifier_kinds()) {
+    if (name == k.name) return k;
+    known += (known.empty() ? "\"" : ", \"") + std::string(k.name) + "\"";
+  }
+  throw Error(key + ": unknown classifier \"" + name + "\"; known: " + known);
+}
+
+std::unique_ptr<Classifier> make_classifier(int dims, int num_classes,
+                                            const ClassifierOptions& options, uint64_t seed,
+                                            uint64_t task_id) {
+  return classifier_kind(options.classifier).make(dims, num_classes, options, seed, task_id);
+}
+
+}  // namespace emoaug::ser
