@@ -60,9 +60,6 @@ MatView Mlp::weight_grad(int l) {
   const Layer& L = layers_.at(l);
   return {grads_.data() + L.weight_offset, L.out, L.in, grads_.device()};
 }
-float* Mlp::bias_grad(int l) {
-  return grads_.data() + layers_.at(l).bias_offset;
-}
 
 ConstMatView Mlp::forward(ConstMatView x, MlpActivations& acts, bool training,
                           Rng* dropout_rng) const {

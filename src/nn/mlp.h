@@ -75,7 +75,6 @@ class Mlp {
   float* bias(int layer);
   const float* bias(int layer) const;
   MatView weight_grad(int layer);
-  float* bias_grad(int layer);
 
   // Forward; the returned view is acts.output(). x must stay alive until the matching backward and
   // be on the model's device.
