@@ -53,61 +53,33 @@ MlpClassifier::MlpClassifier(int dims, int num_classes, const ClassifierOptions&
       shuffle_(seed, task_id, StreamId::Shuffle),
       mlp_(spec_of(dims, num_classes, options), init_),
       adam_(mlp_.num_params(), options.adam),
-      batch_x_(options.batch_size, dims),
+      batches_(options.batch_size, dims),
       dlogits_(options.batch_size, num_classes) {}
 
 void MlpClassifier::to(Device device) {
   mlp_.to(device);
   adam_.to(device);
-  batch_x_ = batch_x_.to(device);
+  batches_.to(device);
   dlogits_ = dlogits_.to(device);
-  order_.set_device(device);
-  ordered_labels_.set_device(device);
   predictions_.set_device(device);
 }
 
 void MlpClassifier::train(ConstMatView x, const std::vector<int32_t>& labels, int passes,
                           const std::function<void(int)>& on_pass) {
-  EMOAUG_CHECK(static_cast<int64_t>(labels.size()) == x.rows, labels.size(), " labels for ", x.rows,
-               " rows");
-  const int b = options_.batch_size;
-  const int64_t batches = x.rows / b;
-  if (batches == 0)
-    EMOAUG_FAIL("a classifier with batch size ", b, " was given only ", x.rows, " training rows");
-  // Checked here once: on CUDA the loss kernel cannot report a bad label.
-  for (int32_t y : labels)
-    if (y < 0 || y >= num_classes_)
-      EMOAUG_FAIL("classifier training: label ", y, " outside 0..", num_classes_ - 1);
-  ordered_labels_host_.resize(labels.size());
-  for (int pass = 1; pass <= passes; ++pass) {
-    std::vector<int> order = shuffle_.permutation(static_cast<int>(x.rows));
-    for (size_t i = 0; i < order.size(); ++i) ordered_labels_host_[i] = labels[order[i]];
-    order_.assign(order.data(), x.rows);
-    ordered_labels_.assign(ordered_labels_host_);
-    for (int64_t k = 0; k < batches; ++k) {
-      ops::gather_rows(x, order_.data() + k * b, batch_x_.view());
-      ConstMatView logits = mlp_.forward(batch_x_.view(), acts_, true, &dropout_);
-      // The loss value is not used: the _into form with no destination spares CUDA a wait.
-      ops::softmax_cross_entropy_into(logits, ordered_labels_.data() + k * b, dlogits_.view(), 1.0f,
-                                      nullptr);
-      mlp_.backward(acts_, dlogits_.view(), MatView{}, nn::ParamGrads::Write);
-      adam_.step(mlp_.params(), mlp_.grads(), options_.lr);
-    }
-    if (on_pass) on_pass(pass);
-  }
+  batches_.run(
+      x, labels, num_classes_, passes, shuffle_, "a classifier",
+      [&](ConstMatView batch, const int32_t* batch_labels) {
+        ConstMatView logits = mlp_.forward(batch, acts_, true, &dropout_);
+        // The loss value is not used: the _into form with no destination spares CUDA a wait.
+        ops::softmax_cross_entropy_into(logits, batch_labels, dlogits_.view(), 1.0f, nullptr);
+        mlp_.backward(acts_, dlogits_.view(), MatView{}, nn::ParamGrads::Write);
+        adam_.step(mlp_.params(), mlp_.grads(), options_.lr);
+      },
+      on_pass);
 }
 
 std::vector<int32_t> MlpClassifier::predict(ConstMatView x) {
-  std::vector<int32_t> out(x.rows);
-  constexpr int64_t kChunk = 512;
-  nn::MlpActivations acts;
-  for (int64_t r = 0; r < x.rows; r += kChunk) {
-    const int64_t n = std::min(kChunk, x.rows - r);
-    predictions_.resize(n);
-    ops::argmax_rows(mlp_.forward(x.row_range(r, n), acts, false, nullptr), predictions_.data());
-    predictions_.copy_to_host(out.data() + r, n);
-  }
-  return out;
+  return predict_classes(mlp_, x, predictions_);
 }
 
 }  // namespace emoaug::ser

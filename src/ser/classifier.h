@@ -16,6 +16,7 @@
 #include "core/rng.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
+#include "ser/batches.h"
 #include "ser/options.h"
 
 namespace emoaug::ser {
@@ -65,10 +66,8 @@ class MlpClassifier final : public Classifier {
   nn::Mlp mlp_;
   nn::Adam adam_;
   nn::MlpActivations acts_;
-  Tensor batch_x_, dlogits_;
-  // A pass's shuffled row order and the labels in that order, so batch k reads both at k * batch.
-  IndexBuffer order_, ordered_labels_;
-  std::vector<int32_t> ordered_labels_host_;
+  ShuffledBatches batches_;
+  Tensor dlogits_;
   IndexBuffer predictions_;
 };
 

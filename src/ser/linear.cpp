@@ -34,16 +34,14 @@ LinearClassifier::LinearClassifier(int dims, int num_classes, const ClassifierOp
       shuffle_(seed, task_id, StreamId::Shuffle),
       model_(nn::MlpSpec{{dims, num_classes}, 0.0f, 0.0f}, init_),
       adam_(model_.num_params(), options.adam),
-      batch_x_(options.linear.batch_size, dims),
+      batches_(options.linear.batch_size, dims),
       dlogits_(options.linear.batch_size, num_classes) {}
 
 void LinearClassifier::to(Device device) {
   model_.to(device);
   adam_.to(device);
-  batch_x_ = batch_x_.to(device);
+  batches_.to(device);
   dlogits_ = dlogits_.to(device);
-  order_.set_device(device);
-  ordered_labels_.set_device(device);
   predictions_.set_device(device);
 }
 
@@ -72,43 +70,17 @@ double LinearClassifier::objective(ConstMatView x, const std::vector<int32_t>& l
 
 void LinearClassifier::train(ConstMatView x, const std::vector<int32_t>& labels, int passes,
                              const std::function<void(int)>& on_pass) {
-  EMOAUG_CHECK(static_cast<int64_t>(labels.size()) == x.rows, labels.size(), " labels for ", x.rows,
-               " rows");
-  const int b = options_.batch_size;
-  const int64_t batches = x.rows / b;
-  if (batches == 0)
-    EMOAUG_FAIL("a linear classifier with batch size ", b, " was given only ", x.rows,
-                " training rows");
-  // Checked here once: on CUDA the loss kernel cannot report a bad label.
-  for (int32_t y : labels)
-    if (y < 0 || y >= num_classes_)
-      EMOAUG_FAIL("classifier training: label ", y, " outside 0..", num_classes_ - 1);
-  ordered_labels_host_.resize(labels.size());
-  for (int pass = 1; pass <= passes; ++pass) {
-    std::vector<int> order = shuffle_.permutation(static_cast<int>(x.rows));
-    for (size_t i = 0; i < order.size(); ++i) ordered_labels_host_[i] = labels[order[i]];
-    order_.assign(order.data(), x.rows);
-    ordered_labels_.assign(ordered_labels_host_);
-    for (int64_t k = 0; k < batches; ++k) {
-      ops::gather_rows(x, order_.data() + k * b, batch_x_.view());
-      gradient(batch_x_.view(), ordered_labels_.data() + k * b, dlogits_.view(), nullptr);
-      adam_.step(model_.params(), model_.grads(), options_.lr);
-    }
-    if (on_pass) on_pass(pass);
-  }
+  batches_.run(
+      x, labels, num_classes_, passes, shuffle_, "a linear classifier",
+      [&](ConstMatView batch, const int32_t* batch_labels) {
+        gradient(batch, batch_labels, dlogits_.view(), nullptr);
+        adam_.step(model_.params(), model_.grads(), options_.lr);
+      },
+      on_pass);
 }
 
 std::vector<int32_t> LinearClassifier::predict(ConstMatView x) {
-  std::vector<int32_t> out(x.rows);
-  constexpr int64_t kChunk = 512;
-  nn::MlpActivations acts;
-  for (int64_t r = 0; r < x.rows; r += kChunk) {
-    const int64_t n = std::min(kChunk, x.rows - r);
-    predictions_.resize(n);
-    ops::argmax_rows(model_.forward(x.row_range(r, n), acts, false, nullptr), predictions_.data());
-    predictions_.copy_to_host(out.data() + r, n);
-  }
-  return out;
+  return predict_classes(model_, x, predictions_);
 }
 
 }  // namespace emoaug::ser

@@ -47,9 +47,8 @@ class LinearClassifier final : public Classifier {
   nn::Mlp model_;
   nn::Adam adam_;
   nn::MlpActivations acts_;
-  Tensor batch_x_, dlogits_;
-  IndexBuffer order_, ordered_labels_;
-  std::vector<int32_t> ordered_labels_host_;
+  ShuffledBatches batches_;
+  Tensor dlogits_;
   IndexBuffer predictions_;
 };
 
