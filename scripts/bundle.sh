@@ -207,7 +207,8 @@ step libraries
 # Where the CUDA toolkit's libraries are (they stay out): the build's CUDAToolkit_LIBRARY_DIR, the
 # NCCL it found, and the toolkit prefix of nvcc. ldd needs them on the path, since the binaries have
 # no RPATH.
-# The first match, with sed's own q: `| head -1` under pipefail fails when sed is killed by SIGPIPE.
+# The first match, with sed's own q: a reader that closes early would kill sed with SIGPIPE, and
+# pipefail would fail the step.
 cache_value() { sed -n "/^$1:[A-Z]*=/{s|^$1:[A-Z]*=||p;q}" "$BUILD_DIR/CMakeCache.txt"; }
 CUDA_LIBDIR=$(cache_value CUDAToolkit_LIBRARY_DIR)
 NCCL_LIBRARY=$(cache_value NCCL_LIBRARY)
@@ -478,7 +479,7 @@ for exe in mpirun mpiexec orterun orted ompi_info; do make_wrapper "$exe" 0; don
 
 # ---- README and build facts ----------------------------------------------------------------------
 step buildinfo
-# getconf, not `ldd --version | head -1`: under pipefail ldd dies of SIGPIPE when head exits first.
+# getconf, not ldd --version cut by an early-closing reader: under pipefail ldd would die of SIGPIPE.
 GLIBC_HERE=$(getconf GNU_LIBC_VERSION)
 GLIBC_HERE=${GLIBC_HERE#glibc }
 NVCC_VERSION=$("$NVCC" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')

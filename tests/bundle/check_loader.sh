@@ -91,7 +91,7 @@ timeout 600 "${E[@]}" "$EMOAUG" run "$CONFIG" "${QUICK[@]}" -s "experiment.outpu
   >"$WORK/run.log" 2>&1 || { show "$WORK/run.log"; fail "the CPU demo without CUDA libraries"; }
 [ -s "$WORK/run/summary.csv" ] || fail "the CPU demo wrote no summary.csv"
 grep -q 'backend: cpu (auto: ' "$WORK/run.log" || { show "$WORK/run.log"; fail "the demo did not say why it runs on the CPU"; }
-say "ok: the CPU demo runs without any CUDA library ($(grep -o 'backend: cpu (auto: .*' "$WORK/run.log" | head -n 1 || true))"
+say "ok: the CPU demo runs without any CUDA library ($(grep -m 1 -o 'backend: cpu (auto: .*' "$WORK/run.log"))"
 
 rc=0
 "${E[@]}" "$EMOAUG" run "$CONFIG" "${QUICK[@]}" -s experiment.backend=cuda -s "experiment.output=$WORK/cuda" \

@@ -85,7 +85,7 @@ single
 pid=$!
 claim=""
 for _ in $(seq 600); do
-  claim=$(find "$out/tasks" \( -name claim -o -name '*.claim' \) 2>/dev/null | head -n 1)
+  claim=$(find "$out/tasks" \( -name claim -o -name '*.claim' \) -print -quit 2>/dev/null)
   [ -n "$claim" ] && break
   sleep 0.1
 done

@@ -172,7 +172,7 @@ grep -Eq "^  ${MPI_IDS[0]} .*: (PENDING|CONFIGURING|RUNNING)" "$WORK/mpi.status"
 # Preempt element 0 once it has written a GAN checkpoint, as --signal=B:USR2@... would.
 checkpoint=""
 for _ in $(seq 600); do
-  # -print -quit, not `| head -n 1`: under pipefail find would die of SIGPIPE and stop the script.
+  # -print -quit, not a reader that stops early: under pipefail find would die of SIGPIPE.
   checkpoint=$(find "$WORK/array/tasks/gan" -path '*checkpoint*' -name '*.h5' -print -quit 2>/dev/null)
   [ -n "$checkpoint" ] && break
   sleep 0.1
