@@ -35,8 +35,9 @@ mkdir -p "$WORK/home"
 
 # ---- a PyTorch-shaped environment, made before the toolkit disappears ----------------------------
 # pip's nvidia-cublas and nvidia-nccl-cu13 wheels put the libraries in site-packages/nvidia/<pkg>/lib.
-toolkit_lib() { # the folder that holds $1 according to the loader's cache
-  /sbin/ldconfig -p | awk -v lib="$1" '$1 == lib { print $NF; exit }'
+toolkit_lib() { # the file of $1 according to the loader's cache
+  # awk reads to the end (no exit): an early exit would kill ldconfig with SIGPIPE under pipefail.
+  /sbin/ldconfig -p | awk -v lib="$1" '$1 == lib && !found { found = $NF } END { print found }'
 }
 WHEEL=$WORK/env
 SITE=$WHEEL/lib/python3.11/site-packages/nvidia
