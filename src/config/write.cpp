@@ -11,7 +11,7 @@
 #include "config/config.h"
 #include "config/fields.h"
 #include "core/error.h"
-#include "core/quoted.h"
+#include "core/text.h"
 
 namespace emoaug::config {
 namespace detail {

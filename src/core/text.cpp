@@ -1,5 +1,7 @@
-#include "core/quoted.h"
+#include "core/text.h"
 
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace emoaug {
@@ -34,6 +36,21 @@ std::string quoted(const std::string& s) {
     }
   }
   return out + "\"";
+}
+
+std::string format_duration(double seconds) {
+  if (seconds < 0) return "?";
+  const int64_t s = std::llround(seconds);
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof(buf), "%lldh%02lldm", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s % 3600 / 60));
+  else if (s >= 60)
+    std::snprintf(buf, sizeof(buf), "%lldm%02llds", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  else
+    std::snprintf(buf, sizeof(buf), "%llds", static_cast<long long>(s));
+  return buf;
 }
 
 }  // namespace emoaug

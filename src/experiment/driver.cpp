@@ -164,10 +164,9 @@ void run_ser_logged(const RunContext& ctx, ops::ExecutionContext& exec, const Se
   if (stop_requested() && !ctx.finished(task)) throw_stopped_before(task.key());
   const std::optional<TaskClaim> claim = claim_task(ctx, task);
   if (!claim) return;
-  const auto start = std::chrono::steady_clock::now();
+  const TaskTimer timer;
   SerOutcome o;
   try {
-    const TaskTimer timer;
     fail_if_asked(task.key());
     o = run_ser_task(ctx, exec, task);
     timer.write(ctx.dir.timing(task.key()));
@@ -185,8 +184,7 @@ void run_ser_logged(const RunContext& ctx, ops::ExecutionContext& exec, const Se
     dev = buf;
   }
   log_info("[%zu/%zu] %s: UAR %.2f%%%s (%.1fs)", index + 1, total, task.key().name().c_str(),
-           100 * o.uar, dev.c_str(),
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+           100 * o.uar, dev.c_str(), timer.seconds());
 }
 
 // What the group's first rank found when claiming a GAN task, for the whole group.

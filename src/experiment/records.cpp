@@ -203,11 +203,15 @@ double wall_seconds() {
 
 TaskTimer::TaskTimer() : wall_start_(wall_seconds()), start_(std::chrono::steady_clock::now()) {}
 
+double TaskTimer::seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
 void TaskTimer::write(const std::string& path) const {
   TaskTiming t;
   t.start = wall_start_;
   t.end = wall_seconds();
-  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  t.seconds = seconds();
   t.host = host_name();
   t.job = env("SLURM_JOB_ID");
   write_timing(path, t);

@@ -71,6 +71,8 @@ void write_timing(const std::string& path, const TaskTiming& timing);
 class TaskTimer {
  public:
   TaskTimer();
+  // Seconds since the start, on the steady clock.
+  double seconds() const;
   void write(const std::string& path) const;
 
  private:

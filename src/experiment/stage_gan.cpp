@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "data/corpus_io.h"
 #include "data/scaler.h"
 #include "experiment/plan.h"
@@ -83,19 +84,6 @@ ScaledData scale_for_task(const RunContext& ctx, const GanTask& task) {
   s.source_scaler.fit(s.source.view());
   s.source_scaler.transform(s.source.view());
   return s;
-}
-
-std::string format_duration(double seconds) {
-  char buf[32];
-  if (seconds < 60)
-    std::snprintf(buf, sizeof(buf), "%.0fs", seconds);
-  else if (seconds < 3600)
-    std::snprintf(buf, sizeof(buf), "%dm%02ds", static_cast<int>(seconds) / 60,
-                  static_cast<int>(seconds) % 60);
-  else
-    std::snprintf(buf, sizeof(buf), "%dh%02dm", static_cast<int>(seconds) / 3600,
-                  static_cast<int>(seconds) % 3600 / 60);
-  return buf;
 }
 
 // Which of the task's source rows (scale_for_task's) are transferred: all, or generate_per_class

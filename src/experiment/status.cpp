@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "core/process.h"
-#include "core/quoted.h"
+#include "core/text.h"
 
 namespace emoaug::experiment {
 namespace {
@@ -83,21 +83,6 @@ std::string state_of(const JobRecord& job, const std::vector<QueueLine>& lines) 
   std::string out;
   for (const QueueLine* q : hits) out += (out.empty() ? "" : ", ") + q->shown + " " + one(*q);
   return out;
-}
-
-std::string duration(double seconds) {
-  if (seconds < 0) return "?";
-  const int64_t s = std::llround(seconds);
-  char buf[32];
-  if (s >= 3600)
-    std::snprintf(buf, sizeof(buf), "%lldh%02lldm", static_cast<long long>(s / 3600),
-                  static_cast<long long>(s % 3600 / 60));
-  else if (s >= 60)
-    std::snprintf(buf, sizeof(buf), "%lldm%02llds", static_cast<long long>(s / 60),
-                  static_cast<long long>(s % 60));
-  else
-    std::snprintf(buf, sizeof(buf), "%llds", static_cast<long long>(s));
-  return buf;
 }
 
 std::string clock_time(int64_t t) {
@@ -354,8 +339,8 @@ std::string format_status(const RunStatus& st) {
           : st.complete() ? "complete"
                           : "incomplete")
       << ", " << done << " of " << total << " tasks done";
-  if (st.elapsed_seconds >= 0) out << ", elapsed " << duration(st.elapsed_seconds);
-  if (!st.complete()) out << ", ETA " << (st.eta_seconds >= 0 ? duration(st.eta_seconds) : "?");
+  if (st.elapsed_seconds >= 0) out << ", elapsed " << format_duration(st.elapsed_seconds);
+  if (!st.complete()) out << ", ETA " << format_duration(st.eta_seconds);
   out << "\n";
   if (st.complete())
     out << (st.results ? "results.h5 written\n"
@@ -372,14 +357,14 @@ std::string format_status(const RunStatus& st) {
                     : s.mean_task_seconds < 10 ? number(s.mean_task_seconds, "%.2f s").c_str()
                                                : number(s.mean_task_seconds, "%.1f s").c_str(),
                     s.tasks_per_hour >= 0 ? number(s.tasks_per_hour, "%.1f").c_str() : "-",
-                    s.eta_seconds >= 0 ? duration(s.eta_seconds).c_str() : "?");
+                    format_duration(s.eta_seconds).c_str());
       out << line;
     }
     for (const StageStatus& s : p.stages)
       for (const RunningTask& r : s.running_tasks) {
         out << (r.stale ? "stale   " : "running ") << r.task << ": " << r.holder.describe();
         if (r.holder.claimed > 0)
-          out << ", for " << duration(static_cast<double>(st.now - r.holder.claimed));
+          out << ", for " << format_duration(static_cast<double>(st.now - r.holder.claimed));
         out << ", renewed " << r.holder.seconds_since_refresh << " s ago";
         if (r.stale) out << " (STALE: " << r.why_stale << "; a rerun takes it over)";
         out << "\n";
