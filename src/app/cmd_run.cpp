@@ -23,13 +23,6 @@ namespace emoaug::app {
 
 namespace {
 
-template <class Task>
-size_t count_finished(const experiment::RunContext& ctx, const std::vector<Task>& tasks) {
-  size_t n = 0;
-  for (const Task& t : tasks) n += ctx.finished(t);
-  return n;
-}
-
 std::string lambda_list(const std::vector<double>& lambdas) {
   std::string out;
   for (double l : lambdas) out += (out.empty() ? "" : ", ") + experiment::lambda_text(l);
@@ -143,7 +136,7 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
     devices = "cuda: " + gpu.describe();
   }
   if (leader) {
-    const size_t gan_done = count_finished(ctx, plan.gan), ser_done = count_finished(ctx, plan.ser);
+    const size_t gan_done = ctx.count_finished(plan.gan), ser_done = ctx.count_finished(plan.ser);
     log_info(
         "%s%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) "
         "of %d %s -> %s",
@@ -157,8 +150,8 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
     // The other values' tasks may be running elsewhere right now (array elements): assembling
     // results.h5 is the job of `emoaug aggregate` once all of them are done.
     if (leader) {
-      const size_t left = full.gan.size() - count_finished(ctx, full.gan) + full.ser.size() -
-                          count_finished(ctx, full.ser);
+      const size_t left = full.gan.size() - ctx.count_finished(full.gan) + full.ser.size() -
+                          ctx.count_finished(full.ser);
       log_info("λcls %s: %zu tasks done; %zu of the run's %zu tasks still to run%s",
                lambda_list(lambdas).c_str(), plan.gan.size() + plan.ser.size(), left,
                full.gan.size() + full.ser.size(),

@@ -2,7 +2,9 @@
 // What a task computes on (device, threads, math) is its ops::ExecutionContext, handed down beside.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "experiment/corpora.h"
@@ -20,6 +22,13 @@ struct RunContext {
   int emotions() const { return corpora.target.num_classes(); }
   bool finished(const GanTask& task) const { return dir.gan_finished(task.key(), emotions()); }
   bool finished(const SerTask& task) const { return dir.ser_finished(task.key()); }
+  // How many of `tasks` are finished, counted in the run directory.
+  template <class Task>
+  size_t count_finished(const std::vector<Task>& tasks) const {
+    size_t n = 0;
+    for (const Task& t : tasks) n += finished(t) ? 1 : 0;
+    return n;
+  }
 };
 
 // cfg's run directory and corpora (loaded and checked; nothing is written).

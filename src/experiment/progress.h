@@ -47,14 +47,10 @@ class StageProgress {
   std::thread thread_;
 };
 
-// The finished tasks of `tasks`, counted in the run directory.
+// The finished tasks of `tasks`, counted in the run directory each time it is called.
 template <class Task>
 std::function<size_t()> finished_counter(const RunContext& ctx, const std::vector<Task>& tasks) {
-  return [&ctx, &tasks] {
-    size_t n = 0;
-    for (const Task& t : tasks) n += ctx.finished(t) ? 1 : 0;
-    return n;
-  };
+  return [&ctx, &tasks] { return ctx.count_finished(tasks); };
 }
 
 }  // namespace emoaug::experiment

@@ -400,8 +400,7 @@ std::string write_partial_report(const RunContext& ctx, const Plan& plan, size_t
 }  // namespace
 
 std::string write_report(const RunContext& ctx, const Plan& plan) {
-  size_t ser_done = 0;
-  for (const SerTask& t : plan.ser) ser_done += ctx.finished(t) ? 1 : 0;
+  const size_t ser_done = ctx.count_finished(plan.ser);
   if (finished_gan_groups(ctx, plan).size() < plan.gan.size() || ser_done < plan.ser.size())
     return write_partial_report(ctx, plan, ser_done);
   Results results;
