@@ -166,15 +166,23 @@ TEST(Corpora, PlanEstimatesCountEachFoldsOwnSourceRows) {
     config::ExperimentConfig same_rows = cfg;
     same_rows.gan.generate_per_class = static_cast<int>(rows);
     const experiment::RunContext sized = experiment::load_run_context(same_rows);
-    experiment::SerTask task;
-    task.setting = experiment::Setting::RealSyn;
-    task.lambda_cls = 1.0;
-    task.fold = static_cast<int>(k);
+    // The fold's real+syn task, as each run's plan has it (with that run's config).
+    auto task_in = [&](const experiment::RunContext& c) {
+      const experiment::Plan plan =
+          experiment::make_plan(c.study, static_cast<int>(c.corpora.folds.size()));
+      for (const experiment::SerTask& t : plan.ser)
+        if (t.setting == experiment::Setting::RealSyn && t.fold == static_cast<int>(k))
+          return t;
+      ADD_FAILURE() << "no real+syn task of fold " << k;
+      return experiment::SerTask{};
+    };
+    const experiment::SerTask task = task_in(ctx), same = task_in(sized);
+    EXPECT_EQ(task.key().name(), same.key().name());
     EXPECT_EQ(experiment::estimate_ser_gflop(ctx, task),
-              experiment::estimate_ser_gflop(sized, task))
+              experiment::estimate_ser_gflop(sized, same))
         << "fold " << k;
     EXPECT_EQ(experiment::estimate_gpu_bytes(ctx, task),
-              experiment::estimate_gpu_bytes(sized, task))
+              experiment::estimate_gpu_bytes(sized, same))
         << "fold " << k;
   }
 }

@@ -39,7 +39,7 @@ TEST(RunDirectory, ARerunOfTheSameConfigContinuesAndADifferentOneIsRefused) {
 
 TEST(RunDirectory, TemporaryFilesOfKilledWritesAreRemoved) {
   RunDirectory dir(scratch("temps"));
-  const experiment::SerTask task{experiment::Setting::Real, experiment::Protocol::Within, 0.0, 0,
+  const experiment::SerTask task{experiment::Setting::Real, experiment::Protocol::Within, {}, {}, 0,
                                  1};
   dir.make_task_folders(task.key());
   const std::string kept = dir.ser_output(task.key());
@@ -58,12 +58,13 @@ TEST(RunDirectory, TemporaryFilesOfKilledWritesAreRemoved) {
 
 TEST(RunDirectory, TaskPathsFollowTheTaskNames) {
   RunDirectory dir("/r");
-  experiment::SerTask t{experiment::Setting::Syn, experiment::Protocol::Within, 2.0, 1, 0};
+  experiment::SerTask t{experiment::Setting::Syn, experiment::Protocol::Within, {"lcls=2", nullptr}, {"lcls=2", nullptr}, 1, 0};
+  const experiment::GanTask source{{"lcls=2", nullptr}, 1};
   EXPECT_EQ(dir.ser_output(t.key()), "/r/tasks/ser/within/syn/lcls=2/fold=1/rep=0.h5");
-  EXPECT_EQ(dir.gan_output(t.source_gan(true).key(), 3), "/r/tasks/gan/lcls=2/fold=1/emotion3.h5");
-  EXPECT_EQ(dir.gan_output_in_run(t.source_gan(true).key(), 3),
+  EXPECT_EQ(dir.gan_output(source.key(), 3), "/r/tasks/gan/lcls=2/fold=1/emotion3.h5");
+  EXPECT_EQ(dir.gan_output_in_run(source.key(), 3),
             "tasks/gan/lcls=2/fold=1/emotion3.h5");
-  EXPECT_EQ(dir.gan_checkpoint(experiment::GanTask{0.0, -1}.key(), 1, 50),
+  EXPECT_EQ(dir.gan_checkpoint(experiment::GanTask{{"lcls=0", nullptr}, -1}.key(), 1, 50),
             "/r/tasks/gan/lcls=0/all/checkpoint/emotion1.epoch50.h5");
 }
 
@@ -72,7 +73,7 @@ TEST(RunDirectory, TaskPathsFollowTheTaskNames) {
 TEST(RunDirectory, NewestCompleteCheckpointSetAndRemoval) {
   RunDirectory dir(scratch("checkpoints"));
   std::filesystem::remove_all(dir.root());
-  const experiment::TaskKey key = experiment::GanTask{2.0, 1}.key();
+  const experiment::TaskKey key = experiment::GanTask{{"lcls=2", nullptr}, 1}.key();
   dir.make_task_folders(key);
   for (auto [emotion, epochs] : {std::pair{0, 50}, {1, 50}, {0, 100}})
     std::ofstream(dir.gan_checkpoint(key, emotion, epochs)) << "x";
@@ -88,7 +89,7 @@ TEST(RunDirectory, NewestCompleteCheckpointSetAndRemoval) {
   EXPECT_FALSE(experiment::file_exists(dir.gan_checkpoint(key, 0, 50)));
   EXPECT_TRUE(experiment::file_exists(dir.gan_checkpoint(key, 1, 50)));
   EXPECT_TRUE(experiment::file_exists(dir.gan_checkpoint(key, 0, 100)));
-  EXPECT_TRUE(dir.complete_checkpoints(experiment::GanTask{0.0, -1}.key(), 2).empty());
+  EXPECT_TRUE(dir.complete_checkpoints(experiment::GanTask{{"lcls=0", nullptr}, -1}.key(), 2).empty());
   const std::string aside = dir.reject_checkpoint(key, 0, 100);
   EXPECT_FALSE(experiment::file_exists(dir.gan_checkpoint(key, 0, 100)));
   EXPECT_TRUE(experiment::file_exists(aside));

@@ -233,4 +233,20 @@ double parse_double(const std::string& text, const std::string& what) {
   return v;
 }
 
+void add_sweep_options(ArgParser& args, config::SweepArguments& sweep) {
+  args.option_list("sweep", "KEY=V1,V2",
+                   "make config key KEY an axis of the study with these values (TOML values, or "
+                   "bare words; replaces a [sweep] axis of KEY; gan.lambda_cls sets its list). "
+                   "Axes combine as a grid (docs/config.md, \"Studies\")",
+                   &sweep.axes);
+  args.option_list("sweep-zip", "KEY1,KEY2",
+                   "move these swept keys together (their i-th values make one point) instead of "
+                   "combining them as a grid",
+                   &sweep.zip);
+  args.option_list("reference", "KEY=V",
+                   "the point the report compares the others with: these values, the first of "
+                   "each other axis [default: the first point]",
+                   &sweep.reference);
+}
+
 }  // namespace emoaug::app

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+
+#include "config/sweep.h"
 #include <vector>
 
 namespace emoaug::app {
@@ -50,5 +52,8 @@ class ArgParser {
 // Number parsing with the option name in the error.
 int parse_int(const std::string& text, const std::string& what);
 double parse_double(const std::string& text, const std::string& what);
+
+// --sweep, --sweep-zip and --reference, as run, plan and submit take them (config/sweep.h).
+void add_sweep_options(ArgParser& args, config::SweepArguments& sweep);
 
 }  // namespace emoaug::app

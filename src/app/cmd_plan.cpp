@@ -16,16 +16,19 @@ int cmd_plan(int argc, char** argv) {
   std::snprintf(default_gflops, sizeof(default_gflops), "%g", experiment::kDefaultGflopsPerRank);
   std::string path, ranks_text = "1", gflops_text = default_gflops, gpus_text, per_node_text;
   std::vector<std::string> sets;
+  config::SweepArguments sweep;
   bool all = false;
   ArgParser args("emoaug plan",
                  "Print how `emoaug run` would place an experiment's unfinished tasks on P ranks: "
                  "the GAN groups in waves (which ranks, which emotions each rank holds), the SER "
-                 "tasks in the task farm's order, estimated costs, makespan and efficiency. "
+                 "tasks in the task farm's order, estimated costs, makespan and efficiency; for a "
+                 "study, its points, the tasks they share and each point's estimated cost. "
                  "`emoaug run` under mpirun follows the same plan.");
   args.positional("CONFIG", "experiment config (TOML)", &path);
   args.option("ranks", "P", "number of MPI ranks to plan for", &ranks_text, 'n');
   args.option_list("set", "KEY=VALUE", "override one config key (see emoaug config --help)", &sets,
                    's');
+  add_sweep_options(args, sweep);
   args.option("gflops", "G",
               "sustained GFLOP/s of one rank, to turn the estimated work into seconds "
               "(docs/benchmarks.md)",
@@ -45,14 +48,15 @@ int cmd_plan(int argc, char** argv) {
   if (ranks < 1) EMOAUG_FAIL("--ranks must be at least 1, got ", ranks);
   const double gflops = parse_double(gflops_text, "--gflops");
   if (!(gflops > 0)) EMOAUG_FAIL("--gflops must be positive, got ", gflops_text);
-  const config::ExperimentConfig cfg = config::load_config(path, sets);
+  const config::ExperimentConfig cfg = config::load_config(path, sets, sweep);
   config::check_runnable(cfg, path);
   const experiment::RunContext ctx = experiment::load_run_context(cfg);
   for (const std::string& note : ctx.corpora.notes) log_info("%s", note.c_str());
   const experiment::Plan plan =
-      experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
+      experiment::make_plan(ctx.study, static_cast<int>(ctx.corpora.folds.size()));
   const dist::Placement placed = experiment::place(ctx, plan, ranks, all, gflops);
-  std::string text = experiment::describe_placement(ctx, plan, placed, gflops);
+  std::string text = experiment::describe_study(ctx, plan, gflops) +
+                     experiment::describe_placement(ctx, plan, placed, gflops);
   if (!gpus_text.empty()) {
     const int gpus = parse_int(gpus_text, "--gpus-per-node");
     const int per_node =

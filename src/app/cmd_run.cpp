@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,12 @@ namespace emoaug::app {
 
 namespace {
 
-std::string lambda_list(const std::vector<double>& lambdas) {
-  std::string out;
-  for (double l : lambdas) out += (out.empty() ? "" : ", ") + experiment::lambda_text(l);
-  return out;
+// --part I/N as (I, N); (-1, 0) without it.
+std::pair<int, int> parse_part(const std::string& text) {
+  if (text.empty()) return {-1, 0};
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) EMOAUG_FAIL("--part: expected I/N, got '", text, "'");
+  return {parse_int(text.substr(0, slash), "--part"), parse_int(text.substr(slash + 1), "--part")};
 }
 
 // The backend of the run: the one asked for, or (auto) the GPUs when every rank has a usable one.
@@ -80,18 +83,18 @@ int tasks_per_gpu(const experiment::RunContext& ctx, const experiment::Plan& pla
 }
 
 int run_experiment(const std::string& path, const std::vector<std::string>& sets,
-                   const std::vector<double>& lambdas, bool no_report, dist::World& world,
+                   const config::SweepArguments& sweep, const std::string& part_text,
+                   bool no_report, dist::World& world,
                    std::chrono::steady_clock::time_point started) {
   install_stop_handlers();
-  config::ExperimentConfig cfg = config::load_config(path, sets);
+  config::ExperimentConfig cfg = config::load_config(path, sets, sweep);
   config::check_runnable(cfg, path);
   log_set_level(cfg.experiment.log_level);
   // config.toml records the backend the run took: a rerun that would take the other one (auto on
   // another kind of node) is refused rather than mixing CPU and GPU results.
   cfg.experiment.backend = choose_backend(cfg.experiment.backend, world, path);
   const bool on_gpu = cfg.experiment.backend == config::Backend::Cuda;
-  // A λcls outside the grid fails here, before the run directory is touched.
-  if (!lambdas.empty()) experiment::select_lambdas({}, cfg, lambdas);
+  const auto [part_index, parts] = parse_part(part_text);
 
   // Rank 0 prepares the run directory before anyone reads or writes in it.
   const bool leader = world.rank() == 0;
@@ -102,9 +105,9 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   }
   world.barrier();
   const experiment::Plan full =
-      experiment::make_plan(cfg, static_cast<int>(ctx.corpora.folds.size()));
+      experiment::make_plan(ctx.study, static_cast<int>(ctx.corpora.folds.size()));
   if (leader) {
-    // For `emoaug status`: every task of the run (all λcls, also in one part of a sweep), and the
+    // For `emoaug status`: every task of the run (all points, also in one part of it), and the
     // SLURM job that wrote to it.
     experiment::write_plan_record(
         ctx.dir.plan_record(),
@@ -112,8 +115,8 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
     if (const auto job = experiment::current_job(static_cast<int64_t>(std::time(nullptr))))
       experiment::write_job_record(ctx.dir.jobs(), *job);
   }
-  const bool part = !lambdas.empty();
-  const experiment::Plan plan = part ? experiment::select_lambdas(full, cfg, lambdas) : full;
+  const bool part = parts > 0;
+  const experiment::Plan plan = part ? experiment::select_part(full, part_index, parts) : full;
   // The rank's context. On the CPU its threads go to a GAN group's emotions and to SER tasks side
   // by side; every gemm runs on one thread (the blocked kernels or OpenBLAS's single-threaded
   // gemm), whose results, unlike OpenBLAS's threaded gemm's, depend on no thread count. On a GPU
@@ -137,11 +140,15 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   }
   if (leader) {
     const size_t gan_done = ctx.count_finished(plan.gan), ser_done = ctx.count_finished(plan.ser);
+    if (ctx.study.points.size() > 1)
+      log_info("study: %zu points, %zu GAN groups and %zu SER tasks in all (each task once, "
+               "however many points need it; points.tsv)",
+               ctx.study.points.size(), full.gan.size(), full.ser.size());
     log_info(
         "%s%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) "
         "of %d %s -> %s",
         cfg.experiment.name.c_str(),
-        part ? (" (λcls " + lambda_list(lambdas) + " only)").c_str() : "", plan.gan.size(),
+        part ? (" (part " + part_text + ")").c_str() : "", plan.gan.size(),
         gan_done, plan.ser.size(), ser_done, world.size(), threads,
         on_gpu ? "SER task(s) per GPU" : "thread(s)", ctx.dir.root().c_str());
   }
@@ -152,8 +159,8 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
     if (leader) {
       const size_t left = full.gan.size() - ctx.count_finished(full.gan) + full.ser.size() -
                           ctx.count_finished(full.ser);
-      log_info("λcls %s: %zu tasks done; %zu of the run's %zu tasks still to run%s",
-               lambda_list(lambdas).c_str(), plan.gan.size() + plan.ser.size(), left,
+      log_info("part %s: %zu tasks done; %zu of the run's %zu tasks still to run%s",
+               part_text.c_str(), plan.gan.size() + plan.ser.size(), left,
                full.gan.size() + full.ser.size(),
                left ? "" : (" (all done: emoaug aggregate " + ctx.dir.root() + ")").c_str());
     }
@@ -180,11 +187,13 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
 int cmd_run(int argc, char** argv) {
   std::string path;
   std::vector<std::string> sets;
-  std::vector<std::string> lambda_texts;
+  config::SweepArguments sweep;
+  std::string part_text;
   bool no_report = false;
   ArgParser args("emoaug run",
-                 "Run a whole experiment: emotion-transfer CycleGANs per (λcls, fold), SER "
-                 "classifiers per (setting, λcls, fold or cross-corpus, repetition), then "
+                 "Run a whole experiment: emotion-transfer CycleGANs per (study point, fold), SER "
+                 "classifiers per (setting, point, fold or cross-corpus, repetition) — each task "
+                 "once, however many points of the sweep need it — then "
                  "results.h5, summary.csv, synthetic.h5 and report.md in experiment.output. "
                  "Finished tasks are skipped, so rerunning the same command after a kill or a "
                  "preemption (SIGTERM, SIGUSR2) continues where it stopped.");
@@ -193,28 +202,28 @@ int cmd_run(int argc, char** argv) {
                    's');
   args.flag("no-report", "skip report.md (results.h5 and summary.csv are still written)",
             &no_report);
-  args.option_list("lambda-cls", "X",
-                   "run only the tasks of λcls = X, a value of gan.lambda_cls: its "
-                   "CycleGANs and SER classifiers, and the real-data classifiers when X is the "
-                   "grid's first value. The run directory keeps the whole grid; once every value "
-                   "has run, `emoaug aggregate` and `emoaug report` finish it (one SLURM array "
-                   "element per value; docs/slurm.md)",
-                   &lambda_texts);
+  add_sweep_options(args, sweep);
+  args.option("part", "I/N",
+              "run only part I of N (0 <= I < N, N at most the number of GAN groups): every N-th "
+              "GAN group from the I-th, the SER tasks on its synthetic data, and every N-th SER "
+              "task on real data. The run directory keeps the whole study; once every part has "
+              "run, `emoaug aggregate` and `emoaug report` finish it (one SLURM array element "
+              "per part; docs/slurm.md)",
+              &part_text);
   args.epilog(
       "exit codes: 0 done, 1 error, 2 usage, 74 out of space (free space, then rerun the same\n"
       "command), 75 preempted (rerun the same command to resume)\n"
       "\nexamples:\n"
       "  emoaug run configs/demo.toml\n"
       "  emoaug run configs/iemocap.toml -s gan.epochs=50 -s gan.pretrain.epochs=20\n"
-      "  emoaug run configs/demo.toml --lambda-cls 2    # one part of the λcls sweep\n"
+      "  emoaug run configs/demo.toml --sweep ser.real.epochs=20,40 --sweep gan.lambda_cls=0,2\n"
+      "  emoaug run configs/demo.toml --part 0/2    # half of the study's tasks\n"
       "  mpirun -np 4 emoaug run configs/paper.toml");
   if (!args.parse(argc, argv)) return kExitOk;
-  std::vector<double> lambdas;
-  for (const std::string& t : lambda_texts) lambdas.push_back(parse_double(t, "--lambda-cls"));
   const auto started = std::chrono::steady_clock::now();
   dist::World world(&argc, &argv);
   try {
-    return run_experiment(path, sets, lambdas, no_report, world, started);
+    return run_experiment(path, sets, sweep, part_text, no_report, world, started);
   } catch (const Preempted&) {
     throw;  // every rank stopped at the same point (see experiment::run_tasks)
   } catch (const std::exception& e) {

@@ -180,10 +180,36 @@ std::vector<std::string> config_tables() {
   return lister.tables;
 }
 
+const char* classifier_block(SerSetting setting, bool cross) {
+  switch (setting) {
+    case SerSetting::Real:
+      return cross ? "cross_real" : "real";
+    case SerSetting::Syn:
+      return cross ? "cross_syn" : "syn";
+    case SerSetting::RealSyn:
+      return cross ? "cross_real_syn" : "real_syn";
+  }
+  return "real";
+}
+
+const ser::ClassifierOptions& classifier_options(const ExperimentConfig& cfg, SerSetting setting,
+                                                 bool cross) {
+  const SerSection& s = cfg.ser;
+  switch (setting) {
+    case SerSetting::Real:
+      return cross ? s.cross_real : s.real;
+    case SerSetting::Syn:
+      return cross ? s.cross_syn : s.syn;
+    case SerSetting::RealSyn:
+      return cross ? s.cross_real_syn : s.real_syn;
+  }
+  return s.real;
+}
+
 bool operator==(const ExperimentConfig& a, const ExperimentConfig& b) {
   detail::Comparer cmp;
   detail::visit_config(cmp, a, b);
-  return cmp.equal;
+  return cmp.equal && a.sweep == b.sweep;
 }
 
 void check_runnable(const ExperimentConfig& cfg, const std::string& origin) {

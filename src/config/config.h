@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/sweep.h"
 #include "core/log.h"
 #include "data/scaler.h"
 #include "gan/options.h"
@@ -101,25 +102,38 @@ struct ExperimentConfig {
   GanSection gan;
   SerSection ser;
   DistSection dist;
+  // The study's axes besides gan.lambda_cls ([sweep]); empty for one point per λcls value.
+  Sweep sweep;
 };
+
+// The classifier block a setting trains with, within-corpus or cross-corpus: its name under ser.
+// ("real", "cross_syn", ...) and its options.
+const char* classifier_block(SerSetting setting, bool cross);
+const ser::ClassifierOptions& classifier_options(const ExperimentConfig& cfg, SerSetting setting,
+                                                 bool cross);
 
 // Reads a config file. `overrides` are `-s` arguments ("gan.epochs=5"): each value is a TOML value
 // (a bare word that is not one counts as a string), applied before validation. Relative paths in
 // the file resolve against the file's directory, those in overrides against the working directory.
 // Throws emoaug::Error listing every problem, each as "file:line:column: ..." or "-s key=value:
 // ...".
+// `sweeps` are a command line's additions to the [sweep] table (config/sweep.h); an axis over
+// gan.lambda_cls sets that key's list.
 ExperimentConfig load_config(const std::string& path,
-                             const std::vector<std::string>& overrides = {});
+                             const std::vector<std::string>& overrides = {},
+                             const SweepArguments& sweeps = {});
 // The same from text; `origin` names it in errors, `base_dir` anchors its relative paths.
 ExperimentConfig parse_config(const std::string& text, const std::string& origin,
                               const std::string& base_dir,
-                              const std::vector<std::string>& overrides = {});
+                              const std::vector<std::string>& overrides = {},
+                              const SweepArguments& sweeps = {});
 
 // What a run needs beyond a well-formed config: data.target, data.source when a setting uses
 // synthetic data, data.cross when ser.cross_corpus is set. Throws naming `origin`.
 void check_runnable(const ExperimentConfig& cfg, const std::string& origin);
 
-// The fully resolved config as TOML, every key written; parse_config(to_toml(c)) == c.
+// The fully resolved config as TOML, every key written, the [sweep] table last;
+// parse_config(to_toml(c)) == c.
 std::string to_toml(const ExperimentConfig& cfg);
 
 // Every key path ("gan.pretrain.epochs"), in to_toml's order, and every table path

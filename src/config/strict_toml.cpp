@@ -11,6 +11,7 @@
 
 #include "config/suggest.h"
 #include "core/error.h"
+#include "core/text.h"
 
 namespace emoaug::config::detail {
 
@@ -100,6 +101,20 @@ std::string shown(const toml::node& n) {
     return std::isfinite(f->get()) ? toml_float(f->get()) : std::to_string(f->get());
   if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
   return type_name(n);
+}
+
+// A value as TOML text that reads back as the same value (floats in their shortest exact form).
+std::string node_text(const toml::node& n) {
+  if (const auto* f = n.as_floating_point()) return toml_float(f->get());
+  if (const auto* s = n.as_string()) return quoted(s->get());
+  if (const auto* a = n.as_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < a->size(); ++i) out += (i ? ", " : "") + node_text((*a)[i]);
+    return out + "]";
+  }
+  std::ostringstream out;
+  n.visit([&](const auto& v) { out << v; });
+  return out.str();
 }
 
 Schema::Schema(const std::vector<std::string>& key_list, const std::vector<std::string>& table_list)

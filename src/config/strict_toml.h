@@ -56,6 +56,9 @@ std::string read_text(const std::string& path, const char* what);
 const char* type_name(const toml::node& n);
 // A value as it appears in a message.
 std::string shown(const toml::node& n);
+// A value as TOML text that reads back as the same value (floats in their shortest exact form):
+// a [sweep] value, as `-s key=value` takes it.
+std::string node_text(const toml::node& n);
 
 // The keys and tables a schema has. `names` (keys, then tables, in schema order) is what "did you
 // mean" picks from; a tie goes to the first.

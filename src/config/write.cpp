@@ -107,7 +107,7 @@ std::string to_toml(const ExperimentConfig& cfg) {
   w.out << "# emoaug experiment config, fully resolved: every key, defaults included.\n"
            "# Keys, types and ranges: docs/config.md.\n";
   detail::visit_config(w, cfg);
-  return w.out.str();
+  return w.out.str() + sweep_toml(cfg.sweep);
 }
 
 }  // namespace emoaug::config

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <limits>
 #include <map>
+#include <set>
+#include <cstdlib>
 #include <tuple>
 
 #include "core/atomic_file.h"
@@ -68,11 +70,10 @@ double ratio_for(const TestTrainRatios& ratios, Protocol p) {
   return p == Protocol::Cross ? ratios.cross : ratios.within;
 }
 
-// The UARs of every row, by (protocol, setting, λ); λ is 0 for real, which forms one row.
-using RowKey = std::tuple<int, int, double>;
+// The UARs of every row, by (protocol, setting, config path).
+using RowKey = std::tuple<int, int, std::string>;
 RowKey row_key(const SerTask& t) {
-  return {static_cast<int>(t.protocol), static_cast<int>(t.setting),
-          t.setting == Setting::Real ? 0.0 : t.lambda_cls};
+  return {static_cast<int>(t.protocol), static_cast<int>(t.setting), t.config.path};
 }
 
 std::map<RowKey, PairedUars> paired_uars(const std::vector<SerOutcome>& outcomes) {
@@ -80,6 +81,40 @@ std::map<RowKey, PairedUars> paired_uars(const std::vector<SerOutcome>& outcomes
   for (const SerOutcome& o : outcomes)
     rows[row_key(o.task)][{o.task.fold, o.task.repetition}] = 100.0 * o.uar;
   return rows;
+}
+
+// The label of each axis in a config path ("lcls=2/ser.real.epochs=20"), "" for those it lacks.
+std::vector<std::string> axis_values_of(const Study& study, const std::string& path) {
+  std::vector<std::string> values(study.axes.size());
+  for (size_t at = 0; !path.empty() && at != std::string::npos;) {
+    const size_t slash = path.find('/', at);
+    const std::string part = path.substr(at, slash == std::string::npos ? slash : slash - at);
+    const size_t eq = part.find('=');
+    for (size_t a = 0; a < study.axes.size(); ++a)
+      if (study.axes[a].path_name == part.substr(0, eq)) values[a] = part.substr(eq + 1);
+    at = slash == std::string::npos ? slash : slash + 1;
+  }
+  return values;
+}
+
+// Orders rows by their axes' values, numbers as numbers (λcls 2 before 10), "" first.
+bool values_before(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i] == b[i]) continue;
+    char* end_a = nullptr;
+    char* end_b = nullptr;
+    const double x = std::strtod(a[i].c_str(), &end_a), y = std::strtod(b[i].c_str(), &end_b);
+    if (!a[i].empty() && !b[i].empty() && *end_a == 0 && *end_b == 0 && x != y) return x < y;
+    return a[i] < b[i];
+  }
+  return false;
+}
+
+std::string row_path(const Study& study, int point, Protocol protocol, Setting setting) {
+  const bool cross = protocol == Protocol::Cross;
+  return study.path(point, [&](const std::string& key) {
+    return ser_stage_reads(key, setting, cross);
+  });
 }
 
 std::string number(double x, const char* format) {
@@ -96,27 +131,40 @@ std::string now_utc() {
   return buf;
 }
 
-void write_lambda_comparisons(const data::h5::Group& g,
-                              const std::vector<LambdaDifference>& comparisons) {
-  std::vector<std::string> protocol, setting;
-  std::vector<double> lambda_a, lambda_b;
+void write_point_comparisons(const data::h5::Group& g,
+                             const std::vector<PointDifference>& comparisons) {
+  std::vector<std::string> protocol, setting, against;
+  std::vector<int32_t> point;
   std::vector<Difference> differences;
-  for (const LambdaDifference& c : comparisons) {
+  for (const PointDifference& c : comparisons) {
+    point.push_back(c.point);
     protocol.push_back(name_of(c.protocol));
     setting.push_back(name_of(c.setting));
-    lambda_a.push_back(c.lambda_a);
-    lambda_b.push_back(c.lambda_b);
+    against.push_back(c.vs_reference ? "reference" : "real");
     differences.push_back(c.difference);
   }
+  g.write_i32_1d("point", point);
   g.write_strings("protocol", protocol);
   g.write_strings("setting", setting);
-  g.write_f64_1d("lambda_a", lambda_a);
-  g.write_f64_1d("lambda_b", lambda_b);
+  g.write_strings("against", against);
   write_differences(g, differences);
 }
 
+// The study's axes, points and each point's rows in the summary.
+void write_study(const data::h5::Group& g, const Study& study, const StudyRows& rows) {
+  std::vector<std::string> keys, values;
+  for (const StudyAxis& a : study.axes) keys.push_back(a.key);
+  for (size_t p = 0; p < study.points.size(); ++p)
+    for (size_t a = 0; a < study.axes.size(); ++a)
+      values.push_back(study.axes[a].labels[study.points[p].value[a]]);
+  g.write_int_attr("reference", study.reference);
+  g.write_strings("axes", keys);
+  g.write_strings("point_values", values);  // points x axes, row-major
+  g.write_i32_1d("rows", rows.rows);        // (point, protocol, setting) -> summary row, or -1
+}
+
 void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows, int folds) {
-  std::vector<std::string> protocol, setting;
+  std::vector<std::string> protocol, setting, axis_values;
   std::vector<double> lambda, mean, std, dev_mean, dev_std;
   std::vector<int64_t> reps;
   const size_t c2 = rows.empty() ? 0 : rows[0].confusion.size();
@@ -133,6 +181,7 @@ void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows
     protocol.push_back(name_of(r.protocol));
     setting.push_back(name_of(r.setting));
     lambda.push_back(r.setting == Setting::Real ? std::nan("") : r.lambda_cls);
+    axis_values.insert(axis_values.end(), r.axis_values.begin(), r.axis_values.end());
     mean.push_back(r.uar_mean);
     std.push_back(r.uar_std);
     dev_mean.push_back(r.uar_dev_mean);
@@ -149,6 +198,7 @@ void write_summary(const data::h5::Group& g, const std::vector<SummaryRow>& rows
   g.write_strings("protocol", protocol);
   g.write_strings("setting", setting);
   g.write_f64_1d("lambda_cls", lambda);
+  g.write_strings("axis_values", axis_values);  // rows x the study's axes, row-major
   g.write_f64_1d("uar_mean", mean);
   g.write_f64_1d("uar_std", std);
   g.write_i64_1d("repetitions", reps);
@@ -237,8 +287,27 @@ TestTrainRatios test_train_ratios(const Corpora& corpora) {
   return r;
 }
 
-std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind,
-                                  const TestTrainRatios& ratios) {
+StudyRows study_rows(const Study& study, const std::vector<SummaryRow>& rows) {
+  StudyRows out;
+  out.rows.assign(study.points.size() * 6, -1);
+  std::map<RowKey, int> index;
+  for (size_t i = 0; i < rows.size(); ++i)
+    index[{static_cast<int>(rows[i].protocol), static_cast<int>(rows[i].setting), rows[i].path}] =
+        static_cast<int>(i);
+  for (size_t p = 0; p < study.points.size(); ++p)
+    for (Protocol protocol : {Protocol::Within, Protocol::Cross})
+      for (Setting setting : {Setting::Real, Setting::Syn, Setting::RealSyn}) {
+        const auto it = index.find({static_cast<int>(protocol), static_cast<int>(setting),
+                                    row_path(study, static_cast<int>(p), protocol, setting)});
+        if (it != index.end())
+          out.rows[(p * 2 + static_cast<int>(protocol)) * 3 + static_cast<int>(setting)] =
+              it->second;
+      }
+  return out;
+}
+
+std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, const Study& study,
+                                  data::StdKind std_kind, const TestTrainRatios& ratios) {
   struct Acc {
     std::map<int, std::vector<double>> by_rep, by_rep_dev;  // repetition -> UARs (folds)
     std::map<int, std::vector<double>> by_fold;             // fold -> UARs (repetitions)
@@ -246,8 +315,11 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
     int tasks = 0;
   };
   std::map<RowKey, Acc> groups;
+  std::map<RowKey, double> lambdas;
   for (const SerOutcome& o : outcomes) {
     Acc& a = groups[row_key(o.task)];
+    lambdas[row_key(o.task)] =
+        o.task.setting == Setting::Real ? 0.0 : o.task.source_gan().lambda_cls();
     a.by_rep[o.task.repetition].push_back(o.uar);
     if (o.uar_dev >= 0) a.by_rep_dev[o.task.repetition].push_back(o.uar_dev);
     a.by_fold[o.task.fold].push_back(o.uar);
@@ -272,7 +344,9 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
     SummaryRow r;
     r.protocol = static_cast<Protocol>(std::get<0>(key));
     r.setting = static_cast<Setting>(std::get<1>(key));
-    r.lambda_cls = std::get<2>(key);
+    r.path = std::get<2>(key);
+    r.axis_values = axis_values_of(study, r.path);
+    r.lambda_cls = lambdas.at(key);
     std::vector<double> per_rep, per_rep_dev;
     for (auto& [rep, uars] : a.by_rep) per_rep.push_back(100.0 * mean_std(uars, std_kind).mean);
     for (auto& [rep, uars] : a.by_rep_dev)
@@ -295,60 +369,79 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data:
     for (double& v : r.recall) v /= a.tasks;
     rows.push_back(r);
   }
+  std::stable_sort(rows.begin(), rows.end(), [](const SummaryRow& a, const SummaryRow& b) {
+    if (a.protocol != b.protocol) return a.protocol < b.protocol;
+    if (a.setting != b.setting) return a.setting < b.setting;
+    return values_before(a.axis_values, b.axis_values);
+  });
   const std::map<RowKey, PairedUars> uars = paired_uars(outcomes);
-  for (SummaryRow& r : rows) {
+  const StudyRows of_point = study_rows(study, rows);
+  const int points = static_cast<int>(study.points.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SummaryRow& r = rows[i];
     if (r.setting == Setting::Real) continue;
-    const auto real =
-        uars.find({static_cast<int>(r.protocol), static_cast<int>(Setting::Real), 0.0});
-    if (real == uars.end()) continue;
-    r.vs_real =
-        compare(uars.at({static_cast<int>(r.protocol), static_cast<int>(r.setting), r.lambda_cls}),
-                real->second, ratio_for(ratios, r.protocol));
+    for (int k = 0; k < points; ++k) {
+      const int p = (study.reference + k) % points;
+      if (of_point.at(p, r.protocol, r.setting) != static_cast<int>(i)) continue;
+      const int real = of_point.at(p, r.protocol, Setting::Real);
+      if (real >= 0)
+        r.vs_real = compare(uars.at({static_cast<int>(r.protocol), static_cast<int>(r.setting), r.path}),
+                            uars.at({static_cast<int>(r.protocol), static_cast<int>(Setting::Real),
+                                     rows[real].path}),
+                            ratio_for(ratios, r.protocol));
+      break;
+    }
   }
   return rows;
 }
 
-std::vector<LambdaDifference> compare_lambdas(const std::vector<SerOutcome>& outcomes,
-                                              const TestTrainRatios& ratios) {
+std::vector<PointDifference> compare_points(const std::vector<SerOutcome>& outcomes,
+                                            const Study& study,
+                                            const std::vector<SummaryRow>& rows,
+                                            const TestTrainRatios& ratios) {
   const std::map<RowKey, PairedUars> uars = paired_uars(outcomes);
-  // λ values in the order the tasks list them (the grid's), per protocol and setting.
-  std::map<std::pair<int, int>, std::vector<double>> lambdas;
-  for (const SerOutcome& o : outcomes) {
-    if (o.task.setting == Setting::Real) continue;
-    std::vector<double>& l =
-        lambdas[{static_cast<int>(o.task.protocol), static_cast<int>(o.task.setting)}];
-    if (std::find(l.begin(), l.end(), o.task.lambda_cls) == l.end()) l.push_back(o.task.lambda_cls);
-  }
-  std::vector<LambdaDifference> out;
-  for (const auto& [kind, values] : lambdas)
-    for (size_t i = 0; i < values.size(); ++i)
-      for (size_t j = i + 1; j < values.size(); ++j) {
-        LambdaDifference d{static_cast<Protocol>(kind.first),
-                           static_cast<Setting>(kind.second),
-                           values[i],
-                           values[j],
-                           {}};
-        d.difference =
-            compare(uars.at({kind.first, kind.second, values[i]}),
-                    uars.at({kind.first, kind.second, values[j]}), ratio_for(ratios, d.protocol));
-        out.push_back(d);
-      }
+  const StudyRows of_point = study_rows(study, rows);
+  auto uars_of = [&](int row) -> const PairedUars& {
+    const SummaryRow& r = rows[row];
+    return uars.at({static_cast<int>(r.protocol), static_cast<int>(r.setting), r.path});
+  };
+  std::vector<PointDifference> out;
+  std::set<std::pair<int, int>> done;  // (row, row) pairs compared
+  auto add = [&](int point, Protocol p, Setting s, bool vs_reference, int a, int b) {
+    if (a < 0 || b < 0 || a == b || !done.insert({a, b}).second) return;
+    out.push_back({point, p, s, vs_reference, compare(uars_of(a), uars_of(b), ratio_for(ratios, p))});
+  };
+  for (int point = 0; point < static_cast<int>(study.points.size()); ++point)
+    for (Protocol p : {Protocol::Within, Protocol::Cross})
+      for (Setting s : {Setting::Real, Setting::Syn, Setting::RealSyn})
+        if (point != study.reference)
+          add(point, p, s, true, of_point.at(point, p, s), of_point.at(study.reference, p, s));
+  for (int point = 0; point < static_cast<int>(study.points.size()); ++point)
+    for (Protocol p : {Protocol::Within, Protocol::Cross})
+      for (Setting s : {Setting::Syn, Setting::RealSyn})
+        add(point, p, s, false, of_point.at(point, p, s), of_point.at(point, p, Setting::Real));
   return out;
 }
 
-std::string summary_csv(const std::vector<SummaryRow>& rows,
+std::string summary_csv(const std::vector<SummaryRow>& rows, const Study& study,
                         const std::vector<std::string>& class_names) {
-  std::string out =
-      "protocol,setting,lambda_cls,uar_mean,uar_std,repetitions,diff_real,diff_ci_low,"
+  std::vector<size_t> other_axes;  // the axes besides λcls, which has its column of old
+  for (size_t a = 0; a < study.axes.size(); ++a)
+    if (study.axes[a].key != "gan.lambda_cls") other_axes.push_back(a);
+  std::string out = "protocol,setting,lambda_cls";
+  for (size_t a : other_axes) out += "," + study.axes[a].key;
+  out +=
+      ",uar_mean,uar_std,repetitions,diff_real,diff_ci_low,"
       "diff_ci_high,pairs,p_t,p_wilcoxon,p_corrected,ci_corrected_low,ci_corrected_high";
   for (const std::string& c : class_names) out += ",recall_" + c;
   out += "\n";
   char line[256];
   for (const SummaryRow& r : rows) {
     const bool real = r.setting == Setting::Real;
-    std::snprintf(line, sizeof(line), "%s,%s,%s,%.2f,%.2f,%d", name_of(r.protocol),
-                  name_of(r.setting), real ? "" : lambda_text(r.lambda_cls).c_str(), r.uar_mean,
-                  r.uar_std, r.repetitions);
+    out += std::string(name_of(r.protocol)) + "," + name_of(r.setting) + "," +
+           (real ? "" : lambda_text(r.lambda_cls));
+    for (size_t a : other_axes) out += "," + (a < r.axis_values.size() ? r.axis_values[a] : "");
+    std::snprintf(line, sizeof(line), ",%.2f,%.2f,%d", r.uar_mean, r.uar_std, r.repetitions);
     out += line;
     const Difference& d = r.vs_real;
     out += "," + number(d.mean, "%.2f") + "," + number(d.ci_low, "%.2f") + "," +
@@ -374,12 +467,13 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
     if (!ctx.finished(t))
       EMOAUG_FAIL("the run is incomplete: SER task ", t.key().name(), " has not finished (rerun ",
                   "`emoaug run` on the same config to finish it)");
-    outcomes.push_back(read_ser_outcome(ctx.dir.ser_output(t.key())));
+    outcomes.push_back(read_ser_outcome(ctx.dir.ser_output(t.key()), t));
   }
   const TestTrainRatios ratios = test_train_ratios(ctx.corpora);
-  const std::vector<SummaryRow> rows = summarize(outcomes, cfg.ser.std_kind, ratios);
+  const std::vector<SummaryRow> rows = summarize(outcomes, ctx.study, cfg.ser.std_kind, ratios);
   const int emotions = ctx.emotions();
-  const bool leaked = !cfg.gan.per_fold && !plan.gan.empty();
+  bool leaked = false;
+  for (const GanTask& t : plan.gan) leaked = leaked || (t.fold < 0 && !t.cfg().gan.per_fold);
 
   write_atomically(ctx.dir.results(), [&](const std::string& temp) {
     data::h5::File file = data::h5::File::create(temp);
@@ -403,8 +497,9 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
                              "session of each fold included (the paper's protocol)");
     root.write_strings("class_names", ctx.corpora.target.class_names);
     write_summary(root.create_group("summary"), rows, static_cast<int>(ctx.corpora.folds.size()));
-    write_lambda_comparisons(root.create_group("lambda_comparisons"),
-                             compare_lambdas(outcomes, ratios));
+    write_study(root.create_group("study"), ctx.study, study_rows(ctx.study, rows));
+    write_point_comparisons(root.create_group("point_comparisons"),
+                            compare_points(outcomes, ctx.study, rows, ratios));
     data::h5::Group ser = root.create_group("ser");
     for (const SerOutcome& o : outcomes) write_ser_outcome(ser.create_group(o.task.key().path), o);
     data::h5::Group gan = root.create_group("gan");
@@ -419,7 +514,8 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
     file.close();
   });
 
-  write_text_file(ctx.dir.summary_csv(), summary_csv(rows, ctx.corpora.target.class_names));
+  write_text_file(ctx.dir.summary_csv(),
+                  summary_csv(rows, ctx.study, ctx.corpora.target.class_names));
 
   if (!plan.gan.empty()) {
     // Links, not copies: the synthetic corpora stay in their task files (they can be large).
@@ -428,16 +524,16 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
       data::h5::Group root = file.root();
       root.write_string_attr("format", "emoaug-synthetic");
       root.write_string_attr("layout",
-                             "<lcls=λ>/<fold=k|all>/<class>: corpus v1 group (external link into "
+                             "<swept values, lcls=λ>/<fold=k|all>/<class>: corpus v1 group (external link into "
                              "tasks/gan/...; keep the run directory together)");
       for (const GanTask& t : plan.gan) {
         data::h5::Group g = root.create_group(t.key().path);
-        g.write_double_attr("lambda_cls", t.lambda_cls);
+        g.write_double_attr("lambda_cls", t.lambda_cls());
         g.write_int_attr("fold", t.fold);
         g.write_int_attr("held_out_group", t.fold >= 0 ? ctx.corpora.folds[t.fold].group : -1);
-        g.write_int_attr("seed", static_cast<int64_t>(cfg.experiment.seed));
-        g.write_int_attr("epochs", cfg.gan.options.epochs);
-        g.write_int_attr("pretrain_epochs", cfg.gan.options.pretrain_epochs);
+        g.write_int_attr("seed", static_cast<int64_t>(t.cfg().experiment.seed));
+        g.write_int_attr("epochs", t.cfg().gan.options.epochs);
+        g.write_int_attr("pretrain_epochs", t.cfg().gan.options.pretrain_epochs);
         g.write_int_attr("test_sessions_leaked", t.fold < 0 ? 1 : 0);
         for (int e = 0; e < emotions; ++e)
           g.link_external(ctx.corpora.target.class_names[e], ctx.dir.gan_output_in_run(t.key(), e),

@@ -12,22 +12,11 @@
 #include "data/scaler.h"
 #include "experiment/context.h"
 #include "experiment/plan.h"
+#include "experiment/study.h"
+#include "experiment/stage_ser.h"
 #include "experiment/tasks.h"
 
 namespace emoaug::experiment {
-
-struct SerOutcome {
-  SerTask task;
-  double uar = 0.0;     // in [0, 1]
-  double uar_dev = -1;  // cross-corpus: the test UAR at the dev-chosen epoch count (-1 if none)
-  int dev_epochs = 0;   // that epoch count
-  std::vector<double> recall;
-  std::vector<int64_t> confusion;           // C x C
-  std::vector<int32_t> truth, predictions;  // test rows, fixed-epoch predictions
-  int epochs = 0;
-  int64_t train_rows = 0;
-  double seconds = 0;
-};
 
 // Two rows' UARs compared pair by pair over the (fold, repetition) pairs both have — within-corpus
 // a task's UAR per fold and repetition, cross-corpus per repetition — in percentage points, a − b
@@ -70,6 +59,10 @@ TestTrainRatios test_train_ratios(const Corpora& corpora);
 struct SummaryRow {
   Protocol protocol;
   Setting setting;
+  std::string path;  // the config path its tasks share (TaskConfig::path)
+  // Per axis of the study: the value its tasks read, "" where they read none (real rows and gan
+  // keys, syn rows and ser.real keys).
+  std::vector<std::string> axis_values;
   double lambda_cls = 0.0;  // meaningless for real
   double uar_mean = 0.0;    // percent
   double uar_std = 0.0;     // percent
@@ -78,30 +71,48 @@ struct SummaryRow {
   std::vector<double> fold_means;              // within: per-fold UAR mean over repetitions, %
   std::vector<double> confusion;               // C x C, row-normalised, averaged over all tasks
   std::vector<double> recall;                  // per class, mean over all tasks, %
-  Difference vs_real;                          // syn and real+syn: this row − the protocol's real
+  // syn and real+syn: this row − the protocol's real row of the first point that has this row
+  // (the reference point first).
+  Difference vs_real;
 };
 
-// The rows of a protocol and setting at two λcls values, compared: a − b.
-struct LambdaDifference {
-  Protocol protocol;
-  Setting setting;
-  double lambda_a = 0, lambda_b = 0;
+// The row of each point, protocol and setting: rows[(point * 2 + protocol) * 3 + setting], -1
+// where the point has no such row.
+struct StudyRows {
+  std::vector<int> rows;
+  int at(int point, Protocol p, Setting s) const {
+    return rows[(point * 2 + static_cast<int>(p)) * 3 + static_cast<int>(s)];
+  }
+};
+StudyRows study_rows(const Study& study, const std::vector<SummaryRow>& rows);
+
+// A comparison of the study: a point's row against the reference point's (same protocol and
+// setting) or, within a point, a setting's row against real's.
+struct PointDifference {
+  int point = 0;
+  Protocol protocol = Protocol::Within;
+  Setting setting = Setting::Real;
+  bool vs_reference = true;  // false: against real within the point
   Difference difference;
 };
 
-// Without ratios (the default) the corrected test's fields stay NaN.
-std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, data::StdKind std_kind,
-                                  const TestTrainRatios& ratios = {});
-// Every pair of λcls values of each synthetic setting, in grid order (a before b).
-std::vector<LambdaDifference> compare_lambdas(const std::vector<SerOutcome>& outcomes,
-                                              const TestTrainRatios& ratios = {});
+// Rows ordered by protocol, setting and the axes' values (numbers as numbers).
+std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, const Study& study,
+                                  data::StdKind std_kind, const TestTrainRatios& ratios = {});
+// Each point against the reference (where their rows differ), then each point's synthetic
+// settings against its real (each pair of rows once).
+std::vector<PointDifference> compare_points(const std::vector<SerOutcome>& outcomes,
+                                            const Study& study,
+                                            const std::vector<SummaryRow>& rows,
+                                            const TestTrainRatios& ratios = {});
 
-// summary.csv: protocol, setting, lambda_cls, uar_mean, uar_std, repetitions, then the difference
+// summary.csv: protocol, setting, lambda_cls, the other axes' keys, uar_mean, uar_std, repetitions, then the difference
 // to real (diff_real, diff_ci_low, diff_ci_high, pairs, p_t, p_wilcoxon, p_corrected,
 // ci_corrected_low, ci_corrected_high) and the recall of each
 // class (recall_<class>). UAR, differences and recalls in percent; lambda and the difference
 // columns empty for real (docs/results.md).
-std::string summary_csv(const std::vector<SummaryRow>& rows,
+// One column per axis after lambda_cls (named by its key), none when the study has λcls alone.
+std::string summary_csv(const std::vector<SummaryRow>& rows, const Study& study,
                         const std::vector<std::string>& class_names);
 
 // Provenance recorded with the results.

@@ -5,7 +5,8 @@
 namespace emoaug::experiment {
 
 RunContext load_run_context(const config::ExperimentConfig& cfg) {
-  return {cfg, RunDirectory(cfg.experiment.output), load_corpora(cfg)};
+  RunContext ctx{cfg, RunDirectory(cfg.experiment.output), load_corpora(cfg), make_study(cfg)};
+  return ctx;
 }
 
 std::string experiment_identity(const std::string& config_toml) {
@@ -18,6 +19,7 @@ std::string experiment_identity(const std::string& config_toml) {
   const config::GanSection gan_defaults;
   cfg.gan.keep_checkpoints = gan_defaults.keep_checkpoints;
   cfg.gan.keep_final_checkpoints = gan_defaults.keep_final_checkpoints;
+  cfg.sweep.reference.clear();
   return config::to_toml(cfg);
 }
 
@@ -36,6 +38,33 @@ void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConf
     }
   }
   dir.prepare(config::to_toml(cfg), experiment_identity);
+  // The reference point is the reader's choice, not the run's: the latest one asked for stays.
+  if (!cfg.sweep.reference.empty() &&
+      config::parse_config(read_text_file(dir.config()), "config.toml", "/").sweep.reference !=
+          cfg.sweep.reference) {
+    config::ExperimentConfig kept =
+        config::parse_config(read_text_file(dir.config()), "config.toml", "/");
+    kept.sweep.reference = cfg.sweep.reference;
+    write_text_file(dir.config(), config::to_toml(kept));
+  }
+  const Study study = make_study(cfg);
+  std::string table = "point";
+  for (const StudyAxis& a : study.axes) table += "\t" + a.key;
+  table += "\tconfig\n";
+  make_directories(dir.points());
+  for (size_t p = 0; p < study.points.size(); ++p) {
+    const std::string file = "points/" + std::to_string(p) + ".toml";
+    table += std::to_string(p);
+    for (size_t a = 0; a < study.axes.size(); ++a)
+      table += "\t" + study.axes[a].labels[study.points[p].value[a]];
+    table += "\t" + file + "\n";
+    const std::string text = "# Point " + std::to_string(p) + " of the study (" + study.describe(static_cast<int>(p)) +
+                             "): the config its tasks read\n" + config::to_toml(*study.points[p].cfg);
+    if (!file_exists(dir.root() + "/" + file) || read_text_file(dir.root() + "/" + file) != text)
+      write_text_file(dir.root() + "/" + file, text);
+  }
+  if (!file_exists(dir.point_table()) || read_text_file(dir.point_table()) != table)
+    write_text_file(dir.point_table(), table);
 }
 
 RunContext open_run_directory(const std::string& run_dir) {

@@ -9,14 +9,16 @@
 #include "config/config.h"
 #include "experiment/corpora.h"
 #include "experiment/run_dir.h"
+#include "experiment/study.h"
 #include "experiment/tasks.h"
 
 namespace emoaug::experiment {
 
 struct RunContext {
-  config::ExperimentConfig cfg;
+  config::ExperimentConfig cfg;  // as loaded, [sweep] included; a task reads its own (tasks.h)
   RunDirectory dir;
   Corpora corpora;
+  Study study;
   bool verbose = true;  // progress lines (the driver keeps one reporter per GAN group)
 
   int emotions() const { return corpora.target.num_classes(); }
@@ -40,7 +42,9 @@ RunContext load_run_context(const config::ExperimentConfig& cfg);
 // directory continues under a config with the same identity.
 std::string experiment_identity(const std::string& config_toml);
 
-// Prepares the run directory for cfg (config.toml written, or checked by experiment_identity).
+// Prepares the run directory for cfg (config.toml written, or checked by experiment_identity), and
+// writes its study's point table: points.tsv (index, one column per axis) and points/<index>.toml,
+// each point's resolved config.
 void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConfig& cfg);
 
 // An existing run directory's context, for `emoaug aggregate RUNDIR` and `emoaug report RUNDIR`:

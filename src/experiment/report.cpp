@@ -21,15 +21,16 @@ namespace {
 
 struct SummaryTable {
   std::vector<std::string> protocol, setting;
+  std::vector<std::string> axis_values;  // rows x the study's axes
   std::vector<double> lambda, mean, std, dev_mean, dev_std;
   std::vector<int64_t> reps;
   Tensor confusion, recall;
   std::vector<Difference> vs_real;  // empty in a results.h5 older than paired comparisons
 };
 
-struct LambdaTable {
-  std::vector<std::string> protocol, setting;
-  std::vector<double> lambda_a, lambda_b;
+struct ComparisonTable {
+  std::vector<int32_t> point;
+  std::vector<std::string> protocol, setting, against;
   std::vector<Difference> differences;
 };
 
@@ -39,6 +40,7 @@ SummaryTable read_summary(const data::h5::Group& root) {
   t.protocol = g.read_strings("protocol");
   t.setting = g.read_strings("setting");
   t.lambda = g.read_f64_1d("lambda_cls");
+  t.axis_values = g.read_strings("axis_values");
   t.mean = g.read_f64_1d("uar_mean");
   t.std = g.read_f64_1d("uar_std");
   t.dev_mean = g.read_f64_1d("uar_dev_mean");
@@ -52,17 +54,17 @@ SummaryTable read_summary(const data::h5::Group& root) {
   return t;
 }
 
-LambdaTable read_lambda_comparisons(const data::h5::Group& root) {
-  LambdaTable t;
-  if (!root.has("lambda_comparisons")) return t;
-  data::h5::Group g = root.open_group("lambda_comparisons");
+ComparisonTable read_point_comparisons(const data::h5::Group& root) {
+  ComparisonTable t;
+  data::h5::Group g = root.open_group("point_comparisons");
+  t.point = g.read_i32_1d("point");
   t.protocol = g.read_strings("protocol");
   t.setting = g.read_strings("setting");
-  t.lambda_a = g.read_f64_1d("lambda_a");
-  t.lambda_b = g.read_f64_1d("lambda_b");
+  t.against = g.read_strings("against");
   t.differences = read_differences(g);
-  EMOAUG_CHECK(t.differences.empty() || t.differences.size() == t.setting.size(), g.path(), ": ",
-               t.differences.size(), " differences for ", t.setting.size(), " comparisons");
+  EMOAUG_CHECK(t.differences.size() == t.setting.size() && t.point.size() == t.setting.size(),
+               g.path(), ": ", t.differences.size(), " differences for ", t.setting.size(),
+               " comparisons");
   return t;
 }
 
@@ -90,26 +92,33 @@ std::string cell(double mean, double std) {
   return buf;
 }
 
-// Table 2 / 3: rows λcls, columns Real / Syn. / Real + Syn. (Real does not depend on λcls.)
-void uar_table(std::ostringstream& md, const SummaryTable& t, const std::string& protocol,
-               const std::vector<double>& lambdas, bool dev) {
-  auto find = [&](const std::string& setting, double lambda) -> int {
-    for (size_t i = 0; i < t.setting.size(); ++i)
-      if (t.protocol[i] == protocol && t.setting[i] == setting &&
-          (setting == "real" || std::fabs(t.lambda[i] - lambda) < 1e-12))
-        return static_cast<int>(i);
-    return -1;
-  };
+const char* const kSettings[] = {"real", "syn", "real+syn"};
+
+// Table 2 / 3: rows λcls, columns Real / Syn. / Real + Syn. (Real does not depend on λcls.) The
+// rows are the points that differ from the reference in λcls alone.
+void uar_table(std::ostringstream& md, const SummaryTable& t, const Study& study,
+               const StudyRows& rows, Protocol protocol, bool dev) {
   md << "| λcls | Real | Syn. | Real + Syn. |\n|---|---|---|---|\n";
   // Without synthetic settings λcls plays no part: one row.
   bool synthetic = false;
   for (size_t i = 0; i < t.setting.size(); ++i)
-    synthetic = synthetic || (t.protocol[i] == protocol && t.setting[i] != "real");
-  const std::vector<double> rows = synthetic ? lambdas : std::vector<double>{lambdas.front()};
-  for (double lambda : rows) {
-    md << "| " << (synthetic ? lambda_text(lambda) : "–") << " |";
-    for (const char* s : {"real", "syn", "real+syn"}) {
-      const int i = find(s, lambda);
+    synthetic = synthetic || (t.protocol[i] == name_of(protocol) && t.setting[i] != "real");
+  const std::vector<int>& reference = study.points[study.reference].value;
+  for (size_t p = 0; p < study.points.size(); ++p) {
+    bool lambda_only = true;
+    int lambda_axis = 0;
+    for (size_t a = 0; a < study.axes.size(); ++a) {
+      if (study.axes[a].key == "gan.lambda_cls")
+        lambda_axis = static_cast<int>(a);
+      else
+        lambda_only = lambda_only && study.points[p].value[a] == reference[a];
+    }
+    if (!lambda_only || (!synthetic && static_cast<int>(p) != study.reference)) continue;
+    md << "| "
+       << (synthetic ? study.axes[lambda_axis].labels[study.points[p].value[lambda_axis]] : "–")
+       << " |";
+    for (Setting s : {Setting::Real, Setting::Syn, Setting::RealSyn}) {
+      const int i = rows.at(static_cast<int>(p), protocol, s);
       if (i < 0)
         md << " – |";
       else
@@ -119,15 +128,34 @@ void uar_table(std::ostringstream& md, const SummaryTable& t, const std::string&
   }
 }
 
+// The values a row reads of the axes besides λcls ("gan.epochs=20, ser.real.epochs=40"), "–"
+// when none.
+std::string other_values(const SummaryTable& t, const Study& study, size_t row) {
+  std::string out;
+  for (size_t a = 0; a < study.axes.size(); ++a) {
+    const std::string& v = t.axis_values[row * study.axes.size() + a];
+    if (study.axes[a].key != "gan.lambda_cls" && !v.empty())
+      out += (out.empty() ? "" : ", ") + study.axes[a].key + "=" + v;
+  }
+  return out.empty() ? "–" : out;
+}
+
+bool has_other_axes(const Study& study) {
+  return study.axes.size() > 1;
+}
+
 // What the report shows besides the summary: the provenance line and Table 1's distances.
 struct Results {
   std::string created, git_sha, devices;
   int64_t ranks = 0;
   double seconds = 0;
   SummaryTable summary;
-  LambdaTable lambdas;
-  double target_source = 0;                   // mean over groups and emotions
-  std::map<double, double> target_synthetic;  // per λcls, mean over folds and emotions
+  StudyRows rows;  // each point's rows in the summary
+  ComparisonTable comparisons;
+  double target_source = 0;  // mean over groups and emotions
+  // Per GAN part of a point (its config path, "lcls=2"), in the plan's order: the mean over
+  // folds and emotions.
+  std::vector<std::pair<std::string, double>> target_synthetic;
 };
 
 Results read_results(const RunContext& ctx, const Plan& plan) {
@@ -139,22 +167,32 @@ Results read_results(const RunContext& ctx, const Plan& plan) {
   r.devices = root.read_string_attr("devices");
   r.ranks = root.read_int_attr("ranks");
   r.seconds = root.read_double_attr("seconds");
+  if (!root.has("study"))
+    EMOAUG_FAIL(ctx.dir.results(), " predates studies (no /study)");
   r.summary = read_summary(root);
-  r.lambdas = read_lambda_comparisons(root);
+  r.rows.rows = root.open_group("study").read_i32_1d("rows");
+  EMOAUG_CHECK(r.rows.rows.size() == ctx.study.points.size() * 6, ctx.dir.results(),
+               ": /study/rows does not match the study of config.toml");
+  EMOAUG_CHECK(r.summary.axis_values.size() == r.summary.setting.size() * ctx.study.axes.size(),
+               ctx.dir.results(), ": /summary/axis_values does not match the study's axes");
+  r.comparisons = read_point_comparisons(root);
   if (plan.gan.empty()) return r;
   data::h5::Group gan = root.open_group("gan");
-  std::map<double, int> groups;
+  std::map<std::string, int> groups;
   int source_n = 0;
   for (const GanTask& g : plan.gan)
     for (const std::string& cls : ctx.corpora.target.class_names) {
       data::h5::Group s = gan.open_group(g.key().path + "/" + cls + "/stats");
       r.target_source += s.read_double_attr("target_source");
       ++source_n;
-      r.target_synthetic[g.lambda_cls] += s.read_double_attr("target_synthetic");
-      ++groups[g.lambda_cls];
+      const std::string& part = g.config.path;
+      if (!groups.count(part)) r.target_synthetic.push_back({part, 0.0});
+      for (auto& [p, sum] : r.target_synthetic)
+        if (p == part) sum += s.read_double_attr("target_synthetic");
+      ++groups[part];
     }
   r.target_source /= source_n;
-  for (auto& [lambda, sum] : r.target_synthetic) sum /= groups[lambda];
+  for (auto& [part, sum] : r.target_synthetic) sum /= groups[part];
   file.close();
   return r;
 }
@@ -193,28 +231,65 @@ void write_table1(std::ostringstream& md, const Results& r,
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.3f", r.target_source);
   md << "| \\|target − source\\| | " << buf << " |\n";
-  for (const auto& [lambda, distance] : r.target_synthetic) {
+  for (const auto& [part, distance] : r.target_synthetic) {
     std::snprintf(buf, sizeof(buf), "%.3f", distance);
-    md << "| \\|target − syn(λcls=" << lambda_text(lambda) << ")\\| | " << buf << " |\n";
+    std::string shown = part;  // "lcls=2/gan.epochs=20" -> "λcls=2, gan.epochs=20"
+    for (size_t at = shown.find("lcls="); at == 0 && at != std::string::npos; at = std::string::npos)
+      shown.replace(0, 4, "λcls");
+    for (size_t at = shown.find('/'); at != std::string::npos; at = shown.find('/', at))
+      shown.replace(at, 1, ", ");
+    md << "| \\|target − syn(" << shown << ")\\| | " << buf << " |\n";
   }
   if (!features.empty()) md << "\nFig. 2 compares the features " << features << ".\n";
 }
 
 // Tables 2 and 3.
 void write_uar_tables(std::ostringstream& md, const config::ExperimentConfig& cfg,
-                      const SummaryTable& t) {
-  std::vector<double> lambdas = cfg.gan.lambda_cls;
-  if (lambdas.empty()) lambdas = {0.0};
-  md << "\n## Table 2: within-corpus (leave-one-group-out)\n\n";
-  uar_table(md, t, "within", lambdas, false);
+                      const Study& study, const Results& r) {
+  const std::string at_reference =
+      has_other_axes(study) ? " (the study's other axes at the reference point's values)" : "";
+  md << "\n## Table 2: within-corpus (leave-one-group-out)" << "\n\n";
+  if (!at_reference.empty()) md << "Rows: λcls" << at_reference << ".\n\n";
+  uar_table(md, r.summary, study, r.rows, Protocol::Within, false);
   if (!cfg.ser.cross_corpus) return;
   md << "\n## Table 3: cross-corpus\n\nTrained on all of the target corpus, tested on "
      << 100 * (1 - cfg.data.dev_fraction) << " % of " << cfg.data.cross
      << " (stratified), fixed epochs:\n\n";
-  uar_table(md, t, "cross", lambdas, false);
+  uar_table(md, r.summary, study, r.rows, Protocol::Cross, false);
   if (!cfg.ser.dev_epochs.empty()) {
     md << "\nEpoch count chosen on the " << 100 * cfg.data.dev_fraction << " % dev part:\n\n";
-    uar_table(md, t, "cross", lambdas, true);
+    uar_table(md, r.summary, study, r.rows, Protocol::Cross, true);
+  }
+}
+
+// Every point of a study with axes besides λcls: UAR per protocol and setting.
+void write_study_table(std::ostringstream& md, const config::ExperimentConfig& cfg,
+                       const Study& study, const Results& r) {
+  if (!has_other_axes(study)) return;
+  std::vector<Protocol> protocols{Protocol::Within};
+  if (cfg.ser.cross_corpus) protocols.push_back(Protocol::Cross);
+  md << "\n## The study\n\n" << study.points.size() << " points over ";
+  for (size_t a = 0; a < study.axes.size(); ++a)
+    md << (a ? ", " : "") << "`" << study.axes[a].key << "`";
+  md << "; point " << study.reference << " is the reference. UAR in %, mean ± std over "
+     << "repetitions; a cell shared by points is one set of tasks (points that differ only "
+     << "where a setting does not read share its classifiers).\n\n| point |";
+  for (const StudyAxis& a : study.axes) md << " " << a.key << " |";
+  for (Protocol p : protocols)
+    for (const char* s : kSettings) md << " " << name_of(p) << " " << s << " |";
+  md << "\n|---|";
+  for (size_t a = 0; a < study.axes.size() + protocols.size() * 3; ++a) md << "---|";
+  md << "\n";
+  for (size_t p = 0; p < study.points.size(); ++p) {
+    md << "| " << p << (static_cast<int>(p) == study.reference ? " (ref.)" : "") << " |";
+    for (size_t a = 0; a < study.axes.size(); ++a)
+      md << " " << study.axes[a].labels[study.points[p].value[a]] << " |";
+    for (Protocol protocol : protocols)
+      for (Setting s : {Setting::Real, Setting::Syn, Setting::RealSyn}) {
+        const int i = r.rows.at(static_cast<int>(p), protocol, s);
+        md << " " << (i < 0 ? "–" : cell(r.summary.mean[i], r.summary.std[i])) << " |";
+      }
+    md << "\n";
   }
 }
 
@@ -228,6 +303,9 @@ constexpr const char* kDifferencesExplained =
     "overlap (folds share sessions, repetitions share data), so the plain t-test's variance is too "
     "small and it finds differences too often; the corrected test widens the variance from s²/J to "
     "(1/J + n_test/n_train)·s² (docs/results.md).";
+constexpr const char* kStudyDifferencesHeader =
+    "| protocol | setting | λcls | other axes | Δ UAR | 95 % CI | 95 % CI (corrected) | pairs | p "
+    "(paired t) | p (Wilcoxon) | p (corrected t) |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
 constexpr const char* kDifferencesHeader =
     "| protocol | setting | λcls | Δ UAR | 95 % CI | 95 % CI (corrected) | pairs | p (paired t) | "
     "p (Wilcoxon) | p (corrected t) |\n|---|---|---|---|---|---|---|---|---|---|\n";
@@ -256,26 +334,56 @@ std::string ratios_sentence(const std::vector<std::string>& protocol,
          "cross-corpus: the cross test part over the whole target).\n\n";
 }
 
-void write_differences_to_real(std::ostringstream& md, const SummaryTable& t) {
+void write_differences_to_real(std::ostringstream& md, const SummaryTable& t, const Study& study) {
   if (t.vs_real.empty()) return;
-  md << "\n## Differences to real\n\nEach synthetic setting minus `real` of the same protocol, in "
-     << kDifferencesExplained << ratios_sentence(t.protocol, t.vs_real) << kDifferencesHeader;
+  const bool others = has_other_axes(study);
+  md << "\n## Differences to real\n\nEach synthetic setting minus `real` of the same protocol"
+     << (others ? " (and of the first point, from the reference on, that has the row)" : "")
+     << ", in " << kDifferencesExplained << ratios_sentence(t.protocol, t.vs_real)
+     << (others ? kStudyDifferencesHeader : kDifferencesHeader);
   for (size_t i = 0; i < t.setting.size(); ++i)
     if (t.setting[i] != "real")
       md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << lambda_text(t.lambda[i])
-         << " " << difference_cells(t.vs_real[i]) << "\n";
+         << (others ? " | " + other_values(t, study, i) : std::string()) << " "
+         << difference_cells(t.vs_real[i]) << "\n";
 }
 
-void write_lambda_differences(std::ostringstream& md, const LambdaTable& t) {
-  if (t.setting.empty() || t.differences.empty()) return;
-  md << "\n## λcls against each other\n\nThe row at the first λcls minus the row at the second, in "
-     << kDifferencesExplained << ratios_sentence(t.protocol, t.differences) << kDifferencesHeader;
-  for (size_t i = 0; i < t.setting.size(); ++i)
-    md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << lambda_text(t.lambda_a[i])
-       << " − " << lambda_text(t.lambda_b[i]) << " " << difference_cells(t.differences[i]) << "\n";
+// Each point against the reference point and, in a study with axes besides λcls, each point's
+// synthetic settings against its real.
+void write_point_differences(std::ostringstream& md, const Results& r, const Study& study) {
+  const ComparisonTable& t = r.comparisons;
+  for (const char* against : {"reference", "real"}) {
+    const bool vs_reference = std::string(against) == "reference";
+    if (!vs_reference && !has_other_axes(study)) continue;  // the differences to real, above
+    std::string rows;
+    for (size_t i = 0; i < t.setting.size(); ++i) {
+      if (t.against[i] != against) continue;
+      rows += "| " + t.protocol[i] + " | " + t.setting[i] + " | " + std::to_string(t.point[i]) +
+              ": " + study.describe(t.point[i]) + " " + difference_cells(t.differences[i]) + "\n";
+    }
+    if (rows.empty()) continue;
+    if (vs_reference)
+      md << "\n## Points against the reference\n\nEach point's row minus the reference point's ("
+         << study.reference << ": " << study.describe(study.reference)
+         << ") of the same protocol and setting, where they differ, in ";
+    else
+      md << "\n## Within each point: against real\n\nEach point's synthetic settings minus its "
+            "`real` (each pair of rows once), in ";
+    md << kDifferencesExplained << ratios_sentence(t.protocol, t.differences)
+       << "| protocol | setting | point | Δ UAR | 95 % CI | 95 % CI (corrected) | pairs | p "
+          "(paired t) | p (Wilcoxon) | p (corrected t) |\n|---|---|---|---|---|---|---|---|---|---|\n"
+       << rows;
+  }
 }
 
-void write_recalls(std::ostringstream& md, const SummaryTable& t,
+// A row's λcls, and in a study with other axes the values it reads of them.
+std::string row_label(const SummaryTable& t, const Study& study, size_t i) {
+  std::string label = t.setting[i] == "real" ? "–" : lambda_text(t.lambda[i]);
+  if (has_other_axes(study)) label += " (" + other_values(t, study, i) + ")";
+  return label;
+}
+
+void write_recalls(std::ostringstream& md, const SummaryTable& t, const Study& study,
                    const std::vector<std::string>& classes) {
   if (t.recall.cols() != static_cast<int64_t>(classes.size()) || classes.empty()) return;
   md << "\n## Per-class recall\n\nRecall of each class in %, mean over folds and repetitions "
@@ -285,8 +393,7 @@ void write_recalls(std::ostringstream& md, const SummaryTable& t,
   for (size_t k = 0; k < classes.size(); ++k) md << "---|";
   md << "\n";
   for (size_t i = 0; i < t.setting.size(); ++i) {
-    md << "| " << t.protocol[i] << " | " << t.setting[i] << " | "
-       << (t.setting[i] == "real" ? "–" : lambda_text(t.lambda[i])) << " | "
+    md << "| " << t.protocol[i] << " | " << t.setting[i] << " | " << row_label(t, study, i) << " | "
        << number(t.mean[i], "%.2f") << " |";
     for (size_t k = 0; k < classes.size(); ++k)
       md << " " << number(t.recall(static_cast<int64_t>(i), static_cast<int64_t>(k)), "%.2f")
@@ -295,7 +402,7 @@ void write_recalls(std::ostringstream& md, const SummaryTable& t,
   }
 }
 
-void write_confusion_matrices(std::ostringstream& md, const SummaryTable& t,
+void write_confusion_matrices(std::ostringstream& md, const SummaryTable& t, const Study& study,
                               const std::vector<std::string>& classes) {
   const int c = static_cast<int>(classes.size());
   md << "\n## Confusion matrices\n\nRow-normalised (rows: true class, columns: predicted), "
@@ -303,6 +410,7 @@ void write_confusion_matrices(std::ostringstream& md, const SummaryTable& t,
   for (size_t i = 0; i < t.setting.size(); ++i) {
     md << "\n**" << t.protocol[i] << ", " << t.setting[i];
     if (t.setting[i] != "real") md << ", λcls = " << lambda_text(t.lambda[i]);
+    if (has_other_axes(study)) md << ", " << other_values(t, study, i);
     md << "**\n\n| |";
     for (const std::string& n : classes) md << " " << n << " |";
     md << "\n|---|";
@@ -413,11 +521,12 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   std::ostringstream md;
   write_header(md, ctx, plan, results);
   if (!plan.gan.empty()) write_table1(md, results, ctx.corpora.stats_feature_names);
-  write_uar_tables(md, ctx.cfg, results.summary);
-  write_differences_to_real(md, results.summary);
-  write_lambda_differences(md, results.lambdas);
-  write_recalls(md, results.summary, ctx.corpora.target.class_names);
-  write_confusion_matrices(md, results.summary, ctx.corpora.target.class_names);
+  write_uar_tables(md, ctx.cfg, ctx.study, results);
+  write_study_table(md, ctx.cfg, ctx.study, results);
+  write_differences_to_real(md, results.summary, ctx.study);
+  write_point_differences(md, results, ctx.study);
+  write_recalls(md, results.summary, ctx.study, ctx.corpora.target.class_names);
+  write_confusion_matrices(md, results.summary, ctx.study, ctx.corpora.target.class_names);
   md << failures_markdown(ctx.dir, task_keys(plan));
   md << figures_section(ctx, plan, /*partial=*/false);
   write_text_file(ctx.dir.report(), md.str());

@@ -34,6 +34,9 @@ class RunDirectory {
   std::string summary_csv() const { return path("summary.csv"); }
   std::string synthetic() const { return path("synthetic.h5"); }
   std::string report() const { return path("report.md"); }
+  // The study's points: points.tsv, and points/<index>.toml with each point's resolved config.
+  std::string point_table() const { return path("points.tsv"); }
+  std::string points() const { return path("points"); }
   // Scratch for a child process's messages (the figure script's stderr).
   std::string scratch(const std::string& name) const { return path("." + name); }
 

@@ -15,7 +15,7 @@
 #include "core/text.h"
 #include "data/corpus_io.h"
 #include "data/scaler.h"
-#include "experiment/plan.h"
+#include "experiment/estimates.h"
 #include "experiment/state_io.h"
 #include "gan/emotion_transfer.h"
 #include "gan/statistics.h"
@@ -91,13 +91,14 @@ ScaledData scale_for_task(const RunContext& ctx, const GanTask& task) {
 // for every emotion.
 std::vector<int> generation_rows(const RunContext& ctx, const GanTask& task) {
   const int n = static_cast<int>(ctx.corpora.gan_source_rows(task.fold).size());
-  const int wanted = ctx.cfg.gan.generate_per_class > 0 ? ctx.cfg.gan.generate_per_class : n;
+  const int per_class = task.cfg().gan.generate_per_class;
+  const int wanted = per_class > 0 ? per_class : n;
   std::vector<int> rows(wanted);
-  if (ctx.cfg.gan.generate_per_class <= 0) {
+  if (per_class <= 0) {
     for (int i = 0; i < n; ++i) rows[i] = i;
     return rows;
   }
-  Rng rng(ctx.cfg.experiment.seed, task.key().stream_id(), StreamId::Data);
+  Rng rng(task.cfg().experiment.seed, task.key().stream_id(), StreamId::Data);
   std::vector<int> order = rng.permutation(n);
   for (int i = 0; i < wanted; ++i) rows[i] = order[i % n];
   return rows;
@@ -169,12 +170,12 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
     root.write_string_attr("task", name);
     root.write_int_attr("emotion", emotion);
     root.write_string_attr("class_name", x.class_names[emotion]);
-    root.write_double_attr("lambda_cls", task.lambda_cls);
+    root.write_double_attr("lambda_cls", task.lambda_cls());
     root.write_int_attr("fold", task.fold);
     root.write_int_attr("held_out_group", task.fold >= 0 ? ctx.corpora.folds[task.fold].group : -1);
-    root.write_int_attr("seed", static_cast<int64_t>(ctx.cfg.experiment.seed));
-    root.write_int_attr("epochs", ctx.cfg.gan.options.epochs);
-    root.write_int_attr("pretrain_epochs", ctx.cfg.gan.options.pretrain_epochs);
+    root.write_int_attr("seed", static_cast<int64_t>(task.cfg().experiment.seed));
+    root.write_int_attr("epochs", task.cfg().gan.options.epochs);
+    root.write_int_attr("pretrain_epochs", task.cfg().gan.options.pretrain_epochs);
     data::write_corpus(file, "synthetic", syn);
     data::h5::Group stats = root.create_group("stats");
     stats.write_double_attr("target_source", target_source);
@@ -207,7 +208,8 @@ struct Training {
   std::vector<int> kept;
   bool retire_due;
 
-  int total() const { return ctx.cfg.gan.options.pretrain_epochs + ctx.cfg.gan.options.epochs; }
+  const gan::CycleGanOptions& options() const { return task.cfg().gan.options; }
+  int total() const { return options().pretrain_epochs + options().epochs; }
   bool is_local(int emotion) const {
     return std::find(local.begin(), local.end(), emotion) != local.end();
   }
@@ -300,7 +302,7 @@ class Progress {
 
   void report(const Training& t, const gan::EpochReport& report) {
     const auto now = std::chrono::steady_clock::now();
-    const int done = t.done, total = t.total(), pretrain = t.ctx.cfg.gan.options.pretrain_epochs;
+    const int done = t.done, total = t.total(), pretrain = t.options().pretrain_epochs;
     if (!t.ctx.verbose || (now - last_print_ < std::chrono::seconds(10) && done != total)) return;
     last_print_ = now;
     const double per_epoch =
@@ -319,7 +321,7 @@ class Progress {
       std::snprintf(classifier, sizeof(classifier), " cls %.3f acc %.2f", m.classification,
                     m.accuracy);
     log_info("%s: epoch %d/%d | D %.3f adv %.3f cyc %.4f%s | %.4fs/epoch, ETA %s", name.c_str(),
-             done - pretrain, t.ctx.cfg.gan.options.epochs, m.discriminator, m.adversarial, m.cycle,
+             done - pretrain, t.options().epochs, m.discriminator, m.adversarial, m.cycle,
              classifier, per_epoch, format_duration(per_epoch * (total - done)).c_str());
   }
 
@@ -332,7 +334,7 @@ class Progress {
 // Pretraining, then adversarial training, checkpointing every checkpoint_every epochs, at the end,
 // and when a stop was requested (then throws Preempted).
 void train(Training& t, const gan::TransferData& data) {
-  const gan::CycleGanOptions& o = t.ctx.cfg.gan.options;
+  const gan::CycleGanOptions& o = t.options();
   const int pretrain = o.pretrain_epochs, total = t.total();
   Progress progress(t.done);
   for (int k = t.done; k < total; ++k) {
@@ -363,7 +365,7 @@ void train(Training& t, const gan::TransferData& data) {
 void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanTask& task,
                   const std::vector<int>& local, gan::ClassifierGradientSum& gradient_sum) {
   const ops::ExecutionScope bound(exec);
-  const config::ExperimentConfig& cfg = ctx.cfg;
+  const config::ExperimentConfig& cfg = task.cfg();
   const TaskKey key = task.key();
   ctx.dir.make_task_folders(key);
 
@@ -381,7 +383,7 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
       key,
       local,
       gan::EmotionTransferGroup(exec, cfg.gan.options, static_cast<int>(ctx.corpora.target.dims()),
-                                ctx.emotions(), static_cast<float>(task.lambda_cls),
+                                ctx.emotions(), static_cast<float>(task.lambda_cls()),
                                 cfg.experiment.seed, key.stream_id(), local, &gradient_sum),
       History{kHistoryLead + ctx.emotions() * gan::EmotionLosses::kValues, {}},
       /*done=*/0,

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "data/h5.h"
 #include "data/scaler.h"
-#include "experiment/plan.h"
+#include "experiment/estimates.h"
 #include "experiment/stage_gan.h"
 #include "ser/metrics.h"
 #include "ser/registry.h"
@@ -46,25 +46,10 @@ struct Part {
 
 }  // namespace
 
-const ser::ClassifierOptions& classifier_options(const config::ExperimentConfig& cfg,
-                                                 const SerTask& task) {
-  const config::SerSection& s = cfg.ser;
-  const bool cross = task.protocol == Protocol::Cross;
-  switch (task.setting) {
-    case SerSetting::Real:
-      return cross ? s.cross_real : s.real;
-    case SerSetting::Syn:
-      return cross ? s.cross_syn : s.syn;
-    case SerSetting::RealSyn:
-      return cross ? s.cross_real_syn : s.real_syn;
-  }
-  return s.real;
-}
-
 SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, const SerTask& task) {
   const ops::ExecutionScope bound(exec);
   const auto started = std::chrono::steady_clock::now();
-  const config::ExperimentConfig& cfg = ctx.cfg;
+  const config::ExperimentConfig& cfg = task.cfg();
   const data::Corpus& x = ctx.corpora.target;
   const bool cross = task.protocol == Protocol::Cross;
   const bool use_real = task.setting != SerSetting::Syn;
@@ -81,7 +66,7 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
     real_scaler.transform(real.x.view());
   }
   if (use_syn) {
-    data::Corpus s = read_synthetic(ctx, task.source_gan(cfg.gan.per_fold));
+    data::Corpus s = read_synthetic(ctx, task.source_gan());
     syn = {std::move(s.features), std::move(s.labels)};
     syn_scaler.fit(syn.x.view(), std_kind);
     syn_scaler.transform(syn.x.view());
@@ -111,7 +96,7 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
   Part dev;
   if (cross) dev = evaluation_part(ctx.corpora.cross, ctx.corpora.cross_split.first);
 
-  const ser::ClassifierOptions& options = classifier_options(cfg, task);
+  const ser::ClassifierOptions& options = task.classifier();
   const ser::ClassifierKind& kind = ser::classifier_kind(options.classifier);
   std::unique_ptr<ser::Classifier> classifier =
       kind.make(static_cast<int>(x.dims()), x.num_classes(), options, cfg.experiment.seed,
@@ -170,7 +155,7 @@ void write_ser_outcome(const data::h5::Group& g, const SerOutcome& o) {
   g.write_string_attr("task", o.task.key().name());
   g.write_string_attr("setting", name_of(o.task.setting));
   g.write_string_attr("protocol", name_of(o.task.protocol));
-  g.write_double_attr("lambda_cls", o.task.lambda_cls);
+  g.write_double_attr("lambda_cls", o.task.setting == SerSetting::Real ? 0.0 : o.task.source_gan().lambda_cls());
   g.write_int_attr("fold", o.task.fold);
   g.write_int_attr("repetition", o.task.repetition);
   g.write_double_attr("uar", o.uar);
@@ -185,18 +170,14 @@ void write_ser_outcome(const data::h5::Group& g, const SerOutcome& o) {
   g.write_i32_1d("predictions", o.predictions);
 }
 
-SerOutcome read_ser_outcome(const data::h5::Group& g) {
+SerOutcome read_ser_outcome(const data::h5::Group& g, const SerTask& task) {
   if (!g.has_attr("format") || g.read_string_attr("format") != "emoaug-ser-task")
     EMOAUG_FAIL(g.where(""), ": not an emoaug SER task result");
+  if (g.read_string_attr("task") != task.key().name())
+    EMOAUG_FAIL(g.where(""), ": holds the result of ", g.read_string_attr("task"), ", not of ",
+                task.key().name());
   SerOutcome o;
-  const std::string setting = g.read_string_attr("setting");
-  o.task.setting = setting == "real"  ? SerSetting::Real
-                   : setting == "syn" ? SerSetting::Syn
-                                      : SerSetting::RealSyn;
-  o.task.protocol = g.read_string_attr("protocol") == "cross" ? Protocol::Cross : Protocol::Within;
-  o.task.lambda_cls = g.read_double_attr("lambda_cls");
-  o.task.fold = static_cast<int>(g.read_int_attr("fold"));
-  o.task.repetition = static_cast<int>(g.read_int_attr("repetition"));
+  o.task = task;
   o.uar = g.read_double_attr("uar");
   o.uar_dev = g.read_double_attr("uar_dev");
   o.dev_epochs = static_cast<int>(g.read_int_attr("dev_epochs"));
@@ -210,9 +191,9 @@ SerOutcome read_ser_outcome(const data::h5::Group& g) {
   return o;
 }
 
-SerOutcome read_ser_outcome(const std::string& path) {
+SerOutcome read_ser_outcome(const std::string& path, const SerTask& task) {
   data::h5::File file = data::h5::File::open(path);
-  return read_ser_outcome(file.root());
+  return read_ser_outcome(file.root(), task);
 }
 
 }  // namespace emoaug::experiment

@@ -36,19 +36,23 @@ uint64_t TaskKey::stream_id() const {
 }
 
 TaskKey GanTask::key() const {
-  return {"gan", "lcls=" + lambda_text(lambda_cls) + "/" + fold_part(fold)};
+  return {"gan", (config.path.empty() ? "" : config.path + "/") + fold_part(fold)};
 }
 
 TaskKey SerTask::key() const {
   std::string path = std::string(name_of(protocol)) + "/" + name_of(setting);
-  if (setting != Setting::Real) path += "/lcls=" + lambda_text(lambda_cls);
+  if (!config.path.empty()) path += "/" + config.path;
   return {"ser", path + "/" + fold_part(fold) + "/rep=" + std::to_string(repetition)};
 }
 
-GanTask SerTask::source_gan(bool per_fold) const {
+const ser::ClassifierOptions& SerTask::classifier() const {
+  return config::classifier_options(cfg(), setting, protocol == Protocol::Cross);
+}
+
+GanTask SerTask::source_gan() const {
   EMOAUG_CHECK(setting != Setting::Real, "the real setting uses no synthetic data");
   // Cross-corpus training uses all of the labeled corpus, so its GAN saw all of it too.
-  return {lambda_cls, per_fold && protocol == Protocol::Within ? fold : -1};
+  return {gan, gan.cfg->gan.per_fold && protocol == Protocol::Within ? fold : -1};
 }
 
 }  // namespace emoaug::experiment

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,24 +35,38 @@ struct TaskKey {
   uint64_t stream_id() const;
 };
 
-// One emotion-transfer group: N CycleGANs + C for one λcls, trained without the test fold (or on
-// all of the labeled corpus when fold < 0, the paper's leaky protocol).
+// The part of a study's config a task reads (experiment/study.h): the path segments of the swept
+// values it reads ("lcls=2", "gan.epochs=20/lcls=2") and a point's resolved config, which has
+// those values (any point that shares the task has them).
+struct TaskConfig {
+  std::string path;
+  std::shared_ptr<const config::ExperimentConfig> cfg;
+};
+
+// One emotion-transfer group: N CycleGANs + C for one point's GAN part, trained without the test
+// fold (or on all of the labeled corpus when fold < 0, the paper's leaky protocol).
 struct GanTask {
-  double lambda_cls = 0.0;
+  TaskConfig config;
   int fold = -1;        // index into the leave-one-group-out folds; -1 = all data
-  TaskKey key() const;  // gan/lcls=2/fold=3 or gan/lcls=2/all
+  TaskKey key() const;  // gan/lcls=2/fold=3 or gan/gan.epochs=20/lcls=2/all
+  const config::ExperimentConfig& cfg() const { return *config.cfg; }
+  double lambda_cls() const { return cfg().gan.lambda_cls.front(); }
 };
 
 // One SER classifier.
 struct SerTask {
   Setting setting = Setting::Real;
   Protocol protocol = Protocol::Within;
-  double lambda_cls = 0.0;  // unused for Setting::Real
-  int fold = -1;            // within-corpus fold; -1 for cross-corpus
+  TaskConfig config;  // what this task reads; for syn settings it includes its GAN's part
+  TaskConfig gan;     // syn settings: the GAN part of the point (source_gan's config)
+  int fold = -1;      // within-corpus fold; -1 for cross-corpus
   int repetition = 0;
   TaskKey key() const;  // ser/within/real+syn/lcls=2/fold=3/rep=0
+  const config::ExperimentConfig& cfg() const { return *config.cfg; }
+  // The classifier block it trains with (config::classifier_options).
+  const ser::ClassifierOptions& classifier() const;
   // The GAN task whose synthetic data this task reads (syn settings only).
-  GanTask source_gan(bool per_fold) const;
+  GanTask source_gan() const;
 };
 
 }  // namespace emoaug::experiment

@@ -44,8 +44,8 @@ bool compare(const std::string& a_dir, const std::string& b_dir) {
   const experiment::RunDirectory b_run(b_dir);
   const experiment::Plan& plan = run.plan;
   for (const experiment::SerTask& t : plan.ser) {
-    experiment::SerOutcome x = experiment::read_ser_outcome(a.dir.ser_output(t.key()));
-    experiment::SerOutcome y = experiment::read_ser_outcome(b_run.ser_output(t.key()));
+    experiment::SerOutcome x = experiment::read_ser_outcome(a.dir.ser_output(t.key()), t);
+    experiment::SerOutcome y = experiment::read_ser_outcome(b_run.ser_output(t.key()), t);
     if (x.uar != y.uar || x.uar_dev != y.uar_dev || !same(x.recall, y.recall) ||
         !same(x.confusion, y.confusion) || !same(x.predictions, y.predictions))
       return fail(t.key().name());
