@@ -9,6 +9,7 @@
 
 #include "config_test_util.h"
 #include "core/error.h"
+#include "experiment/records.h"
 #include "testing.h"
 
 using namespace emoaug;
@@ -416,4 +417,63 @@ TEST(SubmitCli, DryRunSplitsAtMaxArraySize) {
   }
   r = emoaug::testing::run_emoaug(job + " --sweep gan.epoch=5", dir);
   EXPECT_CONTAINS(r.err, "(did you mean 'gan.epochs'?)");
+}
+
+// A real submission against a stand-in sbatch: every array job and the aggregation job get a record
+// for `emoaug status`, the aggregation waits for every array, and a refusal half way names the jobs
+// queued already.
+TEST(SubmitCli, SubmitsEveryArrayWithARecordAndOneAggregationAfterThem) {
+  emoaug::testing::TempDir dir;
+  emoaug::testing::write_text(dir / "exp.toml",
+                              "[experiment]\noutput = \"run\"\n[data]\n"
+                              "target = \"t.h5\"\nsource = \"s.h5\"\n"
+                              "[gan]\nlambda_cls = [0.0, 1.0, 2.0]\n");
+  emoaug::testing::write_text(dir / "job.toml", "[job]\nname = \"t\"\nconfig = \"exp.toml\"\n");
+  const std::string bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  // Job ids from 101 on; exits 1 on the id that has a fail_at_<id> file, as a refusing sbatch does.
+  emoaug::testing::write_text(
+      bin + "/sbatch",
+      "#!/bin/sh\nd='" + dir.path() +
+          "'\nn=$(cat \"$d/count\" 2>/dev/null || echo 100)\nn=$((n + 1))\n"
+          "echo $n > \"$d/count\"\necho \"$*\" >> \"$d/calls\"\n"
+          "if [ -e \"$d/fail_at_$n\" ]; then echo 'sbatch: error: limit' >&2; exit 1; fi\n"
+          "echo \"$n;cluster\"\n");
+  std::filesystem::permissions(bin + "/sbatch", std::filesystem::perms::owner_all);
+  const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", (bin + ":" + old_path).c_str(), 1);
+  emoaug::testing::CliResult r =
+      emoaug::testing::run_emoaug("submit '" + dir / "job.toml" + "' --max-array-size 2", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LINE(r.out, "job 101: t-1 (array 0-1: parts 0-1 of 3 on 1 rank(s))");
+  EXPECT_LINE(r.out, "job 102: t-2 (array 0-0: part 2 of 3 on 1 rank(s))");
+  EXPECT_CONTAINS(r.out, "job 103: t-aggregate (");
+  EXPECT_CONTAINS(r.out, "; after jobs 101:102)");
+  const std::string calls = emoaug::testing::read_bytes(dir / "calls");
+  EXPECT_EQ(calls, "--parsable " + dir / "run/slurm/t-1.sbatch" + "\n--parsable " +
+                       dir / "run/slurm/t-2.sbatch" + "\n--parsable --dependency=afterok:101:102 " +
+                       dir / "run/slurm/t-aggregate.sbatch" + "\n");
+  EXPECT_CONTAINS(emoaug::testing::read_bytes(dir / "run/slurm/t-2.sbatch"), "\nPART_OFFSET=2\n");
+  const std::vector<experiment::JobRecord> records =
+      experiment::read_job_records(dir / "run/slurm/jobs");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].id, "101");
+  EXPECT_EQ(records[0].name, "t-1");
+  EXPECT_EQ(records[0].array, "0-1");
+  EXPECT_EQ(records[1].id, "102");
+  EXPECT_EQ(records[1].array, "0-0");
+  EXPECT_EQ(records[2].id, "103");
+  EXPECT_EQ(records[2].name, "t-aggregate");
+  EXPECT_TRUE(records[2].array.empty());
+  EXPECT_GT(records[2].submitted, 0);
+
+  // The second array refused: the first is queued, and the message says so.
+  emoaug::testing::write_text(dir / "fail_at_105", "");
+  r = emoaug::testing::run_emoaug(
+      "submit '" + dir / "job.toml" + "' --max-array-size 2 -s experiment.output=run2", dir);
+  setenv("PATH", old_path.c_str(), 1);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_CONTAINS(r.err,
+                  "sbatch failed (exit status 1); job(s) 104 are queued already: scancel "
+                  "them, or let them run and submit the spec again");
 }

@@ -242,6 +242,7 @@ int cmd_submit(int argc, char** argv) {
                                    : std::filesystem::read_symlink("/proc/self/exe").string();
   ctx.workdir = std::filesystem::current_path().string();
   ctx.run_dir = cfg.experiment.output;
+  // One part per λcls value until emoaug run counts its parts (points x GAN groups).
   ctx.parts = static_cast<int>(cfg.gan.lambda_cls.size());
   ctx.sets = overrides;
   ctx.sweeps = spec.sweep;
@@ -286,7 +287,17 @@ int cmd_submit(int argc, char** argv) {
   for (const SbatchJob& job : jobs) {
     const std::string script = folder + "/" + job.name + ".sbatch";
     write_script(script, job.script);
-    const std::string out = capture(sbatch_command(job, dependency_of(job, ids), script));
+    std::string out;
+    try {
+      out = capture(sbatch_command(job, dependency_of(job, ids), script));
+    } catch (const Error& e) {
+      // The jobs queued so far run without the rest (nor an aggregation): say which they are.
+      std::string queued;
+      for (const std::string& id : ids) queued += (queued.empty() ? "" : " ") + id;
+      if (queued.empty()) throw;
+      EMOAUG_FAIL(e.what(), "; job(s) ", queued, " are queued already: scancel them, or let them ",
+                  "run and submit the spec again, which skips the finished tasks");
+    }
     // --parsable prints "id" or "id;cluster".
     const std::string id = out.substr(0, out.find_first_of(";\n"));
     if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
