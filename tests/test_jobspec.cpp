@@ -48,6 +48,7 @@ account = "proj_42"
 signal_seconds = 300
 aggregate_time = "20"
 extra = ["--qos=high", "-C h100"]
+max_parallel = 16
 )",
                                   "job.toml", "/base/jobs");
   EXPECT_EQ(s.name, "sweep-1");
@@ -66,6 +67,7 @@ extra = ["--qos=high", "-C h100"]
   EXPECT_EQ(s.signal_seconds, 300);
   EXPECT_EQ(s.aggregate_time, "20");
   EXPECT_EQ(s.extra, (std::vector<std::string>{"--qos=high", "-C h100"}));
+  EXPECT_EQ(s.max_parallel, 16);
 }
 
 TEST(JobSpec, DefaultsWhenOnlyTheConfigIsGiven) {
@@ -77,6 +79,9 @@ TEST(JobSpec, DefaultsWhenOnlyTheConfigIsGiven) {
   EXPECT_EQ(s.ranks, 1);
   EXPECT_EQ(s.signal_seconds, 120);
   EXPECT_TRUE(s.partition.empty());
+  EXPECT_EQ(s.max_parallel, 0);  // no throttle
+  EXPECT_TRUE(s.sweep.empty());
+  EXPECT_TRUE(s.sweep_zip.empty());
 }
 
 TEST(JobSpec, ConfigIsRequired) {
@@ -144,6 +149,76 @@ TEST(JobSpec, BadValuesAreErrors) {
   EXPECT_EQ(spec_error(m + "[slurm]\nranks = 2\nnodes = 3\n"),
             "job.toml:5:9: slurm.nodes = 3 is more than slurm.ranks = 2: a node without a rank");
   EXPECT_CONTAINS(spec_error(m + "[slurm]\npartition = \"gpu;rm\"\n"), "slurm.partition");
+}
+
+TEST(JobSpec, MaxParallelIsACountOrZero) {
+  EXPECT_EQ(spec_error(std::string(kMinimal) + "[slurm]\nmax_parallel = -2\n"),
+            "job.toml:4:16: slurm.max_parallel = -2 is out of range: must be >= 0");
+  EXPECT_EQ(spec_error(std::string(kMinimal) + "[slurm]\nmax_parallel = 2.5\n"),
+            "job.toml:4:16: slurm.max_parallel: expected an integer, got a float (2.5)");
+  EXPECT_EQ(spec_error(std::string(kMinimal) + "[slurm]\nmax_paralel = 2\n"),
+            "job.toml:4:1: unknown key 'slurm.max_paralel' (did you mean 'slurm.max_parallel'?)");
+}
+
+// [sweep]: config key paths, quoted or as nested tables, each to an array of values, in file
+// order; zip groups keys that advance together.
+TEST(JobSpec, SweepTable) {
+  const JobSpec s = parse_jobspec(std::string(kMinimal) + R"([sweep]
+"ser.real.epochs" = [20, 40]
+gan.epochs = [5, 10]
+gan.pretrain.epochs = [1, 2]
+gan.lr = [0.0002, 1e-5, 2.0]
+experiment.backend = ["cpu", "it \"x\""]
+ser.shuffle = [true, false]
+zip = [["gan.epochs", "gan.pretrain.epochs"]]
+)",
+                                  "job.toml", "/base");
+  EXPECT_EQ(s.sweep, (std::vector<std::string>{"ser.real.epochs=20,40", "gan.epochs=5,10",
+                                               "gan.pretrain.epochs=1,2", "gan.lr=0.0002,1e-05,2.0",
+                                               "experiment.backend=\"cpu\",\"it \\\"x\\\"\"",
+                                               "ser.shuffle=true,false"}));
+  EXPECT_EQ(s.sweep_zip, std::vector<std::string>{"gan.epochs,gan.pretrain.epochs"});
+  // [sweep.gan] is the same as gan.* keys in [sweep].
+  const JobSpec t =
+      parse_jobspec(std::string(kMinimal) + "[sweep.gan]\nepochs = [1, 2]\n", "job.toml", "/base");
+  EXPECT_EQ(t.sweep, std::vector<std::string>{"gan.epochs=1,2"});
+}
+
+TEST(JobSpec, SweepMistakesNameTheirPlace) {
+  const std::string m = std::string(kMinimal) + "[sweep]\n";
+  EXPECT_EQ(spec_error(m + "gan.epochs = 5\n"),
+            "job.toml:4:14: sweep.gan.epochs: expected an array of values, got an integer (5)");
+  EXPECT_EQ(spec_error(m + "gan.epochs = []\n"),
+            "job.toml:4:14: sweep.gan.epochs must not be empty");
+  EXPECT_EQ(spec_error(m + "gan.epochs = [1, [2]]\n"),
+            "job.toml:4:18: sweep.gan.epochs[1]: expected a number, boolean or string, got an "
+            "array");
+  EXPECT_EQ(spec_error(m + "data.target = [\"a.h5\", \"b,c.h5\"]\n"),
+            "job.toml:4:24: sweep.data.target[1] = \"b,c.h5\" holds a ',', which separates the "
+            "values of --sweep KEY=V1,V2");
+  EXPECT_EQ(spec_error(m + "gan.epochs = [5, 10, 5]\n"),
+            "job.toml:4:22: sweep.gan.epochs lists 5 twice");
+  EXPECT_EQ(spec_error(m + "\"gan.epochs\" = [1]\ngan.epochs = [2]\n"),
+            "job.toml:5:14: sweep lists gan.epochs twice");
+  EXPECT_EQ(spec_error(m + "\"gan epochs\" = [1]\n"),
+            "job.toml:4:16: sweep: 'gan epochs' is not a config key like gan.epochs");
+  EXPECT_EQ(spec_error("sweep = 1\n" + std::string(kMinimal)),
+            "job.toml:1:9: 'sweep' must be a table ([sweep]), got an integer");
+  EXPECT_EQ(spec_error(m + "a.b = [1, 2]\nzip = [[\"a.b\"]]\n"),
+            "job.toml:5:8: sweep.zip[0] must name at least two keys of [sweep]");
+  EXPECT_EQ(spec_error(m + "a.b = [1, 2]\nc = [1, 2]\nzip = [[\"a.b\", \"a.c\"]]\n"),
+            "job.toml:6:16: sweep.zip[0][1] = \"a.c\" is not a key of [sweep]");
+  EXPECT_EQ(spec_error(m + "a = [1, 2]\nb = [1, 2, 3]\nzip = [[\"a\", \"b\"]]\n"),
+            "job.toml:6:14: sweep.zip[0]: a has 2 values and b 3; zipped keys need as many each");
+  EXPECT_EQ(spec_error(m + "a = [1]\nb = [1]\nc = [2]\nzip = [[\"a\", \"b\"], [\"c\", \"a\"]]\n"),
+            "job.toml:7:26: sweep.zip[1][1]: a is zipped already, in sweep.zip[0]");
+  EXPECT_EQ(spec_error(m + "a = [1]\nzip = \"a\"\n"),
+            "job.toml:5:7: sweep.zip: expected an array of arrays of keys, got a string (\"a\")");
+  EXPECT_EQ(spec_error(m + "a = [1]\nzip = [[\"a\", 1]]\n"),
+            "job.toml:5:14: sweep.zip[0][1]: expected a string, got an integer");
+  // A misspelt table name is still unknown, with [sweep] among the suggestions.
+  EXPECT_EQ(spec_error(std::string(kMinimal) + "[sweeps]\na = [1]\n"),
+            "job.toml:3:2: unknown key 'sweeps' (did you mean 'sweep'?)");
 }
 
 TEST(JobSpec, IntegersBeyond32BitsSaySo) {

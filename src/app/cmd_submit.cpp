@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,42 +32,117 @@ namespace emoaug::app {
 
 namespace {
 
-// Runs argv (found on PATH) and returns its stdout; its stderr goes to ours, so sbatch's own
-// message explains a refusal.
-std::string capture(const std::vector<std::string>& argv) {
-  int out[2];
-  if (::pipe(out) != 0) EMOAUG_FAIL("pipe: ", std::strerror(errno));
+// Runs argv (found on PATH) and returns whether it ran and exited 0; `out` gets its stdout, `why`
+// what went wrong. Its stderr goes to ours, so the program's own message explains a refusal.
+bool run_program(const std::vector<std::string>& argv, std::string& out, std::string& why) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) EMOAUG_FAIL("pipe: ", std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
   const int err = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
+  ::close(pipe_fds[1]);
   if (err != 0) {
-    ::close(out[0]);
-    EMOAUG_FAIL("cannot run ", argv[0], ": ", std::strerror(err),
-                " (is this a SLURM login node? --dry-run prints the scripts)");
+    ::close(pipe_fds[0]);
+    why = "cannot run " + argv[0] + ": " + std::strerror(err);
+    return false;
   }
-  std::string text;
+  out.clear();
   char buf[4096];
-  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) != 0;) {
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) != 0;) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) break;
-    text.append(buf, static_cast<size_t>(n));
+    out.append(buf, static_cast<size_t>(n));
   }
-  ::close(out[0]);
+  ::close(pipe_fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    EMOAUG_FAIL(argv[0], " failed (exit status ", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                ")");
-  return text;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    why = argv[0] + " failed (exit status " +
+          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
+    return false;
+  }
+  return true;
+}
+
+std::string capture(const std::vector<std::string>& argv) {
+  std::string out, why;
+  if (!run_program(argv, out, why))
+    EMOAUG_FAIL(why, why.rfind("cannot run", 0) == 0
+                         ? " (is this a SLURM login node? --dry-run prints the scripts)"
+                         : "");
+  return out;
+}
+
+// A count option's or variable's value: a whole number >= `least`.
+int count_value(const std::string& text, int least, const std::string& what) {
+  const int v = parse_int(text, what);
+  if (v < least) EMOAUG_FAIL(what, ": ", v, " is out of range: must be >= ", least);
+  return v;
+}
+
+// The cluster's MaxArraySize: --max-array-size, else EMOAUG_MAX_ARRAY_SIZE, else `scontrol show
+// config`, else SLURM's default. `source` says which, for the user.
+int max_array_size(const std::string& option, std::string& source) {
+  if (!option.empty()) {
+    source = "--max-array-size";
+    return count_value(option, 1, "--max-array-size");
+  }
+  if (const char* env = std::getenv("EMOAUG_MAX_ARRAY_SIZE"); env && *env) {
+    source = "EMOAUG_MAX_ARRAY_SIZE";
+    return count_value(env, 1, "EMOAUG_MAX_ARRAY_SIZE");
+  }
+  std::string out, why;
+  if (run_program({"scontrol", "show", "config"}, out, why)) {
+    const int size = parse_max_array_size(out);
+    if (size >= 0) {
+      source = "scontrol show config";
+      return size;
+    }
+    why = "scontrol show config has no MaxArraySize line";
+  }
+  source = "SLURM's default; " + why;
+  return kDefaultMaxArraySize;
+}
+
+// A --sweep of the command line: KEY=V1,V2,... with a key the spec does not sweep already.
+void check_sweep_option(const std::string& text, const std::vector<std::string>& axes) {
+  const size_t eq = text.find('=');
+  const std::string key = text.substr(0, eq);
+  if (eq == std::string::npos || key.empty() || eq + 1 == text.size())
+    EMOAUG_FAIL("--sweep '", text, "': expected KEY=V1,V2,...");
+  const std::string values = "," + text.substr(eq + 1) + ",";
+  if (values.find(",,") != std::string::npos) EMOAUG_FAIL("--sweep '", text, "': an empty value");
+  for (const std::string& axis : axes)
+    if (axis.substr(0, axis.find('=')) == key)
+      EMOAUG_FAIL("--sweep '", text, "': ", key, " is swept already (", axis, ")");
+}
+
+// Every value of every sweep axis must load into the experiment config as an override would, so a
+// misspelt key or a bad value stops the submission rather than a job in the queue.
+void check_sweep_values(const std::string& config, const std::vector<std::string>& overrides,
+                        const std::vector<std::string>& axes) {
+  for (const std::string& axis : axes) {
+    const size_t eq = axis.find('=');
+    const std::string key = axis.substr(0, eq);
+    std::stringstream values(axis.substr(eq + 1));
+    for (std::string value; std::getline(values, value, ',');) {
+      std::vector<std::string> with = overrides;
+      with.push_back(key + "=" + value);
+      try {
+        config::load_config(config, with);
+      } catch (const Error& e) {
+        EMOAUG_FAIL("sweep ", key, " = ", value, ": ", e.what());
+      }
+    }
+  }
 }
 
 void write_script(const std::string& path, const std::string& text) {
@@ -80,29 +156,28 @@ void write_script(const std::string& path, const std::string& text) {
 std::vector<std::string> sbatch_command(const SbatchJob& job, const std::string& dependency,
                                         const std::string& script) {
   std::vector<std::string> argv{"sbatch", "--parsable"};
-  if (job.after >= 0) argv.push_back("--dependency=afterok:" + dependency);
+  if (!job.after.empty()) argv.push_back("--dependency=afterok:" + dependency);
   argv.push_back(script);
   return argv;
 }
 
-// The --array range of a rendered script ("0-1"), or empty for a plain job.
-std::string array_range(const std::string& script) {
-  const std::string flag = "#SBATCH --array=";
-  const size_t at = script.find(flag);
-  if (at == std::string::npos) return "";
-  const size_t from = at + flag.size();
-  return script.substr(from, script.find('\n', from) - from);
+// The afterok list of `job`: the ids (or names, in a dry run) of the jobs it waits for.
+std::string dependency_of(const SbatchJob& job, const std::vector<std::string>& ids) {
+  std::string out;
+  for (int i : job.after) out += (out.empty() ? "" : ":") + ids[static_cast<size_t>(i)];
+  return out;
 }
 
 }  // namespace
 
 int cmd_submit(int argc, char** argv) {
-  std::string spec_path, mode, launcher, templates_dir;
-  std::vector<std::string> sets;
+  std::string spec_path, mode, launcher, templates_dir, max_array, max_parallel;
+  std::vector<std::string> sets, sweeps;
   bool dry_run = false;
   ArgParser args("emoaug submit",
                  "Submit a job spec (jobs/*.toml; keys in docs/slurm.md) to SLURM: the "
-                 "experiment's λcls sweep as an array job, one element per value, all writing "
+                 "experiment's sweep cut into parts (emoaug run --part I/N), one array element "
+                 "each, over as many array jobs as the cluster's MaxArraySize needs, all writing "
                  "into one run directory, then a job that aggregates it (mode = \"array\"); or as "
                  "one emoaug run on many ranks (mode = \"mpi\"). Jobs that SLURM signals before "
                  "their time limit checkpoint and requeue themselves. The scripts and the jobs' "
@@ -113,6 +188,16 @@ int cmd_submit(int argc, char** argv) {
   args.option_list("set", "KEY=VALUE",
                    "one more experiment config override for every emoaug run (like job.set)", &sets,
                    's');
+  args.option_list("sweep", "KEY=V1,V2",
+                   "one more sweep axis for every emoaug run (like the spec's [sweep])", &sweeps);
+  args.option("max-parallel", "N",
+              "at most N elements of each array job running at once, instead of the spec's "
+              "slurm.max_parallel (0: no limit)",
+              &max_parallel);
+  args.option("max-array-size", "N",
+              "cut the parts into arrays of at most N elements, instead of the cluster's "
+              "MaxArraySize (also EMOAUG_MAX_ARRAY_SIZE)",
+              &max_array);
   args.option("mode", "MODE", "array or mpi, instead of the spec's job.mode", &mode);
   args.option("launcher", "NAME", "srun or mpirun, instead of the spec's job.launcher", &launcher);
   args.option("templates", "DIR",
@@ -122,7 +207,8 @@ int cmd_submit(int argc, char** argv) {
   args.epilog(
       "examples:\n"
       "  emoaug submit jobs/paper.toml --dry-run\n"
-      "  emoaug submit jobs/demo.toml --mode mpi -s gan.epochs=50");
+      "  emoaug submit jobs/demo.toml --mode mpi -s gan.epochs=50\n"
+      "  emoaug submit jobs/demo.toml --sweep ser.real.epochs=20,40 --max-parallel 4");
   if (!args.parse(argc, argv)) return kExitOk;
 
   config::JobSpec spec = config::load_jobspec(spec_path);
@@ -135,12 +221,18 @@ int cmd_submit(int argc, char** argv) {
   else if (!launcher.empty())
     EMOAUG_FAIL("--launcher: '", launcher, "' is neither srun nor mpirun");
   spec.set.insert(spec.set.end(), sets.begin(), sets.end());
+  if (!max_parallel.empty()) spec.max_parallel = count_value(max_parallel, 0, "--max-parallel");
+  for (const std::string& s : sweeps) {
+    check_sweep_option(s, spec.sweep);
+    spec.sweep.push_back(s);
+  }
 
   // The jobs will resolve the same config on the compute nodes; resolving it here finds its
   // mistakes before anything waits in a queue.
   const std::vector<std::string> overrides = run_overrides(spec);
   const config::ExperimentConfig cfg = config::load_config(spec.config, overrides);
   config::check_runnable(cfg, spec.config);
+  check_sweep_values(spec.config, overrides, spec.sweep);
 
   SubmitContext ctx;
   // The binary itself, unless a wrapper that sets its environment says to call it instead (the
@@ -150,8 +242,14 @@ int cmd_submit(int argc, char** argv) {
                                    : std::filesystem::read_symlink("/proc/self/exe").string();
   ctx.workdir = std::filesystem::current_path().string();
   ctx.run_dir = cfg.experiment.output;
-  ctx.lambda_grid = cfg.gan.lambda_cls;
+  // One part per λcls value until emoaug run counts its parts (points x GAN groups).
+  ctx.parts = static_cast<int>(cfg.gan.lambda_cls.size());
   ctx.sets = overrides;
+  ctx.sweeps = spec.sweep;
+  ctx.sweep_zip = spec.sweep_zip;
+  std::string size_source;
+  if (spec.mode == config::SweepMode::Array)
+    ctx.max_array_size = max_array_size(max_array, size_source);
   const Templates templates =
       templates_dir.empty() ? builtin_templates() : read_templates(templates_dir);
   const std::vector<SbatchJob> jobs = render_jobs(spec, ctx, templates);
@@ -159,12 +257,15 @@ int cmd_submit(int argc, char** argv) {
   const std::string folder = run_dir.slurm();
 
   if (dry_run) {
+    if (!size_source.empty())
+      std::printf("# MaxArraySize %d (%s): %d part(s) in %zu array job(s)\n", ctx.max_array_size,
+                  size_source.c_str(), ctx.parts, jobs.size() - 1);
+    std::vector<std::string> names;
+    for (const SbatchJob& job : jobs) names.push_back("<job id of " + job.name + ">");
     for (size_t i = 0; i < jobs.size(); ++i) {
-      const std::string dependency =
-          jobs[i].after >= 0 ? "<job id of " + jobs[jobs[i].after].name + ">" : "";
       std::string command;
-      for (const std::string& w :
-           sbatch_command(jobs[i], dependency, folder + "/" + jobs[i].name + ".sbatch"))
+      for (const std::string& w : sbatch_command(jobs[i], dependency_of(jobs[i], names),
+                                                 folder + "/" + jobs[i].name + ".sbatch"))
         command += (command.empty() ? "" : " ") + w;
       std::printf("# ==== job %zu of %zu: %s (%s)\n# %s\n%s\n", i + 1, jobs.size(),
                   jobs[i].name.c_str(), jobs[i].summary.c_str(), command.c_str(),
@@ -179,12 +280,24 @@ int cmd_submit(int argc, char** argv) {
   experiment::make_directories(folder);
   std::printf("emoaug submit: %s -> %s (scripts and logs in %s/)\n", spec_path.c_str(),
               ctx.run_dir.c_str(), folder.c_str());
+  if (!size_source.empty())
+    std::printf("MaxArraySize %d (%s): %d part(s) in %zu array job(s)\n", ctx.max_array_size,
+                size_source.c_str(), ctx.parts, jobs.size() - 1);
   std::vector<std::string> ids;
   for (const SbatchJob& job : jobs) {
     const std::string script = folder + "/" + job.name + ".sbatch";
     write_script(script, job.script);
-    const std::string out =
-        capture(sbatch_command(job, job.after >= 0 ? ids[job.after] : "", script));
+    std::string out;
+    try {
+      out = capture(sbatch_command(job, dependency_of(job, ids), script));
+    } catch (const Error& e) {
+      // The jobs queued so far run without the rest (nor an aggregation): say which they are.
+      std::string queued;
+      for (const std::string& id : ids) queued += (queued.empty() ? "" : " ") + id;
+      if (queued.empty()) throw;
+      EMOAUG_FAIL(e.what(), "; job(s) ", queued, " are queued already: scancel them, or let them ",
+                  "run and submit the spec again, which skips the finished tasks");
+    }
     // --parsable prints "id" or "id;cluster".
     const std::string id = out.substr(0, out.find_first_of(";\n"));
     if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
@@ -194,11 +307,15 @@ int cmd_submit(int argc, char** argv) {
     experiment::JobRecord record;
     record.id = record.jobid = id;
     record.name = job.name;
-    record.array = array_range(job.script);
+    record.array = job.array;
     record.submitted = static_cast<int64_t>(std::time(nullptr));
     experiment::write_job_record(run_dir.jobs(), record);
     std::printf("job %s: %s (%s%s)\n", id.c_str(), job.name.c_str(), job.summary.c_str(),
-                job.after >= 0 ? ("; after job " + ids[job.after]).c_str() : "");
+                job.after.empty()
+                    ? ""
+                    : ("; after job" + std::string(job.after.size() > 1 ? "s " : " ") +
+                       dependency_of(job, ids))
+                          .c_str());
     std::fflush(stdout);
   }
   return kExitOk;

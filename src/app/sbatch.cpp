@@ -1,5 +1,6 @@
 #include "app/sbatch.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -34,12 +35,6 @@ const std::string& sbatch_path(const std::string& path, const char* what) {
 std::string words(const std::vector<std::string>& list) {
   std::string out;
   for (const std::string& w : list) out += (out.empty() ? "" : " ") + shell_quote(w);
-  return out;
-}
-
-std::string lambda_text(const std::vector<double>& grid) {
-  std::string out;
-  for (double l : grid) out += (out.empty() ? "" : ", ") + exact_number(l);
   return out;
 }
 
@@ -113,57 +108,109 @@ std::vector<std::string> run_overrides(const config::JobSpec& spec) {
   return sets;
 }
 
+std::vector<ArrayShare> split_parts(int parts, int max_array_size) {
+  if (parts < 1) EMOAUG_FAIL("nothing to run: ", parts, " parts");
+  if (max_array_size < 1)
+    EMOAUG_FAIL("MaxArraySize = ", max_array_size, ": this cluster takes no array jobs; submit ",
+                "with --mode mpi");
+  std::vector<ArrayShare> shares;
+  for (int offset = 0; offset < parts; offset += max_array_size)
+    shares.push_back({offset, std::min(max_array_size, parts - offset)});
+  return shares;
+}
+
+int parse_max_array_size(const std::string& text) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const size_t eq = line.find('=');
+    if (line.rfind("MaxArraySize", 0) != 0 || eq == std::string::npos) continue;
+    const std::string name = line.substr(0, line.find_first_of(" \t="));
+    if (name != "MaxArraySize") continue;
+    const size_t from = line.find_first_not_of(" \t", eq + 1);
+    if (from == std::string::npos) return -1;
+    const size_t to = line.find_last_not_of(" \t\r");
+    const std::string value = line.substr(from, to + 1 - from);
+    if (value.empty() || value.size() > 9 ||
+        value.find_first_not_of("0123456789") != std::string::npos)
+      return -1;
+    return std::stoi(value);
+  }
+  return -1;
+}
+
 std::vector<SbatchJob> render_jobs(const config::JobSpec& spec, const SubmitContext& ctx,
                                    const Templates& templates) {
   const bool array = spec.mode == config::SweepMode::Array;
   const std::string logs = sbatch_path(ctx.run_dir, "the run directory") + "/slurm/";
-  if (ctx.lambda_grid.empty()) EMOAUG_FAIL("the λcls grid is empty");
+  if (spec.max_parallel < 0)
+    EMOAUG_FAIL("max_parallel = ", spec.max_parallel, " is out of range: must be >= 0");
+  const std::vector<ArrayShare> shares =
+      array ? split_parts(ctx.parts, ctx.max_array_size) : std::vector<ArrayShare>{{0, 1}};
 
-  SbatchJob run;
-  run.name = spec.name;
-  std::string lines = "#SBATCH --job-name=" + spec.name + "\n";
-  lines += "#SBATCH --output=" + logs + (array ? "%x-%A_%a.out" : "%x-%j.out") + "\n";
-  if (array) lines += "#SBATCH --array=0-" + std::to_string(ctx.lambda_grid.size() - 1) + "\n";
-  lines += "#SBATCH --ntasks=" + std::to_string(spec.ranks) + "\n";
-  if (spec.nodes > 0) lines += "#SBATCH --nodes=" + std::to_string(spec.nodes) + "\n";
-  lines += "#SBATCH --cpus-per-task=" + std::to_string(spec.cpus_per_task) + "\n";
+  // The lines of every run job but --job-name and --array.
+  std::string common = "#SBATCH --output=" + logs + (array ? "%x-%A_%a.out" : "%x-%j.out") + "\n";
+  common += "#SBATCH --ntasks=" + std::to_string(spec.ranks) + "\n";
+  if (spec.nodes > 0) common += "#SBATCH --nodes=" + std::to_string(spec.nodes) + "\n";
+  common += "#SBATCH --cpus-per-task=" + std::to_string(spec.cpus_per_task) + "\n";
   if (spec.gpus_per_task > 0)
-    lines += "#SBATCH --gpus-per-task=" + std::to_string(spec.gpus_per_task) + "\n";
-  lines += "#SBATCH --time=" + spec.time + "\n";
+    common += "#SBATCH --gpus-per-task=" + std::to_string(spec.gpus_per_task) + "\n";
+  common += "#SBATCH --time=" + spec.time + "\n";
   if (spec.signal_seconds > 0)
-    lines += "#SBATCH --signal=B:USR2@" + std::to_string(spec.signal_seconds) + "\n";
+    common += "#SBATCH --signal=B:USR2@" + std::to_string(spec.signal_seconds) + "\n";
   // Requeued after a preemption, a job appends to its log rather than starting it over.
-  lines += "#SBATCH --requeue\n#SBATCH --open-mode=append\n";
-  common_lines(lines, spec, ctx);
-  lines.pop_back();  // the template's line break follows the placeholder
+  common += "#SBATCH --requeue\n#SBATCH --open-mode=append\n";
+  common_lines(common, spec, ctx);
 
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, sweeps;
   for (const std::string& s : ctx.sets) sets.insert(sets.end(), {"-s", s});
-  std::vector<std::string> lambdas;
-  if (array)
-    for (double l : ctx.lambda_grid) lambdas.push_back(exact_number(l));
-  run.script = fill_template(templates.run,
-                             {{"SBATCH", lines},
-                              {"EMOAUG", shell_quote(ctx.emoaug)},
-                              {"CONFIG", shell_quote(spec.config)},
-                              {"SETS", words(sets)},
-                              {"LAMBDAS", words(lambdas)},
-                              {"LAUNCHER", config::to_string(spec.launcher)}},
-                             "slurm/run.sbatch");
+  for (const std::string& s : ctx.sweeps) sweeps.insert(sweeps.end(), {"--sweep", s});
+  for (const std::string& z : ctx.sweep_zip) sweeps.insert(sweeps.end(), {"--sweep-zip", z});
   const std::string per =
       std::to_string(spec.ranks) + " rank(s)" +
       (spec.gpus_per_task > 0 ? " with " + std::to_string(spec.gpus_per_task) + " GPU(s) each"
                               : "");
-  run.summary = array
-                    ? "array 0-" + std::to_string(ctx.lambda_grid.size() - 1) +
-                          ", one element per λcls (" + lambda_text(ctx.lambda_grid) + ") on " + per
-                    : "emoaug run, all λcls (" + lambda_text(ctx.lambda_grid) + ") on " + per;
-  if (!array) return {run};
+  const std::string throttle = spec.max_parallel > 0 ? "%" + std::to_string(spec.max_parallel) : "";
+
+  std::vector<SbatchJob> jobs;
+  for (size_t j = 0; j < shares.size(); ++j) {
+    const ArrayShare& share = shares[j];
+    SbatchJob run;
+    // One script per array: <name>-1, <name>-2, ... when the parts need several.
+    run.name = shares.size() == 1 ? spec.name : spec.name + "-" + std::to_string(j + 1);
+    std::string lines = "#SBATCH --job-name=" + run.name + "\n";
+    if (array) {
+      run.array = "0-" + std::to_string(share.count - 1);
+      lines += "#SBATCH --array=" + run.array + throttle + "\n";
+    }
+    lines += common;
+    lines.pop_back();  // the template's line break follows the placeholder
+    run.script =
+        fill_template(templates.run,
+                      {{"SBATCH", lines},
+                       {"EMOAUG", shell_quote(ctx.emoaug)},
+                       {"CONFIG", shell_quote(spec.config)},
+                       {"SETS", words(sets)},
+                       {"SWEEPS", words(sweeps)},
+                       {"PARTS", shell_quote(array ? std::to_string(ctx.parts) : "")},
+                       {"PART_OFFSET", shell_quote(array ? std::to_string(share.offset) : "")},
+                       {"LAUNCHER", config::to_string(spec.launcher)}},
+                      "slurm/run.sbatch");
+    if (array) {
+      const int last = share.offset + share.count - 1;
+      run.summary = "array " + run.array + throttle + ": part" +
+                    (share.count > 1 ? "s " + std::to_string(share.offset) + "-" : " ") +
+                    std::to_string(last) + " of " + std::to_string(ctx.parts) + " on " + per;
+    } else {
+      run.summary = "emoaug run, the whole sweep on " + per;
+    }
+    jobs.push_back(std::move(run));
+  }
+  if (!array) return jobs;
 
   SbatchJob agg;
   agg.name = spec.name + "-aggregate";
-  agg.after = 0;
-  lines = "#SBATCH --job-name=" + agg.name + "\n";
+  for (size_t j = 0; j < shares.size(); ++j) agg.after.push_back(static_cast<int>(j));
+  std::string lines = "#SBATCH --job-name=" + agg.name + "\n";
   lines += "#SBATCH --output=" + logs + "%x-%j.out\n";
   lines += "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n";
   lines += "#SBATCH --time=" + spec.aggregate_time + "\n";
@@ -176,8 +223,11 @@ std::vector<SbatchJob> render_jobs(const config::JobSpec& spec, const SubmitCont
                               {"EMOAUG", shell_quote(ctx.emoaug)},
                               {"RUNDIR", shell_quote(ctx.run_dir)}},
                              "slurm/aggregate.sbatch");
-  agg.summary = "emoaug aggregate + report, once every element has succeeded";
-  return {run, agg};
+  agg.summary = shares.size() == 1 ? "emoaug aggregate + report, once every element has succeeded"
+                                   : "emoaug aggregate + report, once every element of the " +
+                                         std::to_string(shares.size()) + " arrays has succeeded";
+  jobs.push_back(std::move(agg));
+  return jobs;
 }
 
 }  // namespace emoaug::app

@@ -1,13 +1,19 @@
 // Strict loading of job specs by the experiment config's reader (strict_toml.h), so both report
 // alike. A job spec's own are the SLURM checks on its strings; its schema is the keys it reads (a
-// dozen flat keys need no visitor like fields.h's).
+// dozen flat keys need no visitor like fields.h's) and [sweep], whose keys are the experiment
+// config's (`emoaug submit` checks them against it) and which is read as a whole.
 #include "config/jobspec.h"
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <utility>
 
@@ -111,6 +117,168 @@ void checked_field(Reader& r, const char* name, std::vector<std::string>& out,
   out = std::move(values);
 }
 
+// A sweep value as TOML value text for `--sweep KEY=V1,V2`: what `-s KEY=V` would take.
+std::string sweep_value(const toml::node& n) {
+  if (n.is_integer()) return std::to_string(n.as_integer()->get());
+  if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
+  if (n.is_floating_point()) {
+    const double x = n.as_floating_point()->get();
+    if (std::isnan(x)) return "nan";
+    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+    char buf[40];
+    for (int precision = 1; precision <= 17; ++precision) {
+      std::snprintf(buf, sizeof buf, "%.*g", precision, x);
+      if (std::strtod(buf, nullptr) == x) break;
+    }
+    std::string text = buf;
+    // Still a float to TOML: "2" would read as an integer.
+    if (text.find_first_of(".en") == std::string::npos) text += ".0";
+    return text;
+  }
+  std::string text = "\"";
+  for (char ch : n.as_string()->get()) {
+    if (ch == '"' || ch == '\\') text += '\\';
+    text += ch;
+  }
+  return text + "\"";
+}
+
+bool config_key(const std::string& path) {
+  std::stringstream in(path);
+  std::string part;
+  int parts = 0;
+  while (std::getline(in, part, '.')) {
+    ++parts;
+    if (part.empty()) return false;
+    for (unsigned char ch : part)
+      if (!(std::isalnum(ch) || ch == '_' || ch == '-')) return false;
+  }
+  return parts > 0 && path.back() != '.';
+}
+
+struct SweepAxis {
+  std::string key;
+  const toml::node* values;
+};
+
+// The leaves of [sweep] under `prefix`: quoted ("gan.epochs") and nested (gan.epochs) keys alike.
+void sweep_leaves(const toml::table& t, const std::string& prefix, std::vector<SweepAxis>& out) {
+  for (const auto& [k, v] : t) {
+    if (prefix.empty() && k.str() == "zip") continue;
+    const std::string path =
+        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (v.is_table())
+      sweep_leaves(*v.as_table(), path, out);
+    else
+      out.push_back({path, &v});
+  }
+}
+
+bool before(const toml::source_region& a, const toml::source_region& b) {
+  return a.begin.line != b.begin.line ? a.begin.line < b.begin.line
+                                      : a.begin.column < b.begin.column;
+}
+
+// [sweep]: each key a config key path, each value an array of values; `zip` lists groups of keys
+// that advance together.
+void read_sweep(Reader& r, const toml::table& table, JobSpec& spec) {
+  std::vector<SweepAxis> axes;
+  sweep_leaves(table, "", axes);
+  // In the file's order (a TOML table keeps its keys sorted): the order of --sweep on every run.
+  std::stable_sort(axes.begin(), axes.end(), [](const SweepAxis& a, const SweepAxis& b) {
+    return before(a.values->source(), b.values->source());
+  });
+  std::map<std::string, size_t> counts;  // key -> number of values, of the axes that read well
+  for (const SweepAxis& axis : axes) {
+    const std::string key = "sweep." + axis.key;
+    const toml::node& n = *axis.values;
+    if (!config_key(axis.key)) {
+      r.fail(key, n, "sweep: '" + axis.key + "' is not a config key like gan.epochs");
+      continue;
+    }
+    if (std::any_of(axes.begin(), axes.end(), [&](const SweepAxis& a) {
+          return a.key == axis.key && before(a.values->source(), n.source());
+        })) {
+      r.fail(key, n, "sweep lists " + axis.key + " twice");
+      continue;
+    }
+    if (!n.is_array()) {
+      r.wrong_type(key, n, "an array of values");
+      continue;
+    }
+    const toml::array& a = *n.as_array();
+    if (a.empty()) {
+      r.fail(key, n, key + " must not be empty");
+      continue;
+    }
+    std::vector<std::string> values;
+    bool ok = true;
+    for (size_t i = 0; i < a.size() && ok; ++i) {
+      const std::string element = key + "[" + std::to_string(i) + "]";
+      if (!(a[i].is_number() || a[i].is_boolean() || a[i].is_string())) {
+        ok = r.fail(key, a[i],
+                    element + ": expected a number, boolean or string, got " + type_name(a[i]));
+      } else if (a[i].is_string() && a[i].as_string()->get().find(',') != std::string::npos) {
+        ok = r.fail(key, a[i],
+                    element + " = " + shown(a[i]) +
+                        " holds a ',', which separates the values of --sweep KEY=V1,V2");
+      } else if (a[i].is_string() && !one_line(a[i].as_string()->get()).empty()) {
+        ok = r.fail(key, a[i], element + " = " + shown(a[i]) + " must be one line");
+      } else {
+        values.push_back(sweep_value(a[i]));
+        for (size_t j = 0; j + 1 < values.size() && ok; ++j)
+          if (values[j] == values.back())
+            ok = r.fail(key, a[i], key + " lists " + shown(a[i]) + " twice");
+      }
+    }
+    if (!ok) continue;
+    std::string text = axis.key + "=";
+    for (size_t i = 0; i < values.size(); ++i) text += (i ? "," : "") + values[i];
+    spec.sweep.push_back(text);
+    counts[axis.key] = values.size();
+  }
+
+  const toml::node* zip = table.get("zip");
+  if (!zip) return;
+  if (!zip->is_array()) {
+    r.wrong_type("sweep.zip", *zip, "an array of arrays of keys");
+    return;
+  }
+  std::map<std::string, std::string> zipped;  // key -> its group's name, sweep.zip[i]
+  const toml::array& groups = *zip->as_array();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const std::string name = "sweep.zip[" + std::to_string(g) + "]";
+    const toml::node& group = groups[g];
+    if (!elements_are(r, group, name, &toml::node::is_string, "a string")) continue;
+    const toml::array& keys = *group.as_array();
+    if (keys.size() < 2) {
+      r.fail("sweep.zip", group, name + " must name at least two keys of [sweep]");
+      continue;
+    }
+    std::string text;
+    bool ok = true;
+    for (size_t i = 0; i < keys.size() && ok; ++i) {
+      const std::string& k = keys[i].as_string()->get();
+      const std::string element = name + "[" + std::to_string(i) + "]";
+      const std::string& first = keys[0].as_string()->get();
+      if (std::none_of(axes.begin(), axes.end(), [&](const SweepAxis& a) { return a.key == k; }))
+        ok = r.fail("sweep.zip", keys[i],
+                    element + " = " + shown(keys[i]) + " is not a key of [sweep]");
+      else if (zipped.count(k))
+        ok = r.fail("sweep.zip", keys[i],
+                    element + ": " + k + " is zipped already, in " + zipped[k]);
+      else if (counts.count(k) && counts.count(first) && counts[k] != counts[first])
+        ok = r.fail("sweep.zip", keys[i],
+                    name + ": " + first + " has " + std::to_string(counts[first]) + " values and " +
+                        k + " " + std::to_string(counts[k]) + "; zipped keys need as many each");
+      else
+        zipped[k] = name;
+      text += (i ? "," : "") + k;
+    }
+    if (ok) spec.sweep_zip.push_back(text);
+  }
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -159,6 +327,15 @@ JobSpec parse_jobspec(const std::string& text, const std::string& origin,
   r.field("signal_seconds", at_least(0), spec.signal_seconds);
   checked_field(r, "aggregate_time", spec.aggregate_time, slurm_time);
   checked_field(r, "extra", spec.extra, option);
+  r.field("max_parallel", at_least(0), spec.max_parallel);
+
+  // [sweep] holds config keys, not the spec's own: read here, and known as a whole to find_unknown.
+  if (const toml::node* n = root.get("sweep")) {
+    if (n->is_table())
+      read_sweep(r, *n->as_table(), spec);
+    else
+      r.fail("sweep", *n, "'sweep' must be a table ([sweep]), got " + std::string(type_name(*n)));
+  }
 
   const toml::node* job = root.get("job");
   if (spec.config.empty() && (!job || (job->is_table() && !job->as_table()->get("config"))))
@@ -167,7 +344,9 @@ JobSpec parse_jobspec(const std::string& text, const std::string& origin,
     r.fail_at("slurm.nodes", "slurm.nodes = " + std::to_string(spec.nodes) +
                                  " is more than slurm.ranks = " + std::to_string(spec.ranks) +
                                  ": a node without a rank");
-  find_unknown(root, Schema(r.keys(), r.tables()), issues);
+  std::vector<std::string> keys = r.keys();
+  keys.push_back("sweep");
+  find_unknown(root, Schema(keys, r.tables()), issues);
   issues.throw_if_any();
   return spec;
 }

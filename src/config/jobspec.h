@@ -9,8 +9,8 @@
 
 namespace emoaug::config {
 
-// "array": one job element per λcls value (emoaug run --lambda-cls), then a dependent job that
-// aggregates; "mpi": the whole sweep as one emoaug run on many ranks.
+// "array": the run cut into parts (emoaug run --part I/N), one array element each, then a dependent
+// job that aggregates; "mpi": the whole sweep as one emoaug run on many ranks.
 enum class SweepMode { Array, Mpi };
 // How a job starts its ranks: srun --mpi=pmix, or Open MPI's mpirun for sites without PMIx.
 enum class Launcher { Srun, Mpirun };
@@ -34,6 +34,11 @@ struct JobSpec {
   int signal_seconds = 120;  // USR2 this long before the time limit, to checkpoint and requeue
   std::string aggregate_time = "00:30:00";
   std::vector<std::string> extra;  // more sbatch options, one per #SBATCH line ("--qos=high")
+  int max_parallel = 0;            // elements of one array running at once (--array=...%N); 0: any
+  // [sweep]: each axis "KEY=V1,V2,..." (values as TOML value text), in file order, and each zip
+  // group "KEY1,KEY2"; every emoaug run gets them as --sweep and --sweep-zip.
+  std::vector<std::string> sweep;
+  std::vector<std::string> sweep_zip;
 };
 
 // Throws emoaug::Error listing every problem, each as "file:line:column: ...". Relative paths in
