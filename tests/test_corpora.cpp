@@ -171,8 +171,7 @@ TEST(Corpora, PlanEstimatesCountEachFoldsOwnSourceRows) {
       const experiment::Plan plan =
           experiment::make_plan(c.study, static_cast<int>(c.corpora.folds.size()));
       for (const experiment::SerTask& t : plan.ser)
-        if (t.setting == experiment::Setting::RealSyn && t.fold == static_cast<int>(k))
-          return t;
+        if (t.setting == experiment::Setting::RealSyn && t.fold == static_cast<int>(k)) return t;
       ADD_FAILURE() << "no real+syn task of fold " << k;
       return experiment::SerTask{};
     };

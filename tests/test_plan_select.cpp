@@ -65,8 +65,9 @@ TEST(PlanParts, PartsCoverThePlanExactlyOnce) {
       const Plan part = select_part(full, 0, plan_parts(full));
       ASSERT_EQ(part.gan.size(), 1u);
       for (const SerTask& t : part.ser) {
-        if (t.setting != Setting::Real)
+        if (t.setting != Setting::Real) {
           EXPECT_EQ(t.source_gan().key().name(), part.gan[0].key().name());
+        }
       }
     }
 }
@@ -103,8 +104,9 @@ TEST(Study, PointsShareEveryTaskTheyReadAlike) {
   for (const std::vector<int>& ids : plan.point_gan) EXPECT_EQ(ids.size(), 3u);
   EXPECT_EQ(plan.gan[0].key().name(), "gan/gan.epochs=3/lcls=0/fold=0");
   for (const SerTask& t : plan.ser) {
-    if (t.setting == Setting::Real)
+    if (t.setting == Setting::Real) {
       EXPECT_EQ(t.key().path.find("gan."), std::string::npos) << t.key().name();
+    }
   }
 }
 
@@ -113,54 +115,67 @@ TEST(Study, LambdaAloneKeepsTheKeysRunsAlwaysHad) {
   const Plan plan = make_plan(make_study(grid_config({0.0, 2.0}, true, true)), 2);
   std::vector<std::string> names;
   for (const GanTask& t : plan.gan) names.push_back(t.key().name());
-  EXPECT_EQ(names, (std::vector<std::string>{"gan/lcls=0/fold=0", "gan/lcls=0/fold=1",
-                                             "gan/lcls=0/all", "gan/lcls=2/fold=0",
-                                             "gan/lcls=2/fold=1", "gan/lcls=2/all"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"gan/lcls=0/fold=0", "gan/lcls=0/fold=1", "gan/lcls=0/all",
+                                      "gan/lcls=2/fold=0", "gan/lcls=2/fold=1", "gan/lcls=2/all"}));
   EXPECT_EQ(plan.ser.front().key().name(), "ser/within/real/fold=0/rep=0");
   EXPECT_EQ(plan.ser.back().key().name(), "ser/cross/real+syn/lcls=2/all/rep=1");
 }
 
 TEST(Study, ZippedAxesMoveTogether) {
-  const Study study = make_study(swept(
-      {{"gan.epochs=3,4,5", "gan.pretrain.epochs=1,2,3", "gan.lambda_cls=0,2"},
-       {"gan.epochs,gan.pretrain.epochs"},
-       {}}));
+  const Study study =
+      make_study(swept({{"gan.epochs=3,4,5", "gan.pretrain.epochs=1,2,3", "gan.lambda_cls=0,2"},
+                        {"gan.epochs,gan.pretrain.epochs"},
+                        {}}));
   ASSERT_EQ(study.points.size(), 6u);
   for (const StudyPoint& p : study.points)
     EXPECT_EQ(p.cfg->gan.options.epochs, p.cfg->gan.options.pretrain_epochs + 2);
   // Values may repeat within a zip; two points that resolve to one config are refused, both named.
-  EXPECT_CONTAINS(
-      error_of([&] {
-        make_study(swept({{"gan.epochs=3,3", "gan.pretrain.epochs=1,1"},
-                          {"gan.epochs,gan.pretrain.epochs"},
-                          {}}));
-      }),
-      "sweep points 0 (gan.epochs=3, gan.lambda_cls=0, gan.pretrain.epochs=1) and 2 "
-      "(gan.epochs=3, gan.lambda_cls=0, gan.pretrain.epochs=1) are one config");
-  EXPECT_CONTAINS(error_of([&] { swept({{"gan.epochs=3,4", "gan.lr=1e-3,2e-3,3e-3"}, {"gan.epochs,gan.lr"}, {}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    make_study(swept({{"gan.epochs=3,3", "gan.pretrain.epochs=1,1"},
+                                      {"gan.epochs,gan.pretrain.epochs"},
+                                      {}}));
+                  }),
+                  "sweep points 0 (gan.epochs=3, gan.lambda_cls=0, gan.pretrain.epochs=1) and 2 "
+                  "(gan.epochs=3, gan.lambda_cls=0, gan.pretrain.epochs=1) are one config");
+  EXPECT_CONTAINS(error_of([&] {
+                    swept({{"gan.epochs=3,4", "gan.lr=1e-3,2e-3,3e-3"}, {"gan.epochs,gan.lr"}, {}});
+                  }),
                   "move together but have 2 and 3 values");
 }
 
 TEST(Study, ABadValueNamesTheKeyTheValueAndThePoint) {
-  EXPECT_CONTAINS(error_of([&] { make_study(swept({{"gan.epochs=3,-1"}, {}, {}})); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    make_study(swept({{"gan.epochs=3,-1"}, {}, {}}));
+                  }),
                   "sweep point 2 (gan.epochs=-1, gan.lambda_cls=0)");
-  EXPECT_CONTAINS(error_of([&] { make_study(swept({{"gan.epochs=3,-1"}, {}, {}})); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    make_study(swept({{"gan.epochs=3,-1"}, {}, {}}));
+                  }),
                   "-s gan.epochs=-1");
-  EXPECT_CONTAINS(error_of([&] { swept({{"gan.epoch=3,4"}, {}, {}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    swept({{"gan.epoch=3,4"}, {}, {}});
+                  }),
                   "unknown key 'gan.epoch' (did you mean 'gan.epochs'?)");
-  EXPECT_CONTAINS(error_of([&] { swept({{"experiment.threads=1,2"}, {}, {}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    swept({{"experiment.threads=1,2"}, {}, {}});
+                  }),
                   "experiment.threads cannot be swept");
-  EXPECT_CONTAINS(error_of([&] { swept({{"data.source=a.h5,b.h5"}, {}, {}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    swept({{"data.source=a.h5,b.h5"}, {}, {}});
+                  }),
                   "data.source cannot be swept");
-  EXPECT_CONTAINS(error_of([&] { swept({{"gan.epochs=3,3"}, {}, {}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    swept({{"gan.epochs=3,3"}, {}, {}});
+                  }),
                   "gan.epochs lists a value twice");
 }
 
 TEST(Study, SweepTableRoundTripsAndTheReferenceIsAPoint) {
-  const config::ExperimentConfig cfg = swept(
-      {{}, {}, {"gan.lambda_cls=2", "ser.std=sample"}},
-      "[gan]\nlambda_cls = [0, 2]\n[sweep]\n\"ser.std\" = [\"population\", \"sample\"]\n"
-      "ser.real.hidden = [[64], [128, 64]]\n");
+  const config::ExperimentConfig cfg =
+      swept({{}, {}, {"gan.lambda_cls=2", "ser.std=sample"}},
+            "[gan]\nlambda_cls = [0, 2]\n[sweep]\n\"ser.std\" = [\"population\", \"sample\"]\n"
+            "ser.real.hidden = [[64], [128, 64]]\n");
   ASSERT_EQ(cfg.sweep.axes.size(), 2u);
   EXPECT_EQ(cfg.sweep.axes[0].key, "ser.real.hidden");
   EXPECT_EQ(cfg.sweep.axes[0].values, (std::vector<std::string>{"[64]", "[128, 64]"}));
@@ -169,7 +184,9 @@ TEST(Study, SweepTableRoundTripsAndTheReferenceIsAPoint) {
   ASSERT_EQ(study.points.size(), 8u);
   EXPECT_EQ(study.describe(study.reference),
             "gan.lambda_cls=2, ser.real.hidden=64, ser.std=sample");
-  EXPECT_CONTAINS(error_of([&] { make_study(swept({{}, {}, {"gan.lambda_cls=3"}})); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    make_study(swept({{}, {}, {"gan.lambda_cls=3"}}));
+                  }),
                   "gan.lambda_cls takes 0, 2 in this study");
 }
 

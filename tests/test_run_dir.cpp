@@ -39,8 +39,8 @@ TEST(RunDirectory, ARerunOfTheSameConfigContinuesAndADifferentOneIsRefused) {
 
 TEST(RunDirectory, TemporaryFilesOfKilledWritesAreRemoved) {
   RunDirectory dir(scratch("temps"));
-  const experiment::SerTask task{experiment::Setting::Real, experiment::Protocol::Within, {}, {}, 0,
-                                 1};
+  const experiment::SerTask task{
+      experiment::Setting::Real, experiment::Protocol::Within, {}, {}, 0, 1};
   dir.make_task_folders(task.key());
   const std::string kept = dir.ser_output(task.key());
   const std::string folder = kept.substr(0, kept.rfind('/'));
@@ -58,12 +58,16 @@ TEST(RunDirectory, TemporaryFilesOfKilledWritesAreRemoved) {
 
 TEST(RunDirectory, TaskPathsFollowTheTaskNames) {
   RunDirectory dir("/r");
-  experiment::SerTask t{experiment::Setting::Syn, experiment::Protocol::Within, {"lcls=2", nullptr}, {"lcls=2", nullptr}, 1, 0};
+  experiment::SerTask t{experiment::Setting::Syn,
+                        experiment::Protocol::Within,
+                        {"lcls=2", nullptr},
+                        {"lcls=2", nullptr},
+                        1,
+                        0};
   const experiment::GanTask source{{"lcls=2", nullptr}, 1};
   EXPECT_EQ(dir.ser_output(t.key()), "/r/tasks/ser/within/syn/lcls=2/fold=1/rep=0.h5");
   EXPECT_EQ(dir.gan_output(source.key(), 3), "/r/tasks/gan/lcls=2/fold=1/emotion3.h5");
-  EXPECT_EQ(dir.gan_output_in_run(source.key(), 3),
-            "tasks/gan/lcls=2/fold=1/emotion3.h5");
+  EXPECT_EQ(dir.gan_output_in_run(source.key(), 3), "tasks/gan/lcls=2/fold=1/emotion3.h5");
   EXPECT_EQ(dir.gan_checkpoint(experiment::GanTask{{"lcls=0", nullptr}, -1}.key(), 1, 50),
             "/r/tasks/gan/lcls=0/all/checkpoint/emotion1.epoch50.h5");
 }
@@ -89,7 +93,8 @@ TEST(RunDirectory, NewestCompleteCheckpointSetAndRemoval) {
   EXPECT_FALSE(experiment::file_exists(dir.gan_checkpoint(key, 0, 50)));
   EXPECT_TRUE(experiment::file_exists(dir.gan_checkpoint(key, 1, 50)));
   EXPECT_TRUE(experiment::file_exists(dir.gan_checkpoint(key, 0, 100)));
-  EXPECT_TRUE(dir.complete_checkpoints(experiment::GanTask{{"lcls=0", nullptr}, -1}.key(), 2).empty());
+  EXPECT_TRUE(
+      dir.complete_checkpoints(experiment::GanTask{{"lcls=0", nullptr}, -1}.key(), 2).empty());
   const std::string aside = dir.reject_checkpoint(key, 0, 100);
   EXPECT_FALSE(experiment::file_exists(dir.gan_checkpoint(key, 0, 100)));
   EXPECT_TRUE(experiment::file_exists(aside));

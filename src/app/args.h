@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "config/sweep.h"
 #include <vector>
+#include "config/sweep.h"
 
 namespace emoaug::app {
 

@@ -2,8 +2,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/args.h"
@@ -141,15 +141,15 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   if (leader) {
     const size_t gan_done = ctx.count_finished(plan.gan), ser_done = ctx.count_finished(plan.ser);
     if (ctx.study.points.size() > 1)
-      log_info("study: %zu points, %zu GAN groups and %zu SER tasks in all (each task once, "
-               "however many points need it; points.tsv)",
-               ctx.study.points.size(), full.gan.size(), full.ser.size());
+      log_info(
+          "study: %zu points, %zu GAN groups and %zu SER tasks in all (each task once, "
+          "however many points need it; points.tsv)",
+          ctx.study.points.size(), full.gan.size(), full.ser.size());
     log_info(
         "%s%s: %zu GAN groups (%zu finished), %zu SER tasks (%zu finished) on %d rank(s) "
         "of %d %s -> %s",
-        cfg.experiment.name.c_str(),
-        part ? (" (part " + part_text + ")").c_str() : "", plan.gan.size(),
-        gan_done, plan.ser.size(), ser_done, world.size(), threads,
+        cfg.experiment.name.c_str(), part ? (" (part " + part_text + ")").c_str() : "",
+        plan.gan.size(), gan_done, plan.ser.size(), ser_done, world.size(), threads,
         on_gpu ? "SER task(s) per GPU" : "thread(s)", ctx.dir.root().c_str());
   }
   experiment::run_tasks(ctx, plan, world, exec);

@@ -25,6 +25,7 @@
 #include "experiment/context.h"
 #include "experiment/records.h"
 #include "experiment/run_dir.h"
+#include "experiment/study.h"
 
 extern char** environ;
 
@@ -125,26 +126,6 @@ void check_sweep_option(const std::string& text, const std::vector<std::string>&
       EMOAUG_FAIL("--sweep '", text, "': ", key, " is swept already (", axis, ")");
 }
 
-// Every value of every sweep axis must load into the experiment config as an override would, so a
-// misspelt key or a bad value stops the submission rather than a job in the queue.
-void check_sweep_values(const std::string& config, const std::vector<std::string>& overrides,
-                        const std::vector<std::string>& axes) {
-  for (const std::string& axis : axes) {
-    const size_t eq = axis.find('=');
-    const std::string key = axis.substr(0, eq);
-    std::stringstream values(axis.substr(eq + 1));
-    for (std::string value; std::getline(values, value, ',');) {
-      std::vector<std::string> with = overrides;
-      with.push_back(key + "=" + value);
-      try {
-        config::load_config(config, with);
-      } catch (const Error& e) {
-        EMOAUG_FAIL("sweep ", key, " = ", value, ": ", e.what());
-      }
-    }
-  }
-}
-
 void write_script(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -230,9 +211,12 @@ int cmd_submit(int argc, char** argv) {
   // The jobs will resolve the same config on the compute nodes; resolving it here finds its
   // mistakes before anything waits in a queue.
   const std::vector<std::string> overrides = run_overrides(spec);
-  const config::ExperimentConfig cfg = config::load_config(spec.config, overrides);
+  // Every point of the study is made and checked as a config (a bad value names its key, value
+  // and point; points that collapse into one config are refused).
+  const config::ExperimentConfig cfg =
+      config::load_config(spec.config, overrides, {spec.sweep, spec.sweep_zip, {}});
   config::check_runnable(cfg, spec.config);
-  check_sweep_values(spec.config, overrides, spec.sweep);
+  const experiment::Study study = experiment::make_study(cfg);
 
   SubmitContext ctx;
   // The binary itself, unless a wrapper that sets its environment says to call it instead (the
@@ -242,8 +226,9 @@ int cmd_submit(int argc, char** argv) {
                                    : std::filesystem::read_symlink("/proc/self/exe").string();
   ctx.workdir = std::filesystem::current_path().string();
   ctx.run_dir = cfg.experiment.output;
-  // One part per λcls value until emoaug run counts its parts (points x GAN groups).
-  ctx.parts = static_cast<int>(cfg.gan.lambda_cls.size());
+  // One part per GAN part of the study (its λcls values times the other swept gan keys' values);
+  // each element runs its share of the GAN groups of every fold (experiment::select_part).
+  ctx.parts = experiment::gan_parts(study);
   ctx.sets = overrides;
   ctx.sweeps = spec.sweep;
   ctx.sweep_zip = spec.sweep_zip;

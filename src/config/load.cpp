@@ -2,8 +2,8 @@
 // with its type and range checked (strict_toml.h), and a walk over the document finds the keys
 // nobody asked for. -s overrides go into the document first, so they are checked the same way.
 #include <toml++/toml.h>
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -90,7 +90,8 @@ void apply_override(toml::table& root, const std::string& text, const Schema& sc
 void read_sweep_table(const toml::table& t, const std::string& prefix, Sweep& sweep,
                       std::vector<const toml::node*>& where, Issues& issues) {
   for (const auto& [k, v] : t) {
-    const std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    const std::string path =
+        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (prefix.empty() && k.str() == "reference") {
       const toml::array* values = v.as_array();
       bool ok = values != nullptr;
@@ -116,7 +117,8 @@ void read_sweep_table(const toml::table& t, const std::string& prefix, Sweep& sw
       }
       if (!ok)
         issues.add("sweep.zip", v.source(),
-                   "sweep.zip must be a list of lists of keys, [[\"gan.epochs\", \"gan.pretrain.epochs\"]]");
+                   "sweep.zip must be a list of lists of keys, [[\"gan.epochs\", "
+                   "\"gan.pretrain.epochs\"]]");
     } else if (const toml::table* sub = v.as_table()) {
       read_sweep_table(*sub, path, sweep, where, issues);
     } else if (const toml::array* values = v.as_array()) {
@@ -228,11 +230,14 @@ Sweep read_sweep(toml::table& root, const SweepArguments& given, const Schema& s
     const toml::node* n = root.get("sweep") ? root.get("sweep")->as_table()->get("zip") : nullptr;
     const toml::source_region region = n ? n->source() : toml::source_region{};
     size_t values = 0;
-    if (group.size() < 2) issues.add("sweep.zip", region, "sweep.zip: a group needs two keys or more");
+    if (group.size() < 2)
+      issues.add("sweep.zip", region, "sweep.zip: a group needs two keys or more");
     for (const std::string& key : group) {
       const SweepAxis* a = checked.find(key);
       if (!a) {
-        issues.add("sweep.zip", region, "sweep.zip names " + key + ", which is not swept (lambda_cls is zipped by no group)");
+        issues.add(
+            "sweep.zip", region,
+            "sweep.zip names " + key + ", which is not swept (lambda_cls is zipped by no group)");
         continue;
       }
       if (!zipped.insert(key).second)
@@ -240,9 +245,9 @@ Sweep read_sweep(toml::table& root, const SweepArguments& given, const Schema& s
       if (values == 0) values = a->values.size();
       if (a->values.size() != values)
         issues.add("sweep.zip", region,
-                   "sweep.zip: " + group.front() + " and " + key +
-                       " move together but have " + std::to_string(values) + " and " +
-                       std::to_string(a->values.size()) + " values");
+                   "sweep.zip: " + group.front() + " and " + key + " move together but have " +
+                       std::to_string(values) + " and " + std::to_string(a->values.size()) +
+                       " values");
     }
   }
   root.erase("sweep");

@@ -58,12 +58,14 @@ SweepAxis parse_sweep_argument(const std::string& text) {
   const std::string values = trimmed(text.substr(eq + 1));
   try {
     const toml::table doc = toml::parse("v = [" + values + "]", origin);
-    for (const toml::node& n : *doc.get("v")->as_array()) axis.values.push_back(detail::node_text(n));
+    for (const toml::node& n : *doc.get("v")->as_array())
+      axis.values.push_back(detail::node_text(n));
   } catch (const toml::parse_error&) {
     // Bare words are strings, as in -s: --sweep ser.std=sample,population.
     for (size_t at = 0;;) {
       const size_t comma = values.find(',', at);
-      const std::string word = trimmed(values.substr(at, comma == std::string::npos ? comma : comma - at));
+      const std::string word =
+          trimmed(values.substr(at, comma == std::string::npos ? comma : comma - at));
       if (word.empty() || word.find_first_of("\"'[]{}=") != std::string::npos)
         EMOAUG_FAIL(origin, ": '", values, "' is neither a list of TOML values nor of bare words");
       axis.values.push_back(quoted(word));
@@ -77,7 +79,9 @@ SweepAxis parse_sweep_argument(const std::string& text) {
 
 std::string sweep_toml(const Sweep& sweep) {
   if (sweep.empty() && sweep.reference.empty()) return "";
-  std::string out = "\n# The study's axes besides gan.lambda_cls: one run of the method per combination\n[sweep]\n";
+  std::string out =
+      "\n# The study's axes besides gan.lambda_cls: one run of the method per "
+      "combination\n[sweep]\n";
   for (const SweepAxis& a : sweep.axes) {
     out += quoted(a.key) + " = [";
     for (size_t i = 0; i < a.values.size(); ++i) out += (i ? ", " : "") + a.values[i];
@@ -87,14 +91,16 @@ std::string sweep_toml(const Sweep& sweep) {
     out += "zip = [";
     for (size_t g = 0; g < sweep.zip.size(); ++g) {
       out += g ? ", [" : "[";
-      for (size_t i = 0; i < sweep.zip[g].size(); ++i) out += (i ? ", " : "") + quoted(sweep.zip[g][i]);
+      for (size_t i = 0; i < sweep.zip[g].size(); ++i)
+        out += (i ? ", " : "") + quoted(sweep.zip[g][i]);
       out += "]";
     }
     out += "]\n";
   }
   if (!sweep.reference.empty()) {
     out += "reference = [";
-    for (size_t i = 0; i < sweep.reference.size(); ++i) out += (i ? ", " : "") + quoted(sweep.reference[i]);
+    for (size_t i = 0; i < sweep.reference.size(); ++i)
+      out += (i ? ", " : "") + quoted(sweep.reference[i]);
     out += "]\n";
   }
   return out;

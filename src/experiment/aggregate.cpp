@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <limits>
 #include <map>
 #include <set>
-#include <cstdlib>
 #include <tuple>
 
 #include "core/atomic_file.h"
@@ -112,9 +112,8 @@ bool values_before(const std::vector<std::string>& a, const std::vector<std::str
 
 std::string row_path(const Study& study, int point, Protocol protocol, Setting setting) {
   const bool cross = protocol == Protocol::Cross;
-  return study.path(point, [&](const std::string& key) {
-    return ser_stage_reads(key, setting, cross);
-  });
+  return study.path(point,
+                    [&](const std::string& key) { return ser_stage_reads(key, setting, cross); });
 }
 
 std::string number(double x, const char* format) {
@@ -385,10 +384,11 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, const
       if (of_point.at(p, r.protocol, r.setting) != static_cast<int>(i)) continue;
       const int real = of_point.at(p, r.protocol, Setting::Real);
       if (real >= 0)
-        r.vs_real = compare(uars.at({static_cast<int>(r.protocol), static_cast<int>(r.setting), r.path}),
-                            uars.at({static_cast<int>(r.protocol), static_cast<int>(Setting::Real),
-                                     rows[real].path}),
-                            ratio_for(ratios, r.protocol));
+        r.vs_real =
+            compare(uars.at({static_cast<int>(r.protocol), static_cast<int>(r.setting), r.path}),
+                    uars.at({static_cast<int>(r.protocol), static_cast<int>(Setting::Real),
+                             rows[real].path}),
+                    ratio_for(ratios, r.protocol));
       break;
     }
   }
@@ -396,8 +396,7 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, const
 }
 
 std::vector<PointDifference> compare_points(const std::vector<SerOutcome>& outcomes,
-                                            const Study& study,
-                                            const std::vector<SummaryRow>& rows,
+                                            const Study& study, const std::vector<SummaryRow>& rows,
                                             const TestTrainRatios& ratios) {
   const std::map<RowKey, PairedUars> uars = paired_uars(outcomes);
   const StudyRows of_point = study_rows(study, rows);
@@ -409,7 +408,8 @@ std::vector<PointDifference> compare_points(const std::vector<SerOutcome>& outco
   std::set<std::pair<int, int>> done;  // (row, row) pairs compared
   auto add = [&](int point, Protocol p, Setting s, bool vs_reference, int a, int b) {
     if (a < 0 || b < 0 || a == b || !done.insert({a, b}).second) return;
-    out.push_back({point, p, s, vs_reference, compare(uars_of(a), uars_of(b), ratio_for(ratios, p))});
+    out.push_back(
+        {point, p, s, vs_reference, compare(uars_of(a), uars_of(b), ratio_for(ratios, p))});
   };
   for (int point = 0; point < static_cast<int>(study.points.size()); ++point)
     for (Protocol p : {Protocol::Within, Protocol::Cross})
@@ -523,9 +523,10 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
       data::h5::File file = data::h5::File::create(temp);
       data::h5::Group root = file.root();
       root.write_string_attr("format", "emoaug-synthetic");
-      root.write_string_attr("layout",
-                             "<swept values, lcls=λ>/<fold=k|all>/<class>: corpus v1 group (external link into "
-                             "tasks/gan/...; keep the run directory together)");
+      root.write_string_attr(
+          "layout",
+          "<swept values, lcls=λ>/<fold=k|all>/<class>: corpus v1 group (external link into "
+          "tasks/gan/...; keep the run directory together)");
       for (const GanTask& t : plan.gan) {
         data::h5::Group g = root.create_group(t.key().path);
         g.write_double_attr("lambda_cls", t.lambda_cls());

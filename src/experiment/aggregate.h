@@ -12,8 +12,8 @@
 #include "data/scaler.h"
 #include "experiment/context.h"
 #include "experiment/plan.h"
-#include "experiment/study.h"
 #include "experiment/stage_ser.h"
+#include "experiment/study.h"
 #include "experiment/tasks.h"
 
 namespace emoaug::experiment {
@@ -102,16 +102,15 @@ std::vector<SummaryRow> summarize(const std::vector<SerOutcome>& outcomes, const
 // Each point against the reference (where their rows differ), then each point's synthetic
 // settings against its real (each pair of rows once).
 std::vector<PointDifference> compare_points(const std::vector<SerOutcome>& outcomes,
-                                            const Study& study,
-                                            const std::vector<SummaryRow>& rows,
+                                            const Study& study, const std::vector<SummaryRow>& rows,
                                             const TestTrainRatios& ratios = {});
 
-// summary.csv: protocol, setting, lambda_cls, the other axes' keys, uar_mean, uar_std, repetitions, then the difference
-// to real (diff_real, diff_ci_low, diff_ci_high, pairs, p_t, p_wilcoxon, p_corrected,
-// ci_corrected_low, ci_corrected_high) and the recall of each
-// class (recall_<class>). UAR, differences and recalls in percent; lambda and the difference
-// columns empty for real (docs/results.md).
-// One column per axis after lambda_cls (named by its key), none when the study has λcls alone.
+// summary.csv: protocol, setting, lambda_cls, the other axes' keys, uar_mean, uar_std, repetitions,
+// then the difference to real (diff_real, diff_ci_low, diff_ci_high, pairs, p_t, p_wilcoxon,
+// p_corrected, ci_corrected_low, ci_corrected_high) and the recall of each class (recall_<class>).
+// UAR, differences and recalls in percent; lambda and the difference columns empty for real
+// (docs/results.md). One column per axis after lambda_cls (named by its key), none when the study
+// has λcls alone.
 std::string summary_csv(const std::vector<SummaryRow>& rows, const Study& study,
                         const std::vector<std::string>& class_names);
 

@@ -58,8 +58,9 @@ void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConf
     for (size_t a = 0; a < study.axes.size(); ++a)
       table += "\t" + study.axes[a].labels[study.points[p].value[a]];
     table += "\t" + file + "\n";
-    const std::string text = "# Point " + std::to_string(p) + " of the study (" + study.describe(static_cast<int>(p)) +
-                             "): the config its tasks read\n" + config::to_toml(*study.points[p].cfg);
+    const std::string text =
+        "# Point " + std::to_string(p) + " of the study (" + study.describe(static_cast<int>(p)) +
+        "): the config its tasks read\n" + config::to_toml(*study.points[p].cfg);
     if (!file_exists(dir.root() + "/" + file) || read_text_file(dir.root() + "/" + file) != text)
       write_text_file(dir.root() + "/" + file, text);
   }

@@ -96,8 +96,7 @@ double estimate_ser_gflop(const RunContext& ctx, const SerTask& task) {
     rows += task.protocol == Protocol::Within
                 ? static_cast<double>(ctx.corpora.folds.at(task.fold).train.size())
                 : static_cast<double>(x.rows());
-  if (task.setting != Setting::Real)
-    rows += n * synthetic_rows_per_class(ctx, task.source_gan());
+  if (task.setting != Setting::Real) rows += n * synthetic_rows_per_class(ctx, task.source_gan());
   int epochs = kind.epochs(o);
   if (task.protocol == Protocol::Cross)
     for (int e : task.cfg().ser.dev_epochs) epochs = std::max(epochs, e);
@@ -130,9 +129,8 @@ double estimate_gpu_bytes(const RunContext& ctx, const SerTask& task) {
   const int d = static_cast<int>(ctx.corpora.target.dims()), n = ctx.emotions();
   const double train =
       task.setting != Setting::Syn ? static_cast<double>(ctx.corpora.target.rows()) : 0.0;
-  const double syn = task.setting == Setting::Real
-                         ? 0.0
-                         : n * synthetic_rows_per_class(ctx, task.source_gan());
+  const double syn =
+      task.setting == Setting::Real ? 0.0 : n * synthetic_rows_per_class(ctx, task.source_gan());
   const double test =
       static_cast<double>(std::max<int64_t>(ctx.corpora.target.rows(), ctx.corpora.cross.rows()));
   return 4.0 *

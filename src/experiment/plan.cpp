@@ -45,10 +45,10 @@ Plan make_plan(const Study& study, int num_folds) {
         SerTask t;
         t.setting = s;
         t.protocol = protocol;
-        t.config = {study.path(point, [&](const std::string& key) {
-                      return ser_stage_reads(key, s, cross);
-                    }),
-                    study.points[p].cfg};
+        t.config = {
+            study.path(point,
+                       [&](const std::string& key) { return ser_stage_reads(key, s, cross); }),
+            study.points[p].cfg};
         if (s != Setting::Real) t.gan = gan;
         for (int f = cross ? -1 : 0; f < (cross ? 0 : num_folds); ++f)
           for (int rep = 0; rep < cfg.ser.repetitions; ++rep) {
@@ -78,8 +78,8 @@ Plan select_part(const Plan& plan, int part, int parts) {
   }
   int real = 0;
   for (const SerTask& t : plan.ser) {
-    const bool in = t.setting == Setting::Real ? real++ % parts == part
-                                               : mine.at(t.source_gan().key().name());
+    const bool in =
+        t.setting == Setting::Real ? real++ % parts == part : mine.at(t.source_gan().key().name());
     if (in) chosen.ser.push_back(t);
   }
   return chosen;

@@ -8,8 +8,8 @@
 
 #include "dist/placement.h"
 #include "experiment/context.h"
-#include "experiment/study.h"
 #include "experiment/estimates.h"
+#include "experiment/study.h"
 #include "experiment/tasks.h"
 
 namespace emoaug::experiment {

@@ -167,8 +167,7 @@ Results read_results(const RunContext& ctx, const Plan& plan) {
   r.devices = root.read_string_attr("devices");
   r.ranks = root.read_int_attr("ranks");
   r.seconds = root.read_double_attr("seconds");
-  if (!root.has("study"))
-    EMOAUG_FAIL(ctx.dir.results(), " predates studies (no /study)");
+  if (!root.has("study")) EMOAUG_FAIL(ctx.dir.results(), " predates studies (no /study)");
   r.summary = read_summary(root);
   r.rows.rows = root.open_group("study").read_i32_1d("rows");
   EMOAUG_CHECK(r.rows.rows.size() == ctx.study.points.size() * 6, ctx.dir.results(),
@@ -234,7 +233,8 @@ void write_table1(std::ostringstream& md, const Results& r,
   for (const auto& [part, distance] : r.target_synthetic) {
     std::snprintf(buf, sizeof(buf), "%.3f", distance);
     std::string shown = part;  // "lcls=2/gan.epochs=20" -> "λcls=2, gan.epochs=20"
-    for (size_t at = shown.find("lcls="); at == 0 && at != std::string::npos; at = std::string::npos)
+    for (size_t at = shown.find("lcls="); at == 0 && at != std::string::npos;
+         at = std::string::npos)
       shown.replace(0, 4, "λcls");
     for (size_t at = shown.find('/'); at != std::string::npos; at = shown.find('/', at))
       shown.replace(at, 1, ", ");
@@ -248,7 +248,8 @@ void write_uar_tables(std::ostringstream& md, const config::ExperimentConfig& cf
                       const Study& study, const Results& r) {
   const std::string at_reference =
       has_other_axes(study) ? " (the study's other axes at the reference point's values)" : "";
-  md << "\n## Table 2: within-corpus (leave-one-group-out)" << "\n\n";
+  md << "\n## Table 2: within-corpus (leave-one-group-out)"
+     << "\n\n";
   if (!at_reference.empty()) md << "Rows: λcls" << at_reference << ".\n\n";
   uar_table(md, r.summary, study, r.rows, Protocol::Within, false);
   if (!cfg.ser.cross_corpus) return;
@@ -305,7 +306,8 @@ constexpr const char* kDifferencesExplained =
     "(1/J + n_test/n_train)·s² (docs/results.md).";
 constexpr const char* kStudyDifferencesHeader =
     "| protocol | setting | λcls | other axes | Δ UAR | 95 % CI | 95 % CI (corrected) | pairs | p "
-    "(paired t) | p (Wilcoxon) | p (corrected t) |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+    "(paired t) | p (Wilcoxon) | p (corrected t) "
+    "|\n|---|---|---|---|---|---|---|---|---|---|---|\n";
 constexpr const char* kDifferencesHeader =
     "| protocol | setting | λcls | Δ UAR | 95 % CI | 95 % CI (corrected) | pairs | p (paired t) | "
     "p (Wilcoxon) | p (corrected t) |\n|---|---|---|---|---|---|---|---|---|---|\n";
@@ -371,7 +373,8 @@ void write_point_differences(std::ostringstream& md, const Results& r, const Stu
             "`real` (each pair of rows once), in ";
     md << kDifferencesExplained << ratios_sentence(t.protocol, t.differences)
        << "| protocol | setting | point | Δ UAR | 95 % CI | 95 % CI (corrected) | pairs | p "
-          "(paired t) | p (Wilcoxon) | p (corrected t) |\n|---|---|---|---|---|---|---|---|---|---|\n"
+          "(paired t) | p (Wilcoxon) | p (corrected t) "
+          "|\n|---|---|---|---|---|---|---|---|---|---|\n"
        << rows;
   }
 }

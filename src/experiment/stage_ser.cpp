@@ -155,7 +155,8 @@ void write_ser_outcome(const data::h5::Group& g, const SerOutcome& o) {
   g.write_string_attr("task", o.task.key().name());
   g.write_string_attr("setting", name_of(o.task.setting));
   g.write_string_attr("protocol", name_of(o.task.protocol));
-  g.write_double_attr("lambda_cls", o.task.setting == SerSetting::Real ? 0.0 : o.task.source_gan().lambda_cls());
+  g.write_double_attr("lambda_cls",
+                      o.task.setting == SerSetting::Real ? 0.0 : o.task.source_gan().lambda_cls());
   g.write_int_attr("fold", o.task.fold);
   g.write_int_attr("repetition", o.task.repetition);
   g.write_double_attr("uar", o.uar);

@@ -72,12 +72,26 @@ std::vector<int> Study::swept_axes() const {
   return out;
 }
 
+int gan_parts(const Study& study) {
+  std::vector<std::string> parts;
+  for (size_t p = 0; p < study.points.size(); ++p) {
+    bool synthetic = false;
+    for (config::SerSetting s : study.points[p].cfg->ser.settings)
+      synthetic = synthetic || s != config::SerSetting::Real;
+    const std::string part = study.path(static_cast<int>(p), gan_stage_reads);
+    if (synthetic && std::find(parts.begin(), parts.end(), part) == parts.end())
+      parts.push_back(part);
+  }
+  return std::max<int>(1, static_cast<int>(parts.size()));
+}
+
 Study make_study(const config::ExperimentConfig& cfg) {
   Study study;
   std::vector<std::string> lambdas;
   for (double l : cfg.gan.lambda_cls) lambdas.push_back(lambda_text(l));
   study.axes.push_back(make_axis("gan.lambda_cls", lambdas));
-  for (const config::SweepAxis& a : cfg.sweep.axes) study.axes.push_back(make_axis(a.key, a.values));
+  for (const config::SweepAxis& a : cfg.sweep.axes)
+    study.axes.push_back(make_axis(a.key, a.values));
   std::sort(study.axes.begin(), study.axes.end(),
             [](const StudyAxis& a, const StudyAxis& b) { return a.key < b.key; });
 
@@ -145,7 +159,8 @@ void set_reference(Study& study, const std::vector<std::string>& key_values) {
   std::vector<int> wanted = study.points.front().value;
   for (const std::string& kv : key_values) {
     const size_t eq = kv.find('=');
-    const std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    const std::string key = kv.substr(0, eq),
+                      value = eq == std::string::npos ? "" : kv.substr(eq + 1);
     size_t a = 0;
     while (a < study.axes.size() && study.axes[a].key != key && study.axes[a].path_name != key) ++a;
     if (a == study.axes.size()) {
@@ -168,7 +183,8 @@ void set_reference(Study& study, const std::vector<std::string>& key_values) {
       study.reference = static_cast<int>(p);
       return;
     }
-  EMOAUG_FAIL("sweep.reference: no point of the study has those values (zipped axes move together)");
+  EMOAUG_FAIL(
+      "sweep.reference: no point of the study has those values (zipped axes move together)");
 }
 
 }  // namespace emoaug::experiment

@@ -50,6 +50,10 @@ Study make_study(const config::ExperimentConfig& cfg);
 // the study's reference. Throws naming a key that is not an axis or a value it does not take.
 void set_reference(Study& study, const std::vector<std::string>& key_values);
 
+// The distinct GAN parts of the study's points (their values of the keys GAN tasks read), over the
+// points that use synthetic data; at least 1. `emoaug submit` cuts a study into that many parts.
+int gan_parts(const Study& study);
+
 // Which keys a stage's task reads: a GAN task the seed and gan keys; an SER task the seed, the
 // ser keys of its protocol and its classifier block, and, with synthetic data, what its GAN reads.
 bool gan_stage_reads(const std::string& key);
