@@ -76,14 +76,15 @@ def results_figures(run_dir, out):
 
         # Fig. 2 equivalent.
         if "gan" in f and len(f["gan"]):
+            # gan/<swept values, lcls=λ>/<fold=k|all>/<class>/stats: one panel per GAN part.
             groups = {}
-            for lname, lgroup in f["gan"].items():
-                for _, fold in lgroup.items():
-                    for _, emo in fold.items():
-                        st = emo["stats"]
-                        if len(st["features"]) == 0:
-                            continue
-                        groups.setdefault(lname, []).append(st)
+
+            def collect(name, obj):
+                if name.endswith("/stats") and len(obj["features"]) > 0:
+                    parts = name.split("/")
+                    groups.setdefault("/".join(parts[:-3]), []).append(obj)
+
+            f["gan"].visititems(collect)
             if groups:
                 fig, axes = plt.subplots(len(groups), 1, figsize=(10, 3.2 * len(groups)), squeeze=False)
                 for ax, (lname, stats) in zip(axes[:, 0], sorted(groups.items())):
@@ -97,7 +98,7 @@ def results_figures(run_dir, out):
                         ax.errorbar(x + (k - 1) * 0.2, m, yerr=sd, fmt="o", color=color, label=label, capsize=2)
                     ax.set_xticks(x)
                     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=7)
-                    ax.set_title(lname.replace("lcls", "λcls"))
+                    ax.set_title(lname.replace("lcls", "λcls").replace("/", ", "))
                     ax.set_ylabel("min-max scaled")
                     ax.legend(fontsize=7)
                 fig.tight_layout()
@@ -152,6 +153,58 @@ def results_figures(run_dir, out):
     fig.tight_layout()
     save_figure(fig, os.path.join(run_dir, "uar_vs_lambda.png"))
     out.append("![UAR against λcls](uar_vs_lambda.png)")
+    study_figure(run_dir, out)
+
+
+SETTINGS = ("real", "syn", "real+syn")
+PROTOCOLS = ("within", "cross")
+
+
+def study_figure(run_dir, out):
+    """UAR against each swept key of a study with keys besides λcls, the other axes at the
+    reference point's values (results.h5's /study)."""
+    with h5py.File(os.path.join(run_dir, "results.h5"), "r") as f:
+        if "study" not in f:
+            return
+        st = f["study"]
+        axes_keys = [text(k) for k in st["axes"][...]]
+        if len(axes_keys) < 2:
+            return  # λcls alone: uar_vs_lambda.png
+        values = [text(v) for v in st["point_values"][...]]
+        rows = st["rows"][...]
+        reference = int(st.attrs["reference"])
+        mean, std = f["summary"]["uar_mean"][...], f["summary"]["uar_std"][...]
+    n_axes = len(axes_keys)
+    points = len(values) // n_axes
+    point_values = [values[p * n_axes:(p + 1) * n_axes] for p in range(points)]
+    swept = [a for a in range(n_axes) if len({pv[a] for pv in point_values}) > 1]
+    if not swept:
+        return
+    fig, axs = plt.subplots(1, len(swept), figsize=(4.6 * len(swept), 3.6), squeeze=False)
+    ref = point_values[reference]
+    for ax, a in zip(axs[0], swept):
+        # The points that differ from the reference in this axis alone, in the study's order.
+        line = [p for p in range(points)
+                if all(point_values[p][b] == ref[b] for b in range(n_axes) if b != a)]
+        labels = [point_values[p][a] for p in line]
+        x = np.arange(len(line))
+        for pi, protocol in enumerate(PROTOCOLS):
+            for si, setting in enumerate(SETTINGS):
+                idx = [rows[(p * 2 + pi) * 3 + si] for p in line]
+                if any(i < 0 for i in idx):
+                    continue
+                ax.errorbar(x, [mean[i] for i in idx], yerr=[std[i] for i in idx], marker="o",
+                            capsize=3, linestyle="--" if setting == "real" else "-",
+                            label=f"{protocol} {setting}")
+        ax.set_xticks(x)
+        ax.set_xticklabels(labels, fontsize=8)
+        ax.set_xlabel(axes_keys[a])
+        ax.set_ylabel("UAR (%)")
+        ax.legend(fontsize=6)
+    fig.suptitle("Other axes at the reference point's values", fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, os.path.join(run_dir, "study.png"))
+    out.append("![UAR against each swept key](study.png)")
 
 
 # The rows of the training-curve figure: a loss history column (stage_gan.cpp's loss_columns) and

@@ -395,13 +395,15 @@ TEST(SubmitCli, DryRunSplitsAtMaxArraySize) {
               "directory): 3 part(s) in 1 array job(s)");
   EXPECT_LINE(r.out, "#SBATCH --array=0-2%4");
 
-  // --sweep adds an axis, checked against the experiment config like -s.
+  // --sweep adds an axis; every point of the study is checked as a config before anything queues.
   r = emoaug::testing::run_emoaug(job + " --max-array-size 9 --sweep gan.epochs=5,10", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LINE(r.out, "SWEEPS=(--sweep ser.real.epochs=20,40 --sweep gan.epochs=5,10)");
   const std::vector<std::pair<std::string, std::string>> refused{
-      {" --sweep gan.epoch=5,10", "sweep gan.epoch = 5: "},
-      {" --sweep gan.epochs=5,x", "sweep gan.epochs = x: "},
+      {" --sweep gan.epoch=5,10", "--sweep gan.epoch=5,10: unknown key 'gan.epoch'"},
+      {" --sweep gan.epochs=5,x",
+       "sweep point 6 (gan.epochs=x, gan.lambda_cls=0, ser.real.epochs=20): -s gan.epochs=\"x\": "
+       "gan.epochs: expected an integer, got a string (\"x\")"},
       {" --sweep gan.epochs=5,,10", "--sweep 'gan.epochs=5,,10': an empty value"},
       {" --sweep gan.epochs", "--sweep 'gan.epochs': expected KEY=V1,V2,..."},
       {" --sweep ser.real.epochs=1,2",
@@ -470,7 +472,8 @@ TEST(SubmitCli, SubmitsEveryArrayWithARecordAndOneAggregationAfterThem) {
   // The second array refused: the first is queued, and the message says so.
   emoaug::testing::write_text(dir / "fail_at_105", "");
   r = emoaug::testing::run_emoaug(
-      "submit '" + dir / "job.toml" + "' --max-array-size 2 -s experiment.output=run2", dir);
+      "submit '" + dir / "job.toml" + "' --max-array-size 2 -s experiment.output=" + dir / "run2",
+      dir);
   setenv("PATH", old_path.c_str(), 1);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_CONTAINS(r.err,

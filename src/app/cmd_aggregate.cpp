@@ -5,6 +5,7 @@
 #include "app/commands.h"
 #include "experiment/aggregate.h"
 #include "experiment/plan.h"
+#include "experiment/results_file.h"
 
 namespace emoaug::app {
 
@@ -13,7 +14,8 @@ int cmd_aggregate(int argc, char** argv) {
   ArgParser args(
       "emoaug aggregate",
       "Rebuild results.h5, summary.csv and synthetic.h5 of a run directory from its task "
-      "files. summary.csv: protocol, setting, lambda_cls, uar_mean, uar_std, repetitions, "
+      "files. summary.csv: protocol, setting, lambda_cls, one column per other swept key, "
+      "uar_mean, uar_std, repetitions, "
       "the paired difference to real (diff_real, diff_ci_low, diff_ci_high, pairs, p_t, "
       "p_wilcoxon, p_corrected, ci_corrected_low, ci_corrected_high) and recall_<class> per "
       "class; UAR, differences and recalls in percent "

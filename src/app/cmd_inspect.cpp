@@ -14,8 +14,8 @@ int cmd_inspect(int argc, char** argv) {
                  "unlabeled apart when the corpus holds both), attributes.");
   args.positional("FILE.h5", "the corpus file", &path);
   args.option("group", "G",
-              "the corpus inside a group of the file (synthetic.h5 holds one per lambda_cls and "
-              "fold)",
+              "the corpus inside a group of the file (synthetic.h5 holds one per GAN group: "
+              "its swept values, lcls=λ and fold)",
               &group);
   args.epilog(
       "example:\n  emoaug inspect emodb4.h5\n  emoaug inspect run/synthetic.h5 --group "

@@ -61,14 +61,21 @@ SweepAxis parse_sweep_argument(const std::string& text) {
     for (const toml::node& n : *doc.get("v")->as_array())
       axis.values.push_back(detail::node_text(n));
   } catch (const toml::parse_error&) {
-    // Bare words are strings, as in -s: --sweep ser.std=sample,population.
+    // Bare words are strings, as in -s: --sweep ser.std=sample,population; each word that is a
+    // TOML value stays one (gan.epochs=5,x: 5 and "x").
+    axis.values.clear();
     for (size_t at = 0;;) {
       const size_t comma = values.find(',', at);
       const std::string word =
           trimmed(values.substr(at, comma == std::string::npos ? comma : comma - at));
       if (word.empty() || word.find_first_of("\"'[]{}=") != std::string::npos)
         EMOAUG_FAIL(origin, ": '", values, "' is neither a list of TOML values nor of bare words");
-      axis.values.push_back(quoted(word));
+      try {
+        const toml::table one = toml::parse("v = " + word, origin);
+        axis.values.push_back(detail::node_text(*one.get("v")));
+      } catch (const toml::parse_error&) {
+        axis.values.push_back(quoted(word));
+      }
       if (comma == std::string::npos) break;
       at = comma + 1;
     }

@@ -38,14 +38,6 @@ struct Difference {
   bool holds_at_5_percent() const { return p_corrected < 0.05; }
 };
 
-// results.h5 keeps differences column by column beside the rows they belong to (diff_mean,
-// diff_ci_low, diff_ci_high, diff_pairs, p_t, p_wilcoxon, test_train_ratio, p_corrected,
-// diff_ci_corrected_low, diff_ci_corrected_high): written and read here only. Reading a group
-// without them (a results.h5 older than paired comparisons) gives none; one older than the
-// corrected test gives its columns NaN.
-void write_differences(const data::h5::Group& g, const std::vector<Difference>& differences);
-std::vector<Difference> read_differences(const data::h5::Group& g);
-
 // n_test / n_train for the corrected resampled t-test, per protocol (NaN: no such protocol).
 // Within-corpus: the leave-one-group-out folds' mean test size over their mean training size (the
 // folds' sizes differ with the sessions'; for K groups covering every row this is 1 / (K − 1)).
@@ -121,10 +113,6 @@ struct RunInfo {
   std::string devices = "cpu";
   double seconds = 0;
 };
-
-// The provenance an earlier aggregation recorded in results.h5 (defaults when there is none), so
-// that `emoaug aggregate` keeps it.
-RunInfo read_run_info(const RunContext& ctx);
 
 // Reads every task file of the plan's tasks and writes results.h5, summary.csv and synthetic.h5
 // into the run directory. Fails naming the first missing task when the run is incomplete.

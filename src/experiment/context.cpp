@@ -47,6 +47,8 @@ void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConf
     kept.sweep.reference = cfg.sweep.reference;
     write_text_file(dir.config(), config::to_toml(kept));
   }
+  // A study of λcls alone is the grid config.toml lists; a [sweep] gets its point table.
+  if (cfg.sweep.empty()) return;
   const Study study = make_study(cfg);
   std::string table = "point";
   for (const StudyAxis& a : study.axes) table += "\t" + a.key;

@@ -42,9 +42,9 @@ RunContext load_run_context(const config::ExperimentConfig& cfg);
 // directory continues under a config with the same identity.
 std::string experiment_identity(const std::string& config_toml);
 
-// Prepares the run directory for cfg (config.toml written, or checked by experiment_identity), and
-// writes its study's point table: points.tsv (index, one column per axis) and points/<index>.toml,
-// each point's resolved config.
+// Prepares the run directory for cfg (config.toml written, or checked by experiment_identity), and,
+// for a config with a [sweep], writes its study's point table: points.tsv (index, one column per
+// axis) and points/<index>.toml, each point's resolved config.
 void prepare_run_directory(const RunDirectory& dir, const config::ExperimentConfig& cfg);
 
 // An existing run directory's context, for `emoaug aggregate RUNDIR` and `emoaug report RUNDIR`:

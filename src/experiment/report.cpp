@@ -14,59 +14,11 @@
 #include "core/log.h"
 #include "data/h5.h"
 #include "experiment/aggregate.h"
+#include "experiment/results_file.h"
 #include "experiment/status.h"
 
 namespace emoaug::experiment {
 namespace {
-
-struct SummaryTable {
-  std::vector<std::string> protocol, setting;
-  std::vector<std::string> axis_values;  // rows x the study's axes
-  std::vector<double> lambda, mean, std, dev_mean, dev_std;
-  std::vector<int64_t> reps;
-  Tensor confusion, recall;
-  std::vector<Difference> vs_real;  // empty in a results.h5 older than paired comparisons
-};
-
-struct ComparisonTable {
-  std::vector<int32_t> point;
-  std::vector<std::string> protocol, setting, against;
-  std::vector<Difference> differences;
-};
-
-SummaryTable read_summary(const data::h5::Group& root) {
-  data::h5::Group g = root.open_group("summary");
-  SummaryTable t;
-  t.protocol = g.read_strings("protocol");
-  t.setting = g.read_strings("setting");
-  t.lambda = g.read_f64_1d("lambda_cls");
-  t.axis_values = g.read_strings("axis_values");
-  t.mean = g.read_f64_1d("uar_mean");
-  t.std = g.read_f64_1d("uar_std");
-  t.dev_mean = g.read_f64_1d("uar_dev_mean");
-  t.dev_std = g.read_f64_1d("uar_dev_std");
-  t.reps = g.read_i64_1d("repetitions");
-  t.confusion = g.read_f32_2d("confusion");
-  if (g.has("recall")) t.recall = g.read_f32_2d("recall");
-  t.vs_real = read_differences(g);
-  EMOAUG_CHECK(t.vs_real.empty() || t.vs_real.size() == t.setting.size(), g.path(), ": ",
-               t.vs_real.size(), " differences for ", t.setting.size(), " rows");
-  return t;
-}
-
-ComparisonTable read_point_comparisons(const data::h5::Group& root) {
-  ComparisonTable t;
-  data::h5::Group g = root.open_group("point_comparisons");
-  t.point = g.read_i32_1d("point");
-  t.protocol = g.read_strings("protocol");
-  t.setting = g.read_strings("setting");
-  t.against = g.read_strings("against");
-  t.differences = read_differences(g);
-  EMOAUG_CHECK(t.differences.size() == t.setting.size() && t.point.size() == t.setting.size(),
-               g.path(), ": ", t.differences.size(), " differences for ", t.setting.size(),
-               " comparisons");
-  return t;
-}
 
 std::string number(double x, const char* format) {
   if (std::isnan(x)) return "–";

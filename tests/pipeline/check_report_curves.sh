@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The report's training curves and figures written by processes side by side:
-#  1. a run in progress (one λcls of two done, as an array element leaves it): `emoaug report`
+#  1. a run in progress (one part of two done, as an array element leaves it): `emoaug report`
 #     writes a partial report with the training curves of the finished GAN groups, marked partial;
 #  2. the finished run: the full report has the curves, unmarked;
 #  3. two `emoaug report`, and two `emoaug run` finishing together, into one folder draw their
@@ -18,8 +18,8 @@ report() {
 
 # 1. In progress.
 out="$WORK/run"
-rc=$(run 1 "$out" --lambda-cls 2)
-[ "$rc" = 0 ] || { cat "$out.log"; fail "--lambda-cls 2 exited $rc"; }
+rc=$(run 1 "$out" --part 1/2)
+[ "$rc" = 0 ] || { cat "$out.log"; fail "--part 1/2 exited $rc"; }
 rc=$(report "$out" partial)
 [ "$rc" = 0 ] || { cat "$out.partial"; fail "report on a run in progress exited $rc"; }
 md="$out/report.md"
@@ -38,8 +38,8 @@ if [ "$figures" = 1 ]; then
 fi
 
 # 2. Finished: every task done, then aggregated.
-rc=$(run 1 "$out" --lambda-cls 0)
-[ "$rc" = 0 ] || { cat "$out.log"; fail "--lambda-cls 0 exited $rc"; }
+rc=$(run 1 "$out" --part 0/2)
+[ "$rc" = 0 ] || { cat "$out.log"; fail "--part 0/2 exited $rc"; }
 "$EMOAUG" aggregate "$out" >/dev/null 2>&1 || fail "aggregate failed"
 rc=$(report "$out" full)
 [ "$rc" = 0 ] || { cat "$out.full"; fail "report on the finished run exited $rc"; }

@@ -33,6 +33,13 @@ for s in syn real+syn; do
   grep "^within,$s,2," "$WORK/plain/summary.csv" | cut -d, -f4-6 >"$WORK/b"
   cmp "$WORK/a" "$WORK/b" || fail "the study's $s row at λcls 2 differs from the plain run's"
 done
+# emoaug plan: the points, what each shares, each one's cost.
+"$EMOAUG" plan "$SRC/configs/demo.toml" "${QUICK[@]}" -s "experiment.output=$WORK/planned" \
+  --sweep ser.real.epochs=10,20 --sweep gan.lambda_cls=0,2 >"$WORK/plan.txt" 2>&1 ||
+  fail "plan failed: $(cat "$WORK/plan.txt")"
+grep -q "^Study: 4 points, 12 GAN groups and [0-9]* SER tasks in all" "$WORK/plan.txt" ||
+  fail "plan does not list the study: $(cat "$WORK/plan.txt")"
+grep -q "gan.lambda_cls=2, ser.real.epochs=20$" "$WORK/plan.txt" || fail "plan does not show point 3"
 # Points that are one config: refused, both named, nothing written.
 "$EMOAUG" run "$SRC/configs/demo.toml" "${QUICK[@]}" -s "experiment.output=$WORK/same" \
   --sweep gan.epochs=3,3 --sweep gan.pretrain.epochs=1,1 --sweep-zip gan.epochs,gan.pretrain.epochs \

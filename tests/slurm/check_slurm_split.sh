@@ -2,7 +2,8 @@
 # `emoaug submit` on a real SLURM whose MaxArraySize (2) is below the run's number of parts: the
 # parts (`emoaug run --part I/N`) must go out as several array jobs, each throttled to one element at
 # a time (slurm.max_parallel = 1), every part run exactly once, and one aggregation job after all of
-# them (--dependency=afterok:A:B:...) must leave one report over the whole λcls grid (3 values).
+# them (--dependency=afterok:A:B:...) must leave one report over the whole study: a 2 x 2 sweep over
+# a gan key and a ser key (job spec [sweep]) at 2 λcls values, 4 GAN parts.
 # The cluster is private to this test (tests/slurm/cluster.sh starts it and stops it on every exit).
 # Exit 77 (skipped) where SLURM cannot run here: not root, or no SLURM and no apt-get to install it.
 set -uo pipefail
@@ -20,7 +21,7 @@ config = "$SRC/configs/demo.toml"
 set = ["data.target=$WORK/data/target.h5", "data.source=$WORK/data/source.h5",
        "data.cross=$WORK/data/cross.h5", "gan.epochs=4", "gan.pretrain.epochs=2",
        "ser.repetitions=1", "experiment.output=$WORK/split"]
-lambda_cls = [0.0, 1.0, 2.0]
+lambda_cls = [0.0, 2.0]
 mode = "array"
 launcher = "srun"
 [slurm]
@@ -28,6 +29,9 @@ ranks = 1
 time = "00:10:00"
 aggregate_time = "00:05:00"
 max_parallel = 1
+[sweep]
+"gan.epochs" = [3, 4]
+ser.real.epochs = [5, 10]
 EOF
 cd "$WORK" || fail "cd $WORK"
 started=$SECONDS
@@ -42,7 +46,7 @@ line=$(sed -n 's/^MaxArraySize 2 (scontrol show config): \([0-9]*\) part(s) in \
   "$WORK/split.submit")
 [ -n "$line" ] || fail "submit did not say it read MaxArraySize 2 from scontrol"
 read -r PARTS ARRAYS <<<"$line"
-[ "$PARTS" -ge 3 ] || fail "$PARTS parts for 3 λcls values"
+[ "$PARTS" = 4 ] || fail "$PARTS parts for 2 λcls x 2 gan.epochs values"
 [ "$ARRAYS" = $(((PARTS + 1) / 2)) ] || fail "$PARTS parts in $ARRAYS arrays of at most 2"
 [ ${#IDS[@]} = $((ARRAYS + 1)) ] || fail "expected $((ARRAYS + 1)) job ids, got '${IDS[*]}'"
 AGG=${IDS[$ARRAYS]}
@@ -73,9 +77,16 @@ for ((part = 0; part < PARTS; ++part)); do
   [ "$n" = 1 ] || fail "part $part/$PARTS ran $n times"
 done
 [ -f "$WORK/split/report.md" ] || fail "no report.md"
-# within and cross-corpus: real, then syn and real+syn for each of the 3 λcls values
+# within: real at each ser.real.epochs (2), syn and real+syn at each GAN part (8); cross: real
+# (reads no swept key), syn and real+syn at each GAN part (8).
 rows=$(tail -n +2 "$WORK/split/summary.csv" | wc -l)
-[ "$rows" = 14 ] || fail "summary.csv has $rows rows, expected 14"
+[ "$rows" = 19 ] || fail "summary.csv has $rows rows, expected 19"
+header=$(head -n 1 "$WORK/split/summary.csv")
+[[ $header == protocol,setting,lambda_cls,gan.epochs,ser.real.epochs,uar_mean,* ]] ||
+  fail "summary.csv's columns: $header"
+grep -q "^## The study" "$WORK/split/report.md" || fail "report.md has no study table"
+[ "$(find "$WORK/split/tasks/gan" -name emotion0.h5 | wc -l)" = 24 ] ||
+  fail "GAN groups ran other than once each (4 GAN parts x 6 groups)"
 "$EMOAUG" status "$WORK/split" --json >"$WORK/split.status" || fail "status of the finished run"
 python3 - "$WORK/split.status" "${IDS[@]}" <<'EOF' || fail "status of the finished run: see above"
 import json, sys
