@@ -92,6 +92,12 @@ const std::vector<std::pair<LogLevel, const char*>>& enum_names<LogLevel>() {
       {LogLevel::Quiet, "quiet"}, {LogLevel::Info, "info"}, {LogLevel::Debug, "debug"}};
   return names;
 }
+template <>
+const std::vector<std::pair<SelectEpoch, const char*>>& enum_names<SelectEpoch>() {
+  static const std::vector<std::pair<SelectEpoch, const char*>> names{{SelectEpoch::Last, "last"},
+                                                                      {SelectEpoch::Probe, "probe"}};
+  return names;
+}
 
 namespace {
 
@@ -165,6 +171,9 @@ const char* to_string(ops::AdamFlavor v) {
   return detail::name_of(v);
 }
 const char* to_string(LogLevel v) {
+  return detail::name_of(v);
+}
+const char* to_string(SelectEpoch v) {
   return detail::name_of(v);
 }
 

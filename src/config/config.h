@@ -24,6 +24,9 @@ enum class Backend { Auto, Cpu, Cuda };
 // separately") or with the training data's.
 enum class TestNormalization { Separate, Train };
 enum class SerSetting { Real, Syn, RealSyn };  // "real", "syn", "real+syn"
+// Which generators a GAN group's synthetic data come from: the last epoch's (the paper), or the
+// checkpoint whose sets a real-trained probe recognises best (experiment/probe.h).
+enum class SelectEpoch { Last, Probe };
 
 // The paper's values for what the struct defaults cannot say by themselves.
 namespace paper {
@@ -65,6 +68,10 @@ struct GanSection {
   // sessions, as the authors did (the test session leaks into the synthetic data).
   bool per_fold = true;
   int generate_per_class = 0;  // synthetic vectors per emotion; 0 = one per source row
+  // Epochs between two probes of the generators while they train (experiment/probe.h); 0 = at
+  // each checkpoint.
+  int probe_every = 0;
+  SelectEpoch select_epoch = SelectEpoch::Last;
   // Checkpoints: the newest `keep_checkpoints` of each emotion stay while its group trains (an
   // older one goes once a newer set is durable); when the group's outputs are, all go unless
   // keep_final_checkpoints.
@@ -154,5 +161,6 @@ const char* to_string(SerSetting v);
 const char* to_string(data::StdKind v);
 const char* to_string(ops::AdamFlavor v);
 const char* to_string(LogLevel v);
+const char* to_string(SelectEpoch v);
 
 }  // namespace emoaug::config

@@ -113,6 +113,8 @@ template <>
 const std::vector<std::pair<ops::AdamFlavor, const char*>>& enum_names<ops::AdamFlavor>();
 template <>
 const std::vector<std::pair<LogLevel, const char*>>& enum_names<LogLevel>();
+template <>
+const std::vector<std::pair<SelectEpoch, const char*>>& enum_names<SelectEpoch>();
 template <class E>
 std::string allowed_names() {
   std::string out;
@@ -191,6 +193,8 @@ void visit_config(V& v, C&... c) {
   v.field("lambda_cls", nonempty(distinct_as_float(at_least(0))), c.gan.lambda_cls...);
   v.field("per_fold", any(), c.gan.per_fold...);
   v.field("generate_per_class", at_least(0), c.gan.generate_per_class...);
+  v.field("probe_every", at_least(0), c.gan.probe_every...);
+  v.field("select_epoch", any(), c.gan.select_epoch...);
   v.field("stats_features", distinct(any()), c.gan.stats_features...);
   visit_adam(v, "gan.adam", c.gan.options.adam...);
   v.table("gan.pretrain");

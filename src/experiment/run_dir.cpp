@@ -170,6 +170,10 @@ std::string RunDirectory::timing(const TaskKey& task) const {
   return task.stage == "gan" ? task_folder(task) + "/timing" : task_folder(task) + ".timing";
 }
 
+void RunDirectory::remove_checkpoint(const TaskKey& task, int emotion, int epochs) const {
+  std::remove(gan_checkpoint(task, emotion, epochs).c_str());
+}
+
 void RunDirectory::remove_checkpoints_before(const TaskKey& task, int emotion, int epochs) const {
   for (const Checkpoint& c : gan_checkpoints(task))
     if (c.emotion == emotion && c.epochs < epochs) std::remove(c.path.c_str());

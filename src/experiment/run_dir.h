@@ -62,6 +62,8 @@ class RunDirectory {
   // Moves a checkpoint that failed to load to the task's rejected/ folder, where no resume looks,
   // and returns where it went (kept for a post-mortem, also after the task finished).
   std::string reject_checkpoint(const TaskKey& task, int emotion, int epochs) const;
+  // Deletes emotion's checkpoint after `epochs` epochs (nothing when there is none).
+  void remove_checkpoint(const TaskKey& task, int emotion, int epochs) const;
   // Deletes emotion's checkpoints of fewer than `epochs` epochs.
   void remove_checkpoints_before(const TaskKey& task, int emotion, int epochs) const;
   // Deletes the task's checkpoint folder (a finished task's, unless asked to keep it).

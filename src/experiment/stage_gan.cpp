@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -16,6 +18,7 @@
 #include "data/corpus_io.h"
 #include "data/scaler.h"
 #include "experiment/estimates.h"
+#include "experiment/probe.h"
 #include "experiment/state_io.h"
 #include "gan/emotion_transfer.h"
 #include "gan/statistics.h"
@@ -104,6 +107,22 @@ std::vector<int> generation_rows(const RunContext& ctx, const GanTask& task) {
   return rows;
 }
 
+// The source rows the probe scores the generators on while they train: at most kProbeRows of the
+// task's (scaled) source, a seeded choice that every rank of the group makes alike.
+constexpr int kProbeRows = 512;
+Tensor probe_subsample(const RunContext& ctx, const GanTask& task, const Tensor& source) {
+  const int n = static_cast<int>(source.rows());
+  std::vector<int> rows(static_cast<size_t>(std::min(n, kProbeRows)));
+  Rng rng(task.cfg().experiment.seed, TaskKey{"probe", task.key().path}.stream_id(),
+          StreamId::Data);
+  const std::vector<int> order = rng.permutation(n);
+  std::copy(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(rows.size()), rows.begin());
+  (void)ctx;
+  Tensor out(static_cast<int64_t>(rows.size()), source.cols());
+  ops::gather_rows(source.view(), rows.data(), out.view());
+  return out;
+}
+
 struct History {
   int width = 0;
   std::vector<float> rows;  // [epochs x width]: the lead columns, then every emotion's values
@@ -129,9 +148,18 @@ struct History {
   }
 };
 
+// What the probe found, for an emotion's output: the shares of its whole synthetic set, the
+// epoch whose generators made it, and the probes while training (rows: epoch, then the shares of
+// this emotion's subsample set).
+struct ProbeRecord {
+  std::vector<double> shares;
+  int generator_epoch = 0;
+  Tensor history;
+};
+
 void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotion,
                           const ScaledData& scaled, const Tensor& synthetic_scaled,
-                          const History& history) {
+                          const History& history, const ProbeRecord& probe) {
   const data::Corpus& x = ctx.corpora.target;
   data::Corpus syn;
   syn.features = synthetic_scaled.clone();
@@ -187,6 +215,10 @@ void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotio
     stats.write_f64_1d("synthetic_std", std_g);
     stats.write_f64_1d("target_mean", mean_t);
     stats.write_f64_1d("target_std", std_t);
+    stats.write_f64_1d("probe_shares", probe.shares);
+    stats.write_double_attr("probe_agreement", probe.shares.at(static_cast<size_t>(emotion)));
+    stats.write_int_attr("generator_epoch", probe.generator_epoch);
+    stats.write_f32_2d("probe_history", probe.history.view(), false);
     Tensor losses = history.of_emotion(emotion);
     root.write_f32_2d("losses", losses.view(), false);
     root.write_strings("loss_columns", loss_column_names());
@@ -207,8 +239,17 @@ struct Training {
   // older ones wait to be deleted (once the whole group is past the newest set: see train).
   std::vector<int> kept;
   bool retire_due;
+  // The probe (probe.h), the source rows it scores the generators on while they train (a fixed
+  // subsample, on the group's device), and what it found: rows of [epoch, N x N shares], every
+  // emotion's (gathered over the group's ranks). best_epoch: the probe's pick so far (0: none).
+  Probe* probe = nullptr;
+  Tensor probe_source;
+  std::vector<float> probe_history;
+  int best_epoch = 0;
 
   const gan::CycleGanOptions& options() const { return task.cfg().gan.options; }
+  bool selects_by_probe() const { return task.cfg().gan.select_epoch == config::SelectEpoch::Probe; }
+  int probe_width() const { return 1 + ctx.emotions() * ctx.emotions(); }
   int total() const { return options().pretrain_epochs + options().epochs; }
   bool is_local(int emotion) const {
     return std::find(local.begin(), local.end(), emotion) != local.end();
@@ -239,6 +280,23 @@ std::optional<StateDict> load_checkpoint_set(const Training& t, int epochs) {
   return state;
 }
 
+// The epoch of the probe history's best mean agreement (the later on a tie), 0 without probes.
+int best_probed_epoch(const Training& t) {
+  const int width = t.probe_width(), n = t.ctx.emotions();
+  int best = 0;
+  double best_mean = -1;
+  for (size_t at = 0; at + width <= t.probe_history.size(); at += width) {
+    double mean = 0;
+    for (int e = 0; e < n; ++e) mean += t.probe_history[at + 1 + e * n + e];
+    mean /= n;
+    if (mean >= best_mean) {
+      best_mean = mean;
+      best = static_cast<int>(t.probe_history[at]);
+    }
+  }
+  return best;
+}
+
 // Continues from the newest complete checkpoint set that loads; a damaged set costs only the
 // epochs since the one before it, and none at all sends the task back to its start.
 void resume(Training& t) {
@@ -250,6 +308,9 @@ void resume(Training& t) {
     t.history.rows = state->floats.at("history");
     t.done = epochs;
     t.kept = {epochs};
+    if (state->floats.count("probe")) t.probe_history = state->floats.at("probe");
+    t.best_epoch = best_probed_epoch(t);
+    if (t.best_epoch > 0 && t.best_epoch < epochs) t.kept.insert(t.kept.begin(), t.best_epoch);
     if (t.ctx.verbose)
       log_info("%s: resuming after epoch %d of %d", t.key.name().c_str(), t.done, t.total());
     return;
@@ -270,6 +331,7 @@ void save_checkpoint(Training& t) {
     for (const auto& [key, v] : state.ints)
       if (key.rfind(prefix, 0) == 0 || key.rfind("classifier/", 0) == 0) part.ints[key] = v;
     part.floats["history"] = t.history.rows;
+    if (!t.probe_history.empty()) part.floats["probe"] = t.probe_history;
     part.put_int("epochs_done", t.done);
     write_state(t.ctx.dir.gan_checkpoint(t.key, e, t.done), part);
   }
@@ -281,9 +343,18 @@ void save_checkpoint(Training& t) {
 // an epoch after a set was written: the epoch's collectives mean every rank of the group had
 // finished writing its part of the set, so the set is complete and durable before an older one
 // goes.
+// With gan.select_epoch = "probe" the probe's pick stays as well, whatever its age.
 void retire_checkpoints(Training& t) {
   const size_t keep = static_cast<size_t>(t.ctx.cfg.gan.keep_checkpoints);
-  if (t.kept.size() > keep) t.kept.erase(t.kept.begin(), t.kept.end() - keep);
+  std::vector<int> stay(t.kept.end() - static_cast<std::ptrdiff_t>(std::min(keep, t.kept.size())),
+                        t.kept.end());
+  if (t.selects_by_probe() && t.best_epoch > 0 &&
+      std::find(stay.begin(), stay.end(), t.best_epoch) == stay.end())
+    stay.insert(stay.begin(), t.best_epoch);
+  for (int epochs : t.kept)
+    if (std::find(stay.begin(), stay.end(), epochs) == stay.end())
+      for (int e : t.local) t.ctx.dir.remove_checkpoint(t.key, e, epochs);
+  t.kept = stay;
   for (int e : t.local) t.ctx.dir.remove_checkpoints_before(t.key, e, t.kept.front());
   t.retire_due = false;
 }
@@ -331,9 +402,76 @@ class Progress {
   int phase_first_;
 };
 
+// EMOAUG_TEST_GENERATOR=E=C (a test hook): emotion E's generator outputs class C's mean target row
+// (in the GANs' scaled units), so that tests can make a set that no probe recognises.
+void apply_test_generator(const ScaledData& scaled, int emotion, MatView rows) {
+  const char* hook = std::getenv("EMOAUG_TEST_GENERATOR");
+  if (!hook || std::atoi(hook) != emotion || !std::strchr(hook, '=')) return;
+  const int other = std::atoi(std::strchr(hook, '=') + 1);
+  const Tensor& target = scaled.targets.at(static_cast<size_t>(other));
+  for (int64_t c = 0; c < rows.cols; ++c) {
+    double mean = 0;
+    for (int64_t r = 0; r < target.rows(); ++r) mean += target(r, c);
+    mean /= static_cast<double>(std::max<int64_t>(1, target.rows()));
+    for (int64_t r = 0; r < rows.rows; ++r) rows(r, c) = static_cast<float>(mean);
+  }
+}
+
+// The probe's shares of every emotion's set generated now from the fixed source subsample, in
+// feature units, gathered over the group's ranks (rows of other ranks' emotions come from them).
+ProbeMatrix probe_generators(Training& t, const ScaledData& scaled,
+                             gan::ClassifierGradientSum& gradient_sum) {
+  const int n = t.ctx.emotions();
+  Tensor shares(n, n);  // zero: the rows of emotions held elsewhere
+  Tensor out(t.probe_source.rows(), t.probe_source.cols(), t.probe_source.device());
+  for (int e : t.local) {
+    t.group.generate(e, t.probe_source.view(), out.view());
+    Tensor rows = out.to(Device::Host);
+    apply_test_generator(scaled, e, rows.view());
+    scaled.target_scaler.inverse_transform(rows.view());
+    const std::vector<double> s = t.probe->label_shares(rows);
+    for (int c = 0; c < n; ++c) shares(e, c) = static_cast<float>(s[static_cast<size_t>(c)]);
+  }
+  gradient_sum.gather_stats(shares.view());
+  ProbeMatrix m{n, std::vector<double>(static_cast<size_t>(n) * n)};
+  for (int e = 0; e < n; ++e)
+    for (int c = 0; c < n; ++c) m.shares[static_cast<size_t>(e) * n + c] = shares(e, c);
+  return m;
+}
+
+// Probes in the adversarial phase, every gan.probe_every epochs (0: at each checkpoint) and after
+// the last; the pretraining generators map the source nearly onto itself and are no candidates.
+bool probe_due(const Training& t) {
+  const config::GanSection& g = t.task.cfg().gan;
+  const int every = g.probe_every > 0 ? g.probe_every : g.options.checkpoint_every;
+  if (t.done <= t.options().pretrain_epochs) return false;
+  return t.done == t.total() || (every > 0 && t.done % every == 0);
+}
+
+void record_probe(Training& t, const ScaledData& scaled, gan::ClassifierGradientSum& sum) {
+  const ProbeMatrix m = probe_generators(t, scaled, sum);
+  t.probe_history.push_back(static_cast<float>(t.done));
+  for (double v : m.shares) t.probe_history.push_back(static_cast<float>(v));
+  if (t.selects_by_probe()) t.best_epoch = best_probed_epoch(t);
+  if (!t.ctx.verbose || t.local.front() != 0) return;
+  std::string line;
+  char buf[64];
+  for (int e = 0; e < m.classes; ++e) {
+    std::snprintf(buf, sizeof(buf), "%s%s %.2f", e ? ", " : "",
+                  t.ctx.corpora.target.class_names[static_cast<size_t>(e)].c_str(), m.agreement(e));
+    line += buf;
+  }
+  log_info("%s: probe after epoch %d: %s (mean %.2f)%s", t.key.name().c_str(), t.done,
+           line.c_str(), m.mean_agreement(),
+           t.selects_by_probe() ? (", best after epoch " + std::to_string(t.best_epoch)).c_str()
+                                : "");
+}
+
 // Pretraining, then adversarial training, checkpointing every checkpoint_every epochs, at the end,
-// and when a stop was requested (then throws Preempted).
-void train(Training& t, const gan::TransferData& data) {
+// and when a stop was requested (then throws Preempted); the probe looks at the generators at its
+// epochs, before that epoch's checkpoint, which then holds what it found.
+void train(Training& t, const gan::TransferData& data, const ScaledData& scaled,
+           gan::ClassifierGradientSum& gradient_sum) {
   const gan::CycleGanOptions& o = t.options();
   const int pretrain = o.pretrain_epochs, total = t.total();
   Progress progress(t.done);
@@ -352,6 +490,7 @@ void train(Training& t, const gan::TransferData& data) {
     const bool stopping = report.stop && t.done < total;
     const bool due =
         (o.checkpoint_every > 0 && t.done % o.checkpoint_every == 0) || t.done == total;
+    if (probe_due(t)) record_probe(t, scaled, gradient_sum);
     if (due || stopping) save_checkpoint(t);
     if (stopping)
       throw Preempted(t.key.name() + " stopped by " + stop_signal_name() + " after epoch " +
@@ -388,19 +527,56 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
       History{kHistoryLead + ctx.emotions() * gan::EmotionLosses::kValues, {}},
       /*done=*/0,
       /*kept=*/{},
-      /*retire_due=*/false};
+      /*retire_due=*/false,
+      /*probe=*/nullptr,
+      /*probe_source=*/{},
+      /*probe_history=*/{},
+      /*best_epoch=*/0};
   if (on_gpu) t.group.to(Device::Cuda);
+  Probe probe(ctx, task);
+  t.probe = &probe;
+  t.probe_source = probe_subsample(ctx, task, scaled.source).to(exec.device());
+  if (ctx.verbose && local.front() == 0)
+    log_info("%s: probe trained on %zu real rows in %.2f s", key.name().c_str(),
+             probe_rows(ctx.corpora, task.fold).size(), probe.seconds());
   resume(t);
-  train(t, on_gpu ? uploaded.view() : scaled.view());
+  train(t, on_gpu ? uploaded.view() : scaled.view(), scaled, gradient_sum);
+  ProbeRecord record;
+  record.generator_epoch = t.done;
+  if (t.selects_by_probe() && t.best_epoch > 0 && t.best_epoch != t.done) {
+    // The set was written at least an epoch ago, so every rank of the group has finished it.
+    std::optional<StateDict> state = load_checkpoint_set(t, t.best_epoch);
+    if (!state)
+      EMOAUG_FAIL(key.name(), ": the checkpoint after epoch ", t.best_epoch,
+                  " that gan.select_epoch = \"probe\" chose does not load");
+    t.group.load(*state);
+    record.generator_epoch = t.best_epoch;
+  }
+  if (ctx.verbose && local.front() == 0 && t.selects_by_probe())
+    log_info("%s: the generators after epoch %d make the synthetic sets (gan.select_epoch = probe)",
+             key.name().c_str(), record.generator_epoch);
 
   const std::vector<int> rows = generation_rows(ctx, task);
   Tensor source_rows(static_cast<int64_t>(rows.size()), scaled.source.cols());
   ops::gather_rows(scaled.source.view(), rows.data(), source_rows.view());
   source_rows = source_rows.to(exec.device());
   Tensor synthetic(source_rows.rows(), source_rows.cols(), exec.device());
+  const int n = ctx.emotions(), width = t.probe_width();
   for (int e : local) {
     t.group.generate(e, source_rows.view(), synthetic.view());
-    write_emotion_output(ctx, task, e, scaled, synthetic.to(Device::Host), t.history);
+    Tensor rows = synthetic.to(Device::Host);
+    apply_test_generator(scaled, e, rows.view());
+    Tensor features = rows.clone();
+    scaled.target_scaler.inverse_transform(features.view());
+    record.shares = probe.label_shares(features);
+    const int64_t probes = static_cast<int64_t>(t.probe_history.size()) / width;
+    record.history = Tensor(probes, 1 + n);
+    for (int64_t k = 0; k < probes; ++k) {
+      record.history(k, 0) = t.probe_history[static_cast<size_t>(k * width)];
+      for (int c = 0; c < n; ++c)
+        record.history(k, 1 + c) = t.probe_history[static_cast<size_t>(k * width + 1 + e * n + c)];
+    }
+    write_emotion_output(ctx, task, e, scaled, rows, t.history, record);
   }
 }
 
