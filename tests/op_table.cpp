@@ -160,8 +160,9 @@ OpRow gemm_row() {
       }
     return outputs({out});
   };
-  // TF32 rounds the operands to 10 mantissa bits.
-  r.tolerance = {2e-5, 2e-5, 1e-2};
+  // FP32 sums of up to 1582 products (bench_ops's k) in another order; TF32 rounds the operands to
+  // 10 mantissa bits. A wrong element is off by O(1).
+  r.tolerance = {1e-4, 1e-4, 1e-2};
   r.reads_outputs = false;
   return r;
 }
