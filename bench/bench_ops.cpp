@@ -3,11 +3,11 @@
 // for Adam), on one backend: each is first checked against the table's naive reference (and its
 // guard words), then timed (median over repetitions). One line per op: the time per call, GB/s
 // (the bytes the op must move at least) or GFLOP/s for gemm, and the fraction of the machine's
-// limit beside it: a stream triad (host, one thread, as the ops run) or a device-to-device copy
-// (GPU) over as many bytes as the op moves, so a working set that fits a cache is held to that
-// cache's rate; for gemm the large sgemm. The CPU timings flush denormals to zero: in-place ops
-// applied thousands of times over the same buffer (leaky ReLU's 0.2 slope) reach the denormal
-// range that one training step never does.
+// limit beside it: a stream loop (host, one thread, as the ops run; the faster of a triad and an
+// in-place update) or a device-to-device copy (GPU) over as many bytes as the op moves, so a
+// working set that fits a cache is held to that cache's rate; for gemm the large sgemm. The CPU
+// timings flush denormals to zero: in-place ops applied thousands of times over the same buffer
+// (leaky ReLU's 0.2 slope) reach the denormal range that one training step never does.
 //   bench_ops [--op NAME] [--backend cpu|cuda] [--tf32]
 #include <algorithm>
 #include <cmath>
@@ -65,8 +65,25 @@ double seconds_per_call(const std::function<void()>& f) {
   return t[t.size() / 2];
 }
 
-// GB/s of a stream over `bytes` on `device`: a[i] = b[i] + s c[i] on one host thread (12 bytes an
-// element), or a device-to-device copy (8 bytes an element).
+// The stream loops, built for the widest vectors this CPU has as the ops' kernels are
+// (backend/cpu/kernels_cpu.cpp), so that a working set in cache is not held to SSE's rate.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define BENCH_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define BENCH_SIMD_CLONES
+#endif
+BENCH_SIMD_CLONES void triad(float* __restrict a, const float* __restrict b,
+                             const float* __restrict c, float s, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
+}
+BENCH_SIMD_CLONES void update(float* __restrict a, const float* __restrict b, float s, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) a[i] += s * b[i];
+}
+
+// GB/s of a stream over `bytes` on `device`. On the host, one thread, the faster of two loops of
+// 12 bytes an element: the triad a[i] = b[i] + s c[i] (its stores allocate lines they do not read)
+// and the update a[i] += s b[i] (read, modify, write, as the in-place ops and Adam do). On a GPU, a
+// device-to-device copy (8 bytes an element).
 double stream_gbs(Device device, double bytes) {
   static std::map<std::pair<int, int64_t>, double> measured;
   if (device == Device::Host) {
@@ -75,16 +92,17 @@ double stream_gbs(Device device, double bytes) {
     if (measured.count(key)) return measured[key];
     std::vector<float> a(static_cast<size_t>(n)), b(a.size(), 1.0f), c(a.size(), 2.0f);
     float s = 0.5f;
-    const double t = seconds_per_call([&] {
-      float* __restrict pa = a.data();
-      const float* __restrict pb = b.data();
-      const float* __restrict pc = c.data();
-      for (int64_t i = 0; i < n; ++i) pa[i] = pb[i] + s * pc[i];
+    const double t_triad = seconds_per_call([&] {
+      triad(a.data(), b.data(), c.data(), s, n);
       s = -s;  // the loop cannot be dropped as redundant
     });
+    const double t_update = seconds_per_call([&] {
+      update(a.data(), b.data(), s, n);
+      s = -s;
+    });
     // A value of the result leaves the function, so the stores stay.
-    if (!std::isfinite(a[static_cast<size_t>(n / 2)])) std::fprintf(stderr, "triad: not finite\n");
-    return measured[key] = 12.0 * static_cast<double>(n) / t * 1e-9;
+    if (!std::isfinite(a[static_cast<size_t>(n / 2)])) std::fprintf(stderr, "stream: not finite\n");
+    return measured[key] = 12.0 * static_cast<double>(n) / std::min(t_triad, t_update) * 1e-9;
   }
   const int64_t n = std::max<int64_t>(256, static_cast<int64_t>(bytes / 8));
   auto key = std::make_pair(1, n);
@@ -183,8 +201,8 @@ int main(int argc, char** argv) {
   const double dram = stream_gbs(device, 3.0 * 64 * 1024 * 1024);
   std::printf("# bench_ops on %s (%s)\n", machine.c_str(), name_of(mode));
   std::printf("# limits: sgemm %d^3 %.1f GFLOP/s; %s over 192 MiB %.1f GB/s\n", sgemm_n, roofline,
-              device == Device::Host ? "stream triad" : "device copy", dram);
-  std::printf("%-27s %-16s %11s %16s %-34s %s\n", "op", "shape", "us/call", "rate", "of the limit",
+              device == Device::Host ? "stream (triad / update)" : "device copy", dram);
+  std::printf("%-27s %-24s %11s %16s %-34s %s\n", "op", "shape", "us/call", "rate", "of the limit",
               "check");
   if (device == Device::Host) flush_denormals();
 
@@ -194,7 +212,7 @@ int main(int argc, char** argv) {
     if (!only.empty() && only != name) continue;
     const Case c = row.make(row.paper, 1);
     if (row.placement != Placement::Same && device == Device::Host) {
-      std::printf("%-27s %-16s %11s %16s %-34s %s\n", name, describe(row.paper).c_str(), "-", "-",
+      std::printf("%-27s %-24s %11s %16s %-34s %s\n", name, describe(row.paper).c_str(), "-", "-",
                   "-", "CUDA only (host <-> device copies)");
       continue;
     }
@@ -217,7 +235,7 @@ int main(int argc, char** argv) {
       std::snprintf(limit, sizeof(limit), "%.1f %% of %.1f (stream, %.2g MB)", 100.0 * gbs / peak,
                     peak, bytes * 1e-6);
     }
-    std::printf("%-27s %-16s %11.2f %16s %-34s %s\n", name, describe(row.paper).c_str(), t * 1e6,
+    std::printf("%-27s %-24s %11.2f %16s %-34s %s\n", name, describe(row.paper).c_str(), t * 1e6,
                 rate, limit, verdict.c_str());
     std::fflush(stdout);
   }
