@@ -1,6 +1,6 @@
-// Models on the GPU against the same models on the CPU: an Mlp training step, the PyTorch fixture
-// with every network moved to the device, a short emotion-transfer run and an SER classifier.
-// Without CUDA or a GPU every test reports itself skipped.
+// Models on the GPU against the same models on the CPU: an Mlp training step, a short
+// emotion-transfer run and an SER classifier (the PyTorch fixture on the device is
+// test_reference.cpp's cuda instance). Without CUDA or a GPU every test reports itself skipped.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,20 +12,17 @@
 #include "backend/execution.h"
 #include "backend/ops.h"
 #include "core/error.h"
-#include "core/index_buffer.h"
 #include "core/state_dict.h"
 #include "cuda_test_helpers.h"
 #include "gan/emotion_transfer.h"
 #include "gan_problem.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
-#include "reference_fixture.h"
 #include "ser/classifier.h"
 #include "ser/registry.h"
 #include "test_helpers.h"
 
 using namespace emoaug;
-using emoaug::testing::expect_close_to_reference;
 using emoaug::testing::host_copy;
 using emoaug::testing::nmse;
 using emoaug::testing::on_cuda;
@@ -93,114 +90,6 @@ TEST(CudaMlp, SameSeedSameBytesOnTheDevice) {
   for (int s = 0; s < 5; ++s) EXPECT_EQ(a.step(), b.step()) << "loss of step " << s;
   Tensor pa = host_copy(a.mlp.params()), pb = host_copy(b.mlp.params());
   EXPECT_EQ(0, std::memcmp(pa.data(), pb.data(), sizeof(float) * pa.size()));
-}
-
-// ---- the PyTorch fixture with the models on the device ---------------------------------------
-
-namespace {
-
-class CudaReference : public ::testing::Test {
- protected:
-  void SetUp() override {
-    EMOAUG_REQUIRE_CUDA();
-    ASSERT_TRUE(f.ok()) << "cannot open " << emoaug::testing::kReferenceFixture;
-  }
-  nn::Mlp device_mlp(const std::string& name, std::vector<int> sizes) {
-    nn::Mlp mlp = emoaug::testing::load_reference_mlp(f, name, std::move(sizes));
-    mlp.to(Device::Cuda);
-    return mlp;
-  }
-  Tensor device_matrix(const std::string& name, int64_t rows, int64_t cols) {
-    return f.matrix(name, rows, cols).to(Device::Cuda);
-  }
-  IndexBuffer device_labels() {
-    IndexBuffer labels(Device::Cuda);
-    labels.assign(f.ints("labels"));
-    return labels;
-  }
-  emoaug::testing::ReferenceFile f;
-};
-
-void expect_close(ConstMatView device_view, const std::vector<float>& want, const char* what) {
-  expect_close_to_reference(host_copy(device_view).view(), want, what);
-}
-
-}  // namespace
-
-TEST_F(CudaReference, ClassifierForwardCrossEntropyAndGradients) {
-  nn::Mlp c = device_mlp("C", {12, 16, 10, 4});
-  Tensor x = device_matrix("x", 8, 12);
-  IndexBuffer labels = device_labels();
-  nn::MlpActivations acts;
-  ConstMatView logits = c.forward(x.view(), acts, false, nullptr);
-  expect_close(logits, f.floats("C/logits"), "logits");
-  Tensor dlogits(8, 4, Device::Cuda), dx(8, 12, Device::Cuda);
-  float loss = ops::softmax_cross_entropy(logits, labels.data(), dlogits.view());
-  expect_close_to_reference(loss, f.scalar("C/loss"), "cross-entropy");
-  c.zero_grad();
-  c.backward(acts, dlogits.view(), dx.view());
-  expect_close(c.grads(), f.floats("C/grads"), "classifier gradients");
-  expect_close(dx.view(), f.floats("C/dx"), "input gradient");
-}
-
-TEST_F(CudaReference, GeneratorLossThroughDiscriminator) {
-  nn::Mlp g = device_mlp("G", {12, 16, 8, 16, 12});
-  nn::Mlp d = device_mlp("D", {12, 16, 16, 1});
-  Tensor s = device_matrix("s", 8, 12), t = device_matrix("t", 8, 12);
-  nn::MlpActivations g_acts, d_acts;
-  ConstMatView fake = g.forward(s.view(), g_acts, false, nullptr);
-  expect_close(fake, f.floats("G/fake"), "G(s)");
-  ConstMatView d_fake = d.forward(fake, d_acts, false, nullptr);
-  expect_close(d_fake, f.floats("D/logits_fake"), "D(G(s))");
-  Tensor d_dlogits(8, 1, Device::Cuda), dfake(8, 12, Device::Cuda), dmse(8, 12, Device::Cuda);
-  expect_close_to_reference(ops::bce_with_logits(d_fake, 0.9f, d_dlogits.view()), f.scalar("G/bce"),
-                            "BCE(D(G(s)), 0.9)");
-  expect_close_to_reference(ops::mse(fake, t.view(), dmse.view(), 5.0f), f.scalar("G/mse"),
-                            "MSE(G(s), t)");
-  d.zero_grad();
-  g.zero_grad();
-  d.backward(d_acts, d_dlogits.view(), dfake.view());
-  ops::axpy(1.0f, dmse.view(), dfake.view());
-  g.backward(g_acts, dfake.view(), MatView{});
-  expect_close(g.grads(), f.floats("G/grads"), "generator gradients");
-  expect_close(d.grads(), f.floats("D/grads_through_G"), "discriminator gradients (G step)");
-}
-
-TEST_F(CudaReference, DiscriminatorLossRealSmoothedFakeZero) {
-  nn::Mlp d = device_mlp("D", {12, 16, 16, 1});
-  Tensor t = device_matrix("t", 8, 12), fake = device_matrix("G/fake", 8, 12);
-  nn::MlpActivations real_acts, fake_acts;
-  Tensor d_real(8, 1, Device::Cuda), d_fake(8, 1, Device::Cuda);
-  d.zero_grad();
-  float l_real = ops::bce_with_logits(d.forward(t.view(), real_acts, false, nullptr), 0.9f,
-                                      d_real.view(), 0.5f);
-  float l_fake = ops::bce_with_logits(d.forward(fake.view(), fake_acts, false, nullptr), 0.0f,
-                                      d_fake.view(), 0.5f);
-  d.backward(real_acts, d_real.view(), MatView{});
-  d.backward(fake_acts, d_fake.view(), MatView{});
-  expect_close_to_reference(0.5f * (l_real + l_fake), f.scalar("D/loss"), "discriminator loss");
-  expect_close(d.grads(), f.floats("D/grads"), "discriminator gradients");
-}
-
-TEST_F(CudaReference, TenAdamStepsMatchLossByLoss) {
-  nn::Mlp c = device_mlp("C", {12, 16, 10, 4});
-  Tensor x = device_matrix("x", 8, 12);
-  IndexBuffer labels = device_labels();
-  std::vector<float> want = f.floats("adam/losses");
-  ASSERT_EQ(want.size(), 10u);
-  nn::Adam adam(c.num_params(), ops::AdamHyper{}, Device::Cuda);
-  nn::MlpActivations acts;
-  Tensor dlogits(8, 4, Device::Cuda);
-  for (int step = 0; step < 10; ++step) {
-    c.zero_grad();
-    float loss = ops::softmax_cross_entropy(c.forward(x.view(), acts, false, nullptr),
-                                            labels.data(), dlogits.view());
-    c.backward(acts, dlogits.view(), MatView{});
-    adam.step(c.params(), c.grads(), 1e-2f);
-    expect_close_to_reference(loss, want[step],
-                              ("loss of step " + std::to_string(step + 1)).c_str());
-  }
-  expect_close(c.params(), f.floats("adam/params"), "parameters after 10 Adam steps");
 }
 
 // ---- training runs, CPU vs CUDA --------------------------------------------------------------

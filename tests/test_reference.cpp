@@ -1,12 +1,15 @@
 // Matches emoaug's forward, losses, every gradient and 10 Adam steps against the PyTorch run stored
 // in tests/reference/reference.h5 (made by tests/reference/make_reference.py; CI never needs
-// torch).
+// torch), once per device: on the CPU always, on CUDA with every network moved to the GPU (skipped
+// without one).
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "backend/ops.h"
+#include "core/index_buffer.h"
+#include "cuda_test_helpers.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
 #include "reference_fixture.h"
@@ -16,35 +19,54 @@ using namespace emoaug;
 
 namespace {
 
+using emoaug::testing::expect_close_to_reference;
+using emoaug::testing::host_copy;
 using emoaug::testing::kReferenceFixture;
-using Fixture = emoaug::testing::ReferenceFile;
 
-nn::Mlp load_mlp(const Fixture& f, const std::string& name, std::vector<int> sizes) {
-  return emoaug::testing::load_reference_mlp(f, name, std::move(sizes));
+// A view on either device against the fixture's values.
+void expect_close(ConstMatView got, const std::vector<float>& want, const char* what) {
+  expect_close_to_reference(host_copy(got).view(), want, what);
+}
+void expect_close(float got, float want, const char* what) {
+  expect_close_to_reference(got, want, what);
 }
 
-template <typename Got, typename Want>
-void expect_close(const Got& got, const Want& want, const char* what) {
-  emoaug::testing::expect_close_to_reference(got, want, what);
-}
-
-class Reference : public ::testing::Test {
+class Reference : public ::testing::TestWithParam<Device> {
  protected:
-  void SetUp() override { ASSERT_TRUE(f.ok()) << "cannot open " << kReferenceFixture; }
-  Fixture f;
+  void SetUp() override {
+    if (device() == Device::Cuda) EMOAUG_REQUIRE_CUDA();
+    ASSERT_TRUE(f.ok()) << "cannot open " << kReferenceFixture;
+  }
+  Device device() const { return GetParam(); }
+  // The fixture's network of the given sizes, on the test's device.
+  nn::Mlp mlp(const std::string& name, std::vector<int> sizes) {
+    nn::Mlp m = emoaug::testing::load_reference_mlp(f, name, std::move(sizes));
+    m.to(device());
+    return m;
+  }
+  Tensor matrix(const std::string& name, int64_t rows, int64_t cols) {
+    return f.matrix(name, rows, cols).to(device());
+  }
+  Tensor zeros(int64_t rows, int64_t cols) { return Tensor(rows, cols, device()); }
+  IndexBuffer labels() {
+    IndexBuffer l(device());
+    l.assign(f.ints("labels"));
+    return l;
+  }
+  emoaug::testing::ReferenceFile f;
 };
 
 }  // namespace
 
-TEST_F(Reference, ClassifierForwardCrossEntropyAndGradients) {
-  nn::Mlp c = load_mlp(f, "C", {12, 16, 10, 4});
-  Tensor x = f.matrix("x", 8, 12);
-  std::vector<int32_t> labels = f.read<int32_t>("labels", H5T_NATIVE_INT32);
+TEST_P(Reference, ClassifierForwardCrossEntropyAndGradients) {
+  nn::Mlp c = mlp("C", {12, 16, 10, 4});
+  Tensor x = matrix("x", 8, 12);
+  IndexBuffer y = labels();
   nn::MlpActivations acts;
   ConstMatView logits = c.forward(x.view(), acts, false, nullptr);
   expect_close(logits, f.floats("C/logits"), "logits");
-  Tensor dlogits(8, 4), dx(8, 12);
-  float loss = ops::softmax_cross_entropy(logits, labels.data(), dlogits.view());
+  Tensor dlogits = zeros(8, 4), dx = zeros(8, 12);
+  float loss = ops::softmax_cross_entropy(logits, y.data(), dlogits.view());
   expect_close(loss, f.scalar("C/loss"), "cross-entropy");
   c.zero_grad();
   c.backward(acts, dlogits.view(), dx.view());
@@ -52,16 +74,16 @@ TEST_F(Reference, ClassifierForwardCrossEntropyAndGradients) {
   expect_close(dx.view(), f.floats("C/dx"), "input gradient");
 }
 
-TEST_F(Reference, GeneratorLossThroughDiscriminator) {
-  nn::Mlp g = load_mlp(f, "G", {12, 16, 8, 16, 12});
-  nn::Mlp d = load_mlp(f, "D", {12, 16, 16, 1});
-  Tensor s = f.matrix("s", 8, 12), t = f.matrix("t", 8, 12);
+TEST_P(Reference, GeneratorLossThroughDiscriminator) {
+  nn::Mlp g = mlp("G", {12, 16, 8, 16, 12});
+  nn::Mlp d = mlp("D", {12, 16, 16, 1});
+  Tensor s = matrix("s", 8, 12), t = matrix("t", 8, 12);
   nn::MlpActivations g_acts, d_acts;
   ConstMatView fake = g.forward(s.view(), g_acts, false, nullptr);
   expect_close(fake, f.floats("G/fake"), "G(s)");
   ConstMatView d_fake = d.forward(fake, d_acts, false, nullptr);
   expect_close(d_fake, f.floats("D/logits_fake"), "D(G(s))");
-  Tensor d_dlogits(8, 1), dfake(8, 12), dfake_mse(8, 12);
+  Tensor d_dlogits = zeros(8, 1), dfake = zeros(8, 12), dfake_mse = zeros(8, 12);
   float bce = ops::bce_with_logits(d_fake, 0.9f, d_dlogits.view());
   float mse = ops::mse(fake, t.view(), dfake_mse.view(), 5.0f);
   expect_close(bce, f.scalar("G/bce"), "BCE(D(G(s)), 0.9)");
@@ -75,11 +97,11 @@ TEST_F(Reference, GeneratorLossThroughDiscriminator) {
   expect_close(d.grads(), f.floats("D/grads_through_G"), "discriminator gradients (G step)");
 }
 
-TEST_F(Reference, DiscriminatorLossRealSmoothedFakeZero) {
-  nn::Mlp d = load_mlp(f, "D", {12, 16, 16, 1});
-  Tensor t = f.matrix("t", 8, 12), fake = f.matrix("G/fake", 8, 12);
+TEST_P(Reference, DiscriminatorLossRealSmoothedFakeZero) {
+  nn::Mlp d = mlp("D", {12, 16, 16, 1});
+  Tensor t = matrix("t", 8, 12), fake = matrix("G/fake", 8, 12);
   nn::MlpActivations real_acts, fake_acts;
-  Tensor d_real(8, 1), d_fake(8, 1);
+  Tensor d_real = zeros(8, 1), d_fake = zeros(8, 1);
   d.zero_grad();
   float l_real = ops::bce_with_logits(d.forward(t.view(), real_acts, false, nullptr), 0.9f,
                                       d_real.view(), 0.5f);
@@ -91,22 +113,27 @@ TEST_F(Reference, DiscriminatorLossRealSmoothedFakeZero) {
   expect_close(d.grads(), f.floats("D/grads"), "discriminator gradients");
 }
 
-TEST_F(Reference, TenAdamStepsMatchLossByLoss) {
-  nn::Mlp c = load_mlp(f, "C", {12, 16, 10, 4});
-  Tensor x = f.matrix("x", 8, 12);
-  std::vector<int32_t> labels = f.read<int32_t>("labels", H5T_NATIVE_INT32);
+TEST_P(Reference, TenAdamStepsMatchLossByLoss) {
+  nn::Mlp c = mlp("C", {12, 16, 10, 4});
+  Tensor x = matrix("x", 8, 12);
+  IndexBuffer y = labels();
   std::vector<float> want = f.floats("adam/losses");
   ASSERT_EQ(want.size(), 10u);
-  nn::Adam adam(c.num_params(), ops::AdamHyper{});
+  nn::Adam adam(c.num_params(), ops::AdamHyper{}, device());
   nn::MlpActivations acts;
-  Tensor dlogits(8, 4);
+  Tensor dlogits = zeros(8, 4);
   for (int step = 0; step < 10; ++step) {
     c.zero_grad();
-    float loss = ops::softmax_cross_entropy(c.forward(x.view(), acts, false, nullptr),
-                                            labels.data(), dlogits.view());
+    float loss = ops::softmax_cross_entropy(c.forward(x.view(), acts, false, nullptr), y.data(),
+                                            dlogits.view());
     c.backward(acts, dlogits.view(), MatView{});
     adam.step(c.params(), c.grads(), 1e-2f);
     expect_close(loss, want[step], ("loss of step " + std::to_string(step + 1)).c_str());
   }
   expect_close(c.params(), f.floats("adam/params"), "parameters after 10 Adam steps");
 }
+
+INSTANTIATE_TEST_SUITE_P(OnEveryDevice, Reference, ::testing::Values(Device::Host, Device::Cuda),
+                         [](const ::testing::TestParamInfo<Device>& info) {
+                           return std::string(info.param == Device::Cuda ? "cuda" : "cpu");
+                         });

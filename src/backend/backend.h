@@ -59,4 +59,14 @@ class Backend {
                     const fn::AdamStep& s) = 0;
 };
 
+// Backend has a member of every name of ops.h's EMOAUG_BACKEND_OPS: a name listed there without
+// one is a compile error here (a using-declaration of a missing member), overloads included.
+namespace detail {
+#define EMOAUG_BACKEND_MEMBER(name) using Backend::name;
+struct BackendHasEveryOp : Backend {
+  EMOAUG_BACKEND_OPS(EMOAUG_BACKEND_MEMBER)
+};
+#undef EMOAUG_BACKEND_MEMBER
+}  // namespace detail
+
 }  // namespace emoaug::ops

@@ -20,7 +20,38 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 
+// Every op of this header by name, one entry per function name (an overloaded name is one op).
+// The backend interface (backend.h) has a member of each EMOAUG_BACKEND_OPS name, checked where it
+// is declared; the transfers are the CUDA backend's alone. tests/op_table.cpp holds one row per
+// entry, and tests/test_op_table.cpp fails for an entry without a row and for a function declared
+// below that is not an entry: adding an op means adding it here, to Backend and to the table.
+// clang-format off
+#define EMOAUG_BACKEND_OPS(X)                                                             \
+  X(gemm) X(add_bias) X(col_sum) X(leaky_relu) X(leaky_relu_backward) X(dropout)          \
+  X(dropout_backward) X(bias_leaky_dropout) X(leaky_dropout_backward) X(sigmoid)          \
+  X(softmax_cross_entropy) X(argmax_rows) X(argmax_hits_into) X(bce_with_logits) X(mse)   \
+  X(softmax_cross_entropy_into) X(bce_with_logits_into) X(mse_into) X(scale) X(axpy)      \
+  X(copy) X(gather_rows) X(zero) X(adam)
+// clang-format on
+#define EMOAUG_TRANSFER_OPS(X) X(to_device) X(to_host)
+#define EMOAUG_OPS(X) EMOAUG_BACKEND_OPS(X) EMOAUG_TRANSFER_OPS(X)
+
 namespace emoaug::ops {
+
+#define EMOAUG_OP_ENUMERATOR(name) name,
+#define EMOAUG_OP_NAME(name) #name,
+#define EMOAUG_OP_ONE(name) +1
+// The ops of EMOAUG_OPS as values, their count and their names (kOpNames[int(Op::gemm)] is
+// "gemm").
+enum class Op { EMOAUG_OPS(EMOAUG_OP_ENUMERATOR) };
+inline constexpr int kOpCount = 0 EMOAUG_OPS(EMOAUG_OP_ONE);
+inline constexpr const char* kOpNames[kOpCount] = {EMOAUG_OPS(EMOAUG_OP_NAME)};
+#undef EMOAUG_OP_ENUMERATOR
+#undef EMOAUG_OP_NAME
+#undef EMOAUG_OP_ONE
+inline const char* name_of(Op op) {
+  return kOpNames[static_cast<int>(op)];
+}
 
 enum class Trans { No, Yes };
 

@@ -220,6 +220,10 @@ EMOAUG_SIMD_CLONES void leaky_mask_backward(float* __restrict dy, const float* _
   }
 }
 
+EMOAUG_SIMD_CLONES void leaky_relu(float* __restrict x, int64_t n, float slope) {
+  for (int64_t i = 0; i < n; ++i) x[i] = fn::leaky_relu(x[i], slope);
+}
+
 EMOAUG_SIMD_CLONES void multiply(float* __restrict x, const float* __restrict mask, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] *= mask[i];
 }

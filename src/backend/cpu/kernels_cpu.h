@@ -32,6 +32,10 @@ void bias_leaky_mask_row(float* y, const float* bias, const float* mask, int64_t
 // dy *= mask * leaky'(y) over n elements (mask null: dy *= leaky'(y)).
 void leaky_mask_backward(float* dy, const float* y, const float* mask, int64_t n, float slope);
 
+// x = leaky(x) over n elements (branch-free: the compiler's if-conversion needs
+// -fno-trapping-math, which this file's build has and ops_cpu.cpp's has not).
+void leaky_relu(float* x, int64_t n, float slope);
+
 // x *= mask, over n elements.
 void multiply(float* x, const float* mask, int64_t n);
 

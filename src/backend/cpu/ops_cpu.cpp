@@ -87,9 +87,7 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void leaky_relu(MatView x, float slope) override {
-    for (int64_t i = 0; i < x.size(); ++i) x.data[i] = fn::leaky_relu(x.data[i], slope);
-  }
+  void leaky_relu(MatView x, float slope) override { kernels::leaky_relu(x.data, x.size(), slope); }
 
   void leaky_relu_backward(MatView dy, ConstMatView y, float slope) override {
     kernels::leaky_mask_backward(dy.data, y.data, nullptr, dy.size(), slope);
