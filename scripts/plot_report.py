@@ -134,6 +134,7 @@ def results_figures(run_dir, out):
     save_figure(fig, os.path.join(run_dir, "fig3_confusion.png"))
     out.append("![Fig. 3: confusion matrices](fig3_confusion.png)")
 
+    probe_figure(run_dir, classes, conf, out)
     if all(st == "real" for st in setting):
         return
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -154,6 +155,46 @@ def results_figures(run_dir, out):
     save_figure(fig, os.path.join(run_dir, "uar_vs_lambda.png"))
     out.append("![UAR against λcls](uar_vs_lambda.png)")
     study_figure(run_dir, out)
+
+
+def matrix_panel(ax, m, classes, title):
+    c = len(classes)
+    ax.imshow(m, vmin=0, vmax=1, cmap="Blues")
+    for a in range(c):
+        for b in range(c):
+            ax.text(b, a, f"{m[a, b]:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if m[a, b] > 0.5 else "black")
+    ax.set_xticks(range(c))
+    ax.set_yticks(range(c))
+    ax.set_xticklabels(classes, fontsize=7)
+    ax.set_yticklabels(classes, fontsize=7)
+    ax.set_title(title, fontsize=8)
+
+
+def probe_figure(run_dir, classes, conf, out):
+    """probe.png: per GAN part, the probe's agreement matrix (rows: synthetic emotion, columns: the
+    probe's label) next to the confusion matrix of the within-corpus syn classifiers trained on it."""
+    with h5py.File(os.path.join(run_dir, "results.h5"), "r") as f:
+        if "probe" not in f:
+            return
+        g = f["probe"]
+        parts = [text(p) for p in g["parts"][...]]
+        shares = g["shares"][...]
+        syn_row = g["syn_row"][...]
+    c = len(classes)
+    fig, axes = plt.subplots(len(parts), 2, figsize=(7.4, 3.4 * len(parts)), squeeze=False)
+    for k, part in enumerate(parts):
+        name = readable_part(part) if part else "the run"
+        matrix_panel(axes[k][0], shares[k * c:(k + 1) * c], classes,
+                     f"probe on the synthetic sets, {name}\n(rows: set, columns: probe's label)")
+        if syn_row[k] >= 0:
+            matrix_panel(axes[k][1], conf[syn_row[k]].reshape(c, c), classes,
+                         f"within, syn classifiers, {name}\n(rows: true, columns: predicted)")
+        else:
+            axes[k][1].axis("off")
+    fig.tight_layout()
+    save_figure(fig, os.path.join(run_dir, "probe.png"))
+    out.append("![The probe's agreement matrices beside the syn classifiers' confusion](probe.png)")
 
 
 SETTINGS = ("real", "syn", "real+syn")
@@ -219,6 +260,9 @@ CURVE_ROWS = [
     ("accuracy", "classifier accuracy\non G(source)"),
 ]
 CLASSIFIER_ROWS = ("classification", "accuracy")
+# The probe's agreement with the emotion's set (experiment/probe.h) at the epochs it looked, where
+# the task files have it.
+PROBE_ROW = ("probe", "probe agreement\n(real-trained)")
 
 
 def read_history(path):
@@ -228,9 +272,25 @@ def read_history(path):
         names = [text(n) for n in f["loss_columns"][...]]
         values = f["losses"][...]
         a = f.attrs
-        return {"lambda": float(a["lambda_cls"]), "fold": int(a["fold"]), "emotion": int(a["emotion"]),
+        emotion = int(a["emotion"])
+        # The probe's agreement with this emotion's set at its epochs (stats/probe_history: epoch,
+        # then the shares of each label), when the file has it.
+        probe = None
+        if "stats" in f and "probe_history" in f["stats"]:
+            ph = f["stats"]["probe_history"][...]
+            if len(ph):
+                probe = (ph[:, 0].astype(float), ph[:, 1 + emotion].astype(float))
+        # The GAN part: the task's path without "gan/" and its fold ("gan.epochs=20/lcls=2").
+        part = "/".join(text(a["task"]).split("/")[1:-1])
+        return {"lambda": float(a["lambda_cls"]), "fold": int(a["fold"]), "emotion": emotion,
                 "class": text(a["class_name"]), "pretrain": int(a["pretrain_epochs"]),
+                "part": part, "probe": probe,
                 "columns": {n: values[:, k].astype(float) for k, n in enumerate(names)}}
+
+
+def readable_part(part):
+    """"gan.epochs=20/lcls=2" -> "gan.epochs=20, λcls=2" (experiment::readable_path)."""
+    return ", ".join("λcls=" + seg[5:] if seg.startswith("lcls=") else seg for seg in part.split("/"))
 
 
 def curve(columns, key):
@@ -254,8 +314,12 @@ def training_curves(run_dir, files, partial, out):
                 if len(folds) < len(histories) else "")
     emotions = [c for _, c in sorted({(h["emotion"], h["class"]) for h in folds})]
     lambdas = sorted({h["lambda"] for h in folds})
+    # One line per GAN part of the study (λcls and any other swept gan key), in λcls order.
+    parts = sorted({(h["lambda"], h["part"]) for h in folds})
     pretrain = max(h["pretrain"] for h in folds)
     rows = [r for r in CURVE_ROWS if r[0] not in CLASSIFIER_ROWS or any(l > 0 for l in lambdas)]
+    if any(h["probe"] is not None for h in folds):
+        rows.append(PROBE_ROW)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
     fig, axes = plt.subplots(len(rows), len(emotions), figsize=(3.3 * len(emotions) + 0.6, 2.3 * len(rows) + 0.9),
@@ -266,16 +330,28 @@ def training_curves(run_dir, files, partial, out):
             if pretrain > 0:
                 ax.axvspan(0.5, pretrain + 0.5, color="0.9", lw=0)
                 ax.axvline(pretrain + 0.5, color="0.5", lw=0.8, ls="--")
-            for k, lam in enumerate(lambdas):
+            for k, (lam, part) in enumerate(parts):
                 if key in CLASSIFIER_ROWS and lam <= 0:
                     continue
-                runs = [h["columns"] for h in folds if h["lambda"] == lam and h["class"] == emotion]
+                color = colors[k % len(colors)]
+                if key == PROBE_ROW[0]:
+                    probes = [h["probe"] for h in folds
+                              if h["part"] == part and h["class"] == emotion and h["probe"] is not None]
+                    if probes:
+                        n = min(len(p[0]) for p in probes)
+                        ys = np.array([p[1][:n] for p in probes])
+                        ax.fill_between(probes[0][0][:n], ys.min(axis=0), ys.max(axis=0), color=color,
+                                        alpha=0.25, lw=0)
+                        ax.plot(probes[0][0][:n], np.median(ys, axis=0), color=color, lw=1.2, marker="o",
+                                ms=3)
+                        ax.set_ylim(-0.03, 1.03)
+                    continue
+                runs = [h["columns"] for h in folds if h["part"] == part and h["class"] == emotion]
                 if not runs:
                     continue
                 length = min(len(r["epoch"]) for r in runs)
                 ys = np.array([curve(r, key)[:length] for r in runs])
                 x = runs[0]["epoch"][:length] + 1
-                color = colors[k % len(colors)]
                 # Columns all NaN (an adversarial term's pretraining epochs) stay blank, silently.
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", category=RuntimeWarning)
@@ -284,7 +360,7 @@ def training_curves(run_dir, files, partial, out):
                 ax.fill_between(x, low, high, color=color, alpha=0.25, lw=0)
                 spread = "%d folds" % len(runs) if len(runs) > 1 else (
                     "all of the target" if folds[0]["fold"] < 0 else "1 fold")
-                ax.plot(x, median, color=color, lw=1.2, label="λcls = %g (%s)" % (lam, spread))
+                ax.plot(x, median, color=color, lw=1.2, label="%s (%s)" % (readable_part(part), spread))
             if key == "cycle":
                 # Pretraining starts it an order of magnitude above where training ends.
                 ax.set_yscale("log")
@@ -314,10 +390,14 @@ def training_curves(run_dir, files, partial, out):
     fig.tight_layout(rect=(0, 0, 1, 0.955))
     save_figure(fig, os.path.join(run_dir, "training_curves.png"))
     caption = ("Training curves: the CycleGANs' losses per epoch (each epoch's mean over its "
-               "iterations), per emotion (columns) and loss term (rows); per λcls the median over "
-               "the %s, with their min–max as a band%s. The grey span is pretraining, where only the "
-               "cycle loss is trained. C's loss and its accuracy on the generated batches exist "
-               "where λcls > 0." % (spread_text, left_out))
+               "iterations), per emotion (columns) and loss term (rows); per λcls (and other swept "
+               "gan key) the median over the %s, with their min–max as a band%s. The grey span is "
+               "pretraining, where only the cycle loss is trained. C's loss and its accuracy on the "
+               "generated batches exist where λcls > 0." % (spread_text, left_out))
+    if PROBE_ROW in rows:
+        caption += (" The last row: the share of the emotion's generated set (a fixed subsample of "
+                    "the source) that the probe, a linear classifier trained on the group's real "
+                    "training rows, labels as that emotion, at the epochs it looked (gan.probe_every).")
     if partial:
         caption = ("**Partial:** %d of %d GAN groups have finished; the curves are theirs. " % partial
                    + caption)

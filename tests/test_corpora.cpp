@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "data/corpus_io.h"
 #include "experiment/context.h"
+#include "experiment/probe.h"
 #include "experiment/corpora.h"
 #include "experiment/plan.h"
 #include "testing.h"
@@ -274,4 +275,23 @@ TEST(Corpora, DefaultStatsFeaturesAreThePapersWhenTheTargetHasThem) {
   // Fewer features than the automatic choice takes: all of them.
   data::Corpus narrow = emoaug::testing::small_corpus(12, 5);
   EXPECT_EQ(resolve_stats_features({}, narrow, "n.h5"), (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+// The probe of a GAN group (experiment/probe.h) learns from the group's own training rows: in
+// per-fold mode never from the held-out group's, which the fold's SER classifiers are tested on.
+TEST(Corpora, TheProbeNeverSeesAFoldsHeldOutGroup) {
+  Files f;
+  const Corpora c = load_corpora(f.config(kWithSyn));
+  ASSERT_GE(c.folds.size(), 2u);
+  for (size_t k = 0; k < c.folds.size(); ++k) {
+    const std::vector<int64_t> rows = experiment::probe_rows(c, static_cast<int>(k));
+    EXPECT_EQ(rows, c.folds[k].train) << "fold " << k;
+    const std::set<int64_t> test(c.folds[k].test.begin(), c.folds[k].test.end());
+    for (int64_t r : rows) {
+      ASSERT_EQ(test.count(r), 0u) << "fold " << k << " row " << r;
+      ASSERT_NE(c.target.groups[static_cast<size_t>(r)], c.folds[k].group) << "fold " << k;
+    }
+  }
+  EXPECT_EQ(experiment::probe_rows(c, -1).size(), static_cast<size_t>(c.target.rows()))
+      << "a group trained on every labeled row probes with every labeled row";
 }

@@ -173,10 +173,13 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   info.devices = devices;
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!leader) return kExitOk;
-  experiment::aggregate(ctx, plan, info);
+  const std::vector<std::string> warnings = experiment::aggregate(ctx, plan, info);
   if (!no_report) experiment::write_report(ctx, plan);
   const std::string csv = experiment::read_text_file(ctx.dir.summary_csv());
   std::fwrite(csv.data(), 1, csv.size(), stdout);
+  std::fflush(stdout);
+  // Said again last, where a reader of the log looks: sets the probe did not recognise.
+  for (const std::string& w : warnings) log_warn("%s", w.c_str());
   log_info("done in %.1f s: %s/{results.h5,summary.csv%s}", info.seconds, ctx.dir.root().c_str(),
            no_report ? "" : ",report.md");
   return kExitOk;

@@ -319,7 +319,72 @@ std::string summary_csv(const std::vector<SummaryRow>& rows, const Study& study,
   return out;
 }
 
-void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
+std::vector<ProbePart> summarize_probe(const RunContext& ctx, const Plan& plan,
+                                       const std::vector<SummaryRow>& rows) {
+  const int n = ctx.emotions();
+  std::vector<ProbePart> parts;
+  for (const GanTask& t : plan.gan) {
+    auto part = std::find_if(parts.begin(), parts.end(),
+                             [&](const ProbePart& p) { return p.path == t.config.path; });
+    if (part == parts.end()) {
+      parts.push_back({t.config.path, std::vector<double>(static_cast<size_t>(n) * n, 0.0),
+                       std::vector<double>(static_cast<size_t>(n), 0.0), {}, {}, -1});
+      part = parts.end() - 1;
+    }
+    int epoch = 0;
+    for (int e = 0; e < n; ++e) {
+      data::h5::File f = data::h5::File::open(ctx.dir.gan_output(t.key(), e));
+      const data::h5::Group stats = f.root().open_group("stats");
+      if (!stats.has("probe_shares"))
+        EMOAUG_FAIL(ctx.dir.gan_output(t.key(), e),
+                    ": no probe_shares (written before the probe; rerun its GAN task)");
+      const std::vector<double> shares = stats.read_f64_1d("probe_shares");
+      EMOAUG_CHECK(shares.size() == static_cast<size_t>(n), "probe_shares of ", n, " classes");
+      for (int c = 0; c < n; ++c) part->shares[static_cast<size_t>(e) * n + c] += shares[c];
+      part->distance[e] += stats.read_double_attr("target_synthetic");
+      epoch = static_cast<int>(stats.read_int_attr("generator_epoch"));
+    }
+    part->groups.push_back(t.key().name());
+    part->generator_epochs.push_back(epoch);
+  }
+  for (ProbePart& p : parts) {
+    for (double& v : p.shares) v /= static_cast<double>(p.groups.size());
+    for (double& v : p.distance) v /= static_cast<double>(p.groups.size());
+  }
+  // The within-corpus syn row of each part: the first point's (from the reference on) that has it.
+  const Study& study = ctx.study;
+  const StudyRows of_point = study_rows(study, rows);
+  const int points = static_cast<int>(study.points.size());
+  for (ProbePart& p : parts)
+    for (int k = 0; k < points && p.syn_row < 0; ++k) {
+      const int point = (study.reference + k) % points;
+      if (study.path(point, gan_stage_reads) == p.path)
+        p.syn_row = of_point.at(point, Protocol::Within, Setting::Syn);
+    }
+  return parts;
+}
+
+std::vector<std::string> probe_warnings(const std::vector<ProbePart>& parts,
+                                        const std::vector<std::string>& class_names) {
+  const int n = static_cast<int>(class_names.size());
+  std::vector<std::string> lines;
+  char buf[512];
+  for (const ProbePart& p : parts)
+    for (int e = 0; e < n; ++e)
+      if (p.agreement(e, n) < 1.0 / n) {
+        std::snprintf(buf, sizeof(buf),
+                      "probe: a classifier trained on the real rows labels only %.1f %% of the "
+                      "synthetic '%s' set of %s as '%s', below chance (%.1f %%): check that set "
+                      "before trusting what is trained on it",
+                      100 * p.agreement(e, n), class_names[e].c_str(),
+                      p.path.empty() ? "the run" : readable_path(p.path).c_str(),
+                      class_names[e].c_str(), 100.0 / n);
+        lines.push_back(buf);
+      }
+  return lines;
+}
+
+std::vector<std::string> aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
   const config::ExperimentConfig& cfg = ctx.cfg;
   for (const GanTask& t : plan.gan)
     if (!ctx.finished(t))
@@ -335,6 +400,7 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
   const TestTrainRatios ratios = test_train_ratios(ctx.corpora);
   const std::vector<SummaryRow> rows = summarize(outcomes, ctx.study, cfg.ser.std_kind, ratios);
   const int emotions = ctx.emotions();
+  const std::vector<ProbePart> probe = summarize_probe(ctx, plan, rows);
   bool leaked = false;
   for (const GanTask& t : plan.gan) leaked = leaked || (t.fold < 0 && !t.cfg().gan.per_fold);
 
@@ -361,6 +427,7 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
     root.write_strings("class_names", ctx.corpora.target.class_names);
     write_summary(root.create_group("summary"), rows, static_cast<int>(ctx.corpora.folds.size()));
     write_study(root.create_group("study"), ctx.study, study_rows(ctx.study, rows));
+    if (!probe.empty()) write_probe(root.create_group("probe"), probe, emotions);
     write_point_comparisons(root.create_group("point_comparisons"),
                             compare_points(outcomes, ctx.study, rows, ratios));
     data::h5::Group ser = root.create_group("ser");
@@ -406,6 +473,9 @@ void aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info) {
       file.close();
     });
   }
+  const std::vector<std::string> warnings = probe_warnings(probe, ctx.corpora.target.class_names);
+  for (const std::string& w : warnings) log_warn("%s", w.c_str());
+  return warnings;
 }
 
 }  // namespace emoaug::experiment

@@ -108,7 +108,11 @@ struct Results {
   // Per GAN part of a point (its config path, "lcls=2"), in the plan's order: the mean over
   // folds and emotions.
   std::vector<std::pair<std::string, double>> target_synthetic;
+  std::vector<double> target_source_per_emotion;  // mean over groups
+  std::vector<ProbePart> probe;                   // per GAN part, in the same order
 };
+
+
 
 Results read_results(const RunContext& ctx, const Plan& plan) {
   data::h5::File file = data::h5::File::open(ctx.dir.results());
@@ -127,7 +131,9 @@ Results read_results(const RunContext& ctx, const Plan& plan) {
   EMOAUG_CHECK(r.summary.axis_values.size() == r.summary.setting.size() * ctx.study.axes.size(),
                ctx.dir.results(), ": /summary/axis_values does not match the study's axes");
   r.comparisons = read_point_comparisons(root);
+  r.probe = read_probe(root, ctx.emotions());
   if (plan.gan.empty()) return r;
+  r.target_source_per_emotion.assign(static_cast<size_t>(ctx.emotions()), 0.0);
   data::h5::Group gan = root.open_group("gan");
   std::map<std::string, int> groups;
   int source_n = 0;
@@ -135,6 +141,8 @@ Results read_results(const RunContext& ctx, const Plan& plan) {
     for (const std::string& cls : ctx.corpora.target.class_names) {
       data::h5::Group s = gan.open_group(g.key().path + "/" + cls + "/stats");
       r.target_source += s.read_double_attr("target_source");
+      r.target_source_per_emotion[static_cast<size_t>(source_n % ctx.emotions())] +=
+          s.read_double_attr("target_source") / static_cast<double>(plan.gan.size());
       ++source_n;
       const std::string& part = g.config.path;
       if (!groups.count(part)) r.target_synthetic.push_back({part, 0.0});
@@ -173,26 +181,75 @@ void write_header(std::ostringstream& md, const RunContext& ctx, const Plan& pla
 
 // Table 1: mean over emotions (and over folds) of the per-emotion distances.
 void write_table1(std::ostringstream& md, const Results& r,
-                  const std::vector<std::string>& fig2_features) {
+                  const std::vector<std::string>& fig2_features,
+                  const std::vector<std::string>& classes) {
   md << "\n## Table 1: distance to the target distribution\n\nMean over features of |mean "
-        "difference| after min-max scaling, averaged over emotions and GAN groups.\n\n"
-        "| | value |\n|---|---|\n";
+        "difference| after min-max scaling, averaged over emotions and GAN groups, and per "
+        "emotion (averaged over GAN groups).\n\n| | value |";
+  for (const std::string& c : classes) md << " " << c << " |";
+  md << "\n|---|---|";
+  for (size_t c = 0; c < classes.size(); ++c) md << "---|";
+  md << "\n";
   std::string features;
   for (const std::string& f : fig2_features) features += (features.empty() ? "" : ", ") + f;
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.3f", r.target_source);
-  md << "| \\|target − source\\| | " << buf << " |\n";
-  for (const auto& [part, distance] : r.target_synthetic) {
-    std::snprintf(buf, sizeof(buf), "%.3f", distance);
-    std::string shown = part;  // "lcls=2/gan.epochs=20" -> "λcls=2, gan.epochs=20"
-    for (size_t at = shown.find("lcls="); at == 0 && at != std::string::npos;
-         at = std::string::npos)
-      shown.replace(0, 4, "λcls");
-    for (size_t at = shown.find('/'); at != std::string::npos; at = shown.find('/', at))
-      shown.replace(at, 1, ", ");
-    md << "| \\|target − syn(" << shown << ")\\| | " << buf << " |\n";
+  auto cells = [&](const std::vector<double>& per_emotion) {
+    std::string out;
+    for (size_t e = 0; e < classes.size(); ++e)
+      out += " " + number(e < per_emotion.size() ? per_emotion[e] : std::nan(""), "%.3f") + " |";
+    return out;
+  };
+  md << "| \\|target − source\\| | " << number(r.target_source, "%.3f") << " |"
+     << cells(r.target_source_per_emotion) << "\n";
+  for (size_t p = 0; p < r.target_synthetic.size(); ++p) {
+    const auto& [part, distance] = r.target_synthetic[p];
+    md << "| \\|target − syn(" << readable_path(part) << ")\\| | " << number(distance, "%.3f")
+       << " |" << cells(p < r.probe.size() ? r.probe[p].distance : std::vector<double>{}) << "\n";
   }
   if (!features.empty()) md << "\nFig. 2 compares the features " << features << ".\n";
+}
+
+// The probe's agreement matrices (probe.h), each part's generator epochs, and its warnings.
+void write_probe(std::ostringstream& md, const Results& r, const config::ExperimentConfig& cfg,
+                 const std::vector<std::string>& classes) {
+  if (r.probe.empty()) return;
+  const int n = static_cast<int>(classes.size());
+  md << "\n## The synthetic sets as a real-trained probe sees them\n\nA linear classifier "
+        "(multinomial logistic regression) trained on each GAN group's own real training rows, "
+        "z-normalised, labels every synthetic set (normalised with the real rows' statistics). "
+        "Rows: the synthetic set's emotion; columns: the probe's label, in % of the set, averaged "
+        "over the part's GAN groups. The diagonal is each set's agreement; chance is "
+     << number(100.0 / n, "%.1f")
+     << " %. A linear probe sees only what a linear model sees: a set it recognises may still "
+        "differ from the target in ways it cannot tell, and one it does not is not the emotion "
+        "that real data of it is (docs/results.md, \"The probe\").\n";
+  for (const std::string& w : probe_warnings(r.probe, classes)) md << "\n**Warning:** " << w << ".\n";
+  for (const ProbePart& p : r.probe) {
+    int first = p.generator_epochs.empty() ? 0 : p.generator_epochs.front();
+    bool same = true;
+    for (int e : p.generator_epochs) same = same && e == first;
+    std::string epochs;
+    if (same) {
+      epochs = "epoch " + std::to_string(first) + " in every group";
+    } else {
+      for (size_t k = 0; k < p.groups.size(); ++k)
+        epochs += (k ? ", " : "") + p.groups[k] + ": " + std::to_string(p.generator_epochs[k]);
+    }
+    md << "\n**" << readable_path(p.path) << "** (gan.select_epoch = "
+       << config::to_string(cfg.gan.select_epoch) << "; the generators of " << epochs
+       << ")\n\n| synthetic \\ probe |";
+    for (const std::string& c : classes) md << " " << c << " |";
+    md << " agreement | \\|target − syn\\| |\n|---|";
+    for (int c = 0; c < n + 2; ++c) md << "---|";
+    md << "\n";
+    for (int e = 0; e < n; ++e) {
+      md << "| " << classes[e] << " |";
+      for (int c = 0; c < n; ++c)
+        md << " " << number(100 * p.shares[static_cast<size_t>(e) * n + c], "%.1f") << " |";
+      md << " " << number(100 * p.agreement(e, n), "%.1f")
+         << (p.agreement(e, n) < 1.0 / n ? " (below chance)" : "") << " | "
+         << number(p.distance[e], "%.3f") << " |\n";
+    }
+  }
 }
 
 // Tables 2 and 3.
@@ -475,7 +532,10 @@ std::string write_report(const RunContext& ctx, const Plan& plan) {
   }
   std::ostringstream md;
   write_header(md, ctx, plan, results);
-  if (!plan.gan.empty()) write_table1(md, results, ctx.corpora.stats_feature_names);
+  if (!plan.gan.empty()) {
+    write_table1(md, results, ctx.corpora.stats_feature_names, ctx.corpora.target.class_names);
+    write_probe(md, results, ctx.cfg, ctx.corpora.target.class_names);
+  }
   write_uar_tables(md, ctx.cfg, ctx.study, results);
   write_study_table(md, ctx.cfg, ctx.study, results);
   write_differences_to_real(md, results.summary, ctx.study);

@@ -190,6 +190,66 @@ void write_point_comparisons(const data::h5::Group& g,
   write_differences(g, differences);
 }
 
+void write_probe(const data::h5::Group& g, const std::vector<ProbePart>& parts, int classes) {
+  std::vector<std::string> paths, groups;
+  std::vector<int32_t> syn_row, group_part, epochs;
+  Tensor shares(static_cast<int64_t>(parts.size()) * classes, classes);
+  Tensor distance(static_cast<int64_t>(parts.size()), classes);
+  for (size_t p = 0; p < parts.size(); ++p) {
+    paths.push_back(parts[p].path);
+    syn_row.push_back(parts[p].syn_row);
+    for (int e = 0; e < classes; ++e) {
+      distance(static_cast<int64_t>(p), e) = static_cast<float>(parts[p].distance[e]);
+      for (int c = 0; c < classes; ++c)
+        shares(static_cast<int64_t>(p) * classes + e, c) =
+            static_cast<float>(parts[p].shares[static_cast<size_t>(e) * classes + c]);
+    }
+    for (size_t k = 0; k < parts[p].groups.size(); ++k) {
+      groups.push_back(parts[p].groups[k]);
+      group_part.push_back(static_cast<int32_t>(p));
+      epochs.push_back(parts[p].generator_epochs[k]);
+    }
+  }
+  g.write_strings("parts", paths);
+  g.write_f32_2d("shares", shares.view(), false);
+  g.write_f32_2d("distance", distance.view(), false);
+  g.write_i32_1d("syn_row", syn_row);
+  g.write_strings("groups", groups);
+  g.write_i32_1d("group_part", group_part);
+  g.write_i32_1d("generator_epoch", epochs);
+}
+
+std::vector<ProbePart> read_probe(const data::h5::Group& root, int classes) {
+  std::vector<ProbePart> parts;
+  if (!root.has("probe")) return parts;
+  const data::h5::Group g = root.open_group("probe");
+  const std::vector<std::string> paths = g.read_strings("parts");
+  const Tensor shares = g.read_f32_2d("shares"), distance = g.read_f32_2d("distance");
+  const std::vector<int32_t> syn_row = g.read_i32_1d("syn_row");
+  const std::vector<std::string> groups = g.read_strings("groups");
+  const std::vector<int32_t> group_part = g.read_i32_1d("group_part");
+  const std::vector<int32_t> epochs = g.read_i32_1d("generator_epoch");
+  EMOAUG_CHECK(shares.rows() == static_cast<int64_t>(paths.size()) * classes &&
+                   shares.cols() == classes && distance.rows() == static_cast<int64_t>(paths.size()),
+               g.path(), ": the probe's tables do not match ", paths.size(), " parts of ", classes,
+               " classes");
+  for (size_t p = 0; p < paths.size(); ++p) {
+    ProbePart part{paths[p], {}, {}, {}, {}, syn_row[p]};
+    for (int e = 0; e < classes; ++e) {
+      part.distance.push_back(distance(static_cast<int64_t>(p), e));
+      for (int c = 0; c < classes; ++c)
+        part.shares.push_back(shares(static_cast<int64_t>(p) * classes + e, c));
+    }
+    for (size_t k = 0; k < groups.size(); ++k)
+      if (group_part[k] == static_cast<int32_t>(p)) {
+        part.groups.push_back(groups[k]);
+        part.generator_epochs.push_back(epochs[k]);
+      }
+    parts.push_back(part);
+  }
+  return parts;
+}
+
 RunInfo read_run_info(const RunContext& ctx) {
   RunInfo info;
   const std::string path = ctx.dir.results();

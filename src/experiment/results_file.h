@@ -56,6 +56,12 @@ void write_point_comparisons(const data::h5::Group& g,
                              const std::vector<PointDifference>& comparisons);
 ComparisonTable read_point_comparisons(const data::h5::Group& root);
 
+// /probe: per GAN part, `parts` (paths), `shares` (parts·N x N), `distance` (parts x N), `syn_row`,
+// and per GAN group `groups` (task names), `group_part` (its part) and `generator_epoch`.
+void write_probe(const data::h5::Group& g, const std::vector<ProbePart>& parts, int classes);
+// None when results.h5 has no /probe (no GAN groups, or written before the probe).
+std::vector<ProbePart> read_probe(const data::h5::Group& root, int classes);
+
 // The provenance an earlier aggregation recorded in results.h5 (defaults when there is none), so
 // that `emoaug aggregate` keeps it.
 RunInfo read_run_info(const RunContext& ctx);

@@ -246,6 +246,7 @@ struct Training {
   Tensor probe_source;
   std::vector<float> probe_history;
   int best_epoch = 0;
+  double probe_seconds = 0;  // scoring, this run (its training is the probe's own seconds())
 
   const gan::CycleGanOptions& options() const { return task.cfg().gan.options; }
   bool selects_by_probe() const { return task.cfg().gan.select_epoch == config::SelectEpoch::Probe; }
@@ -449,7 +450,10 @@ bool probe_due(const Training& t) {
 }
 
 void record_probe(Training& t, const ScaledData& scaled, gan::ClassifierGradientSum& sum) {
+  const auto started = std::chrono::steady_clock::now();
   const ProbeMatrix m = probe_generators(t, scaled, sum);
+  t.probe_seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   t.probe_history.push_back(static_cast<float>(t.done));
   for (double v : m.shares) t.probe_history.push_back(static_cast<float>(v));
   if (t.selects_by_probe()) t.best_epoch = best_probed_epoch(t);
@@ -504,6 +508,7 @@ void train(Training& t, const gan::TransferData& data, const ScaledData& scaled,
 void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanTask& task,
                   const std::vector<int>& local, gan::ClassifierGradientSum& gradient_sum) {
   const ops::ExecutionScope bound(exec);
+  const auto started = std::chrono::steady_clock::now();
   const config::ExperimentConfig& cfg = task.cfg();
   const TaskKey key = task.key();
   ctx.dir.make_task_folders(key);
@@ -536,9 +541,6 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
   Probe probe(ctx, task);
   t.probe = &probe;
   t.probe_source = probe_subsample(ctx, task, scaled.source).to(exec.device());
-  if (ctx.verbose && local.front() == 0)
-    log_info("%s: probe trained on %zu real rows in %.2f s", key.name().c_str(),
-             probe_rows(ctx.corpora, task.fold).size(), probe.seconds());
   resume(t);
   train(t, on_gpu ? uploaded.view() : scaled.view(), scaled, gradient_sum);
   ProbeRecord record;
@@ -568,7 +570,10 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
     apply_test_generator(scaled, e, rows.view());
     Tensor features = rows.clone();
     scaled.target_scaler.inverse_transform(features.view());
+    const auto probing = std::chrono::steady_clock::now();
     record.shares = probe.label_shares(features);
+    t.probe_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - probing).count();
     const int64_t probes = static_cast<int64_t>(t.probe_history.size()) / width;
     record.history = Tensor(probes, 1 + n);
     for (int64_t k = 0; k < probes; ++k) {
@@ -577,6 +582,15 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
         record.history(k, 1 + c) = t.probe_history[static_cast<size_t>(k * width + 1 + e * n + c)];
     }
     write_emotion_output(ctx, task, e, scaled, rows, t.history, record);
+  }
+  if (ctx.verbose && local.front() == 0) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double probe_part = probe.seconds() + t.probe_seconds;
+    log_info("%s: the probe took %.3f s (training %.3f s, scoring %.3f s) of the task's %.1f s "
+             "on this rank (%.2f %%)",
+             key.name().c_str(), probe_part, probe.seconds(), t.probe_seconds, seconds,
+             seconds > 0 ? 100 * probe_part / seconds : 0.0);
   }
 }
 

@@ -37,6 +37,18 @@ StudyAxis make_axis(const std::string& key, const std::vector<std::string>& valu
 
 }  // namespace
 
+std::string readable_path(const std::string& path) {
+  std::string out;
+  for (size_t at = 0; at != std::string::npos;) {
+    const size_t slash = path.find('/', at);
+    std::string segment = path.substr(at, slash == std::string::npos ? slash : slash - at);
+    if (segment.rfind("lcls=", 0) == 0) segment = "λcls=" + segment.substr(5);
+    out += (out.empty() ? "" : ", ") + segment;
+    at = slash == std::string::npos ? slash : slash + 1;
+  }
+  return out;
+}
+
 bool gan_stage_reads(const std::string& key) {
   return key == "experiment.seed" || starts_with(key, "gan.");
 }

@@ -42,6 +42,9 @@ struct Study {
   std::vector<int> swept_axes() const;
 };
 
+// A path of swept values as a reader reads it: "gan.epochs=20/lcls=2" -> "gan.epochs=20, λcls=2".
+std::string readable_path(const std::string& path);
+
 // The study of a loaded config. Throws naming the point (its index and values) when a point's
 // values do not make a valid config, and both points when two resolve to the same config.
 Study make_study(const config::ExperimentConfig& cfg);
