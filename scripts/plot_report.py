@@ -116,20 +116,10 @@ def results_figures(run_dir, out):
         if i >= n:
             ax.axis("off")
             continue
-        m = conf[i].reshape(c, c)
-        ax.imshow(m, vmin=0, vmax=1, cmap="Blues")
-        for a in range(c):
-            for b in range(c):
-                ax.text(b, a, f"{m[a, b]:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if m[a, b] > 0.5 else "black")
-        ax.set_xticks(range(c))
-        ax.set_yticks(range(c))
-        ax.set_xticklabels(classes, fontsize=7)
-        ax.set_yticklabels(classes, fontsize=7)
         title = f"{protocol[i]}, {setting[i]}"
         if setting[i] != "real":
             title += f", λcls={lam[i]:g}"
-        ax.set_title(title, fontsize=8)
+        matrix_panel(ax, conf[i].reshape(c, c), classes, title)
     fig.tight_layout()
     save_figure(fig, os.path.join(run_dir, "fig3_confusion.png"))
     out.append("![Fig. 3: confusion matrices](fig3_confusion.png)")

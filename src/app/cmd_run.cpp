@@ -140,7 +140,7 @@ int run_experiment(const std::string& path, const std::vector<std::string>& sets
   }
   if (leader) {
     const size_t gan_done = ctx.count_finished(plan.gan), ser_done = ctx.count_finished(plan.ser);
-    if (ctx.study.points.size() > 1)
+    if (!cfg.sweep.empty())
       log_info(
           "study: %zu points, %zu GAN groups and %zu SER tasks in all (each task once, "
           "however many points need it; points.tsv)",
