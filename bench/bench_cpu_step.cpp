@@ -18,7 +18,8 @@
 // here, the rest at nothing; the combined limit is the sum. The unprofiled iteration's fraction of
 // it is `cyclegan_limit_fraction` by wall time (idle threads count against it) and
 // `cyclegan_limit_fraction_cpu` by CPU seconds over the threads (what a quiet machine would show
-// when no thread waits).
+// when no thread waits); `cyclegan_limit_fraction_profiled_cpu` is the profiled epochs' (the
+// parts and the rest).
 //   bench_cpu_step [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] [--no-roofline]
 //                  [--no-split] [--cpu-gemm openblas|avx2|avx512]
 #include <cblas.h>
@@ -78,6 +79,8 @@ void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
                  const gan::TransferData& data, int epochs, double timed, double seconds_per_it,
                  double cpu_seconds_per_it, double peak) {
   using ops::OpPart;
+  // The threads the emotions train on (one emotion at a time each): the CPU seconds' divisor.
+  const int workers = std::min(exec.threads(), bench::PaperCycleGan::kEmotions);
   ops::OpPartTotals before[ops::kOpParts];
   for (int p = 0; p < ops::kOpParts; ++p) before[p] = exec.op_totals(static_cast<OpPart>(p));
   const uint64_t flops_before = exec.gemm_flops();
@@ -85,12 +88,12 @@ void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
   const double start = bench::seconds_now(), cpu_start = process_cpu_seconds();
   for (int e = 1; e <= epochs; ++e) group.train_epoch(epochs + e, data);
   const double wall = (bench::seconds_now() - start) / timed;
-  const double cpu_ms = (process_cpu_seconds() - cpu_start) / timed / exec.threads() * 1e3;
+  const double cpu_ms = (process_cpu_seconds() - cpu_start) / timed / workers * 1e3;
   exec.set_op_profile(false);
   const double flops = static_cast<double>(exec.gemm_flops() - flops_before) / timed;
-  // Above the roofline the bandwidth is measured on as many threads as the emotions run on.
+  // With the roofline, the stream bandwidth, on as many threads.
   const bench::StreamBandwidth bw =
-      peak > 0 ? bench::stream_bandwidth(exec.threads()) : bench::StreamBandwidth{};
+      peak > 0 ? bench::stream_bandwidth(workers) : bench::StreamBandwidth{};
   if (peak > 0) {
     std::printf("split_sgemm_peak_gflops %.1f\n", peak);
     std::printf("stream_triad_gbs %.1f\n", bw.triad_gbs);
@@ -102,7 +105,7 @@ void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
   for (int p = 0; p < ops::kOpParts; ++p) {
     const OpPart part = static_cast<OpPart>(p);
     const ops::OpPartTotals t = exec.op_totals(part);
-    const double ms = 1e-6 * static_cast<double>(t.ns - before[p].ns) / exec.threads() / timed;
+    const double ms = 1e-6 * static_cast<double>(t.ns - before[p].ns) / workers / timed;
     const double bytes = static_cast<double>(t.bytes - before[p].bytes) / timed;
     const double calls = static_cast<double>(t.calls - before[p].calls) / timed;
     parts += ms;
@@ -126,8 +129,7 @@ void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
   std::printf("split_rest_limit_ms 0\n");
   std::printf("cyclegan_limit_ms_per_it %.1f\n", limit);
   std::printf("cyclegan_limit_fraction %.3f\n", limit / (seconds_per_it * 1e3));
-  std::printf("cyclegan_limit_fraction_cpu %.3f\n",
-              limit / (cpu_seconds_per_it / exec.threads() * 1e3));
+  std::printf("cyclegan_limit_fraction_cpu %.3f\n", limit / (cpu_seconds_per_it / workers * 1e3));
   std::printf("cyclegan_limit_fraction_profiled_cpu %.3f\n", limit / cpu_ms);
 }
 
@@ -205,6 +207,6 @@ int main(int argc, char** argv) {
   // and one core's CPU-time one times the threads (which other work on the machine lowers less).
   if (split)
     print_split(exec, group, paper.data, epochs, timed, seconds / timed, cpu_seconds / timed,
-                std::max(peak, core * threads));
+                std::max(peak, core * std::min(threads, bench::PaperCycleGan::kEmotions)));
   return 0;
 }
