@@ -2,11 +2,15 @@
 // square single-precision GEMM through the same OpenBLAS the backend uses).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "backend/execution.h"
 #include "backend/ops.h"
@@ -50,6 +54,53 @@ inline double sgemm_gflops(int n, int blas_threads) {
   double s = time_per_call(
       [&] { ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view()); }, 1, 5);
   return 2.0 * n * n * static_cast<double>(n) / s * 1e-9;
+}
+
+// The memory bandwidth `threads` threads stream, GB/s (1e9 bytes), best of `reps`, over arrays
+// of `floats` floats each (far larger than the caches), each thread on its own contiguous share
+// and touching its share first (pages where that thread runs). Two kernels:
+//  - triad a = b + s c, counted as STREAM counts it (3 x 4 bytes an element; the write-allocate
+//    read of a that the hardware also does is not counted);
+//  - update a = a + s b, 12 bytes an element, all of them moved (a's lines are read before they
+//    are written): the pattern of an in-place elementwise op or of Adam.
+struct StreamBandwidth {
+  double triad_gbs = 0, update_gbs = 0;
+  double best() const { return std::max(triad_gbs, update_gbs); }
+};
+
+inline StreamBandwidth stream_bandwidth(int threads, int64_t floats = int64_t{1} << 25,
+                                        int reps = 5) {
+  std::unique_ptr<float[]> a(new float[floats]), b(new float[floats]), c(new float[floats]);
+  const float s = 0.5f;
+  auto share = [&](int t, auto&& body) {
+    const int64_t begin = floats * t / threads, end = floats * (t + 1) / threads;
+    body(begin, end);
+  };
+  auto on_threads = [&](auto&& body) {
+    std::vector<std::thread> pool;
+    const double start = seconds_now();
+    for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { share(t, body); });
+    for (std::thread& th : pool) th.join();
+    return seconds_now() - start;
+  };
+  on_threads([&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) a[i] = 1.0f, b[i] = 2.0f, c[i] = 0.5f;
+  });
+  float* __restrict pa = a.get();
+  const float* __restrict pb = b.get();
+  const float* __restrict pc = c.get();
+  double triad = 1e30, update = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    triad = std::min(triad, on_threads([&](int64_t begin, int64_t end) {
+                       for (int64_t i = begin; i < end; ++i) pa[i] = pb[i] + s * pc[i];
+                     }));
+    update = std::min(update, on_threads([&](int64_t begin, int64_t end) {
+                        for (int64_t i = begin; i < end; ++i) pa[i] = pa[i] + s * pb[i];
+                      }));
+  }
+  if (a[floats / 2] < 0.0f) std::printf("impossible\n");  // the stores are used
+  const double bytes = 12.0 * static_cast<double>(floats);
+  return {bytes / triad * 1e-9, bytes / update * 1e-9};
 }
 
 // --cpu-gemm NAME (openblas, avx2, avx512) into `math`, or exit 2 when this CPU cannot run it.

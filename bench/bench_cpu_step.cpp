@@ -7,8 +7,21 @@
 // 2mnk each); elementwise work is not counted. The roofline is one large square sgemm through the
 // same OpenBLAS with the same thread count. Prints `name value` lines;
 // bench/pytorch_cyclegan_step.py is the PyTorch peer and scripts/bench.sh runs both side by side.
+//
+// The split (unless --no-split): the same epochs again with the context's op profile on (the CPU
+// backend adds each op's thread CPU time to its part: gemm, elementwise, loss, Adam;
+// ExecutionContext::set_op_profile), each part's CPU seconds over the threads as its share of an
+// iteration, the rest (the nn/gan code between ops, spinning) what the process's CPU seconds leave.
+// CPU time rather than wall time: other work on the machine inflates wall time but barely moves CPU
+// time. Against a physical limit: the gemms' flops at the sgemm roofline, the other parts' bytes
+// (each operand read once, each result written once) at the stream bandwidth the threads reach
+// here, the rest at nothing; the combined limit is the sum. The unprofiled iteration's fraction of
+// it is `cyclegan_limit_fraction` by wall time (idle threads count against it) and
+// `cyclegan_limit_fraction_cpu` by CPU seconds over the threads (what a quiet machine would show
+// when no thread waits); `cyclegan_limit_fraction_profiled_cpu` is the profiled epochs' (the
+// parts and the rest).
 //   bench_cpu_step [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] [--no-roofline]
-//                  [--cpu-gemm openblas|avx2|avx512]
+//                  [--no-split] [--cpu-gemm openblas|avx2|avx512]
 #include <cblas.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -60,12 +73,72 @@ double sgemm_gflops_per_core(int n) {
   return 2.0 * n * n * static_cast<double>(n) / best * 1e-9;
 }
 
+// The split of an iteration (the header says how) and, given the sgemm roofline `peak` (GFLOP/s;
+// 0: no limits), its physical limit. `seconds_per_it` is the unprofiled iteration's.
+void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
+                 const gan::TransferData& data, int epochs, double timed, double seconds_per_it,
+                 double cpu_seconds_per_it, double peak) {
+  using ops::OpPart;
+  // The threads the emotions train on (one emotion at a time each): the CPU seconds' divisor.
+  const int workers = std::min(exec.threads(), bench::PaperCycleGan::kEmotions);
+  ops::OpPartTotals before[ops::kOpParts];
+  for (int p = 0; p < ops::kOpParts; ++p) before[p] = exec.op_totals(static_cast<OpPart>(p));
+  const uint64_t flops_before = exec.gemm_flops();
+  exec.set_op_profile(true);
+  const double start = bench::seconds_now(), cpu_start = process_cpu_seconds();
+  for (int e = 1; e <= epochs; ++e) group.train_epoch(epochs + e, data);
+  const double wall = (bench::seconds_now() - start) / timed;
+  const double cpu_ms = (process_cpu_seconds() - cpu_start) / timed / workers * 1e3;
+  exec.set_op_profile(false);
+  const double flops = static_cast<double>(exec.gemm_flops() - flops_before) / timed;
+  // With the roofline, the stream bandwidth, on as many threads.
+  const bench::StreamBandwidth bw =
+      peak > 0 ? bench::stream_bandwidth(workers) : bench::StreamBandwidth{};
+  if (peak > 0) {
+    std::printf("split_sgemm_peak_gflops %.1f\n", peak);
+    std::printf("stream_triad_gbs %.1f\n", bw.triad_gbs);
+    std::printf("stream_update_gbs %.1f\n", bw.update_gbs);
+  }
+  std::printf("split_profiled_ms_per_it %.1f\n", wall * 1e3);
+  std::printf("split_profiled_cpu_ms_per_it %.1f\n", cpu_ms);
+  double parts = 0.0, limit = 0.0;
+  for (int p = 0; p < ops::kOpParts; ++p) {
+    const OpPart part = static_cast<OpPart>(p);
+    const ops::OpPartTotals t = exec.op_totals(part);
+    const double ms = 1e-6 * static_cast<double>(t.ns - before[p].ns) / workers / timed;
+    const double bytes = static_cast<double>(t.bytes - before[p].bytes) / timed;
+    const double calls = static_cast<double>(t.calls - before[p].calls) / timed;
+    parts += ms;
+    const char* name = ops::name_of(part);
+    std::printf("split_%s_ms %.2f\n", name, ms);
+    std::printf("split_%s_calls %.0f\n", name, calls);
+    if (part == OpPart::Gemm) {
+      std::printf("split_gemm_gflop %.2f\n", flops * 1e-9);
+    } else {
+      std::printf("split_%s_mb %.1f\n", name, bytes * 1e-6);
+    }
+    if (peak <= 0) continue;
+    const double limit_ms =
+        part == OpPart::Gemm ? flops / (peak * 1e9) * 1e3 : bytes / (bw.best() * 1e9) * 1e3;
+    limit += limit_ms;
+    std::printf("split_%s_limit_ms %.2f\n", name, limit_ms);
+    std::printf("split_%s_fraction %.3f\n", name, ms > 0 ? limit_ms / ms : 0.0);
+  }
+  std::printf("split_rest_ms %.2f\n", cpu_ms - parts);
+  if (peak <= 0) return;
+  std::printf("split_rest_limit_ms 0\n");
+  std::printf("cyclegan_limit_ms_per_it %.1f\n", limit);
+  std::printf("cyclegan_limit_fraction %.3f\n", limit / (seconds_per_it * 1e3));
+  std::printf("cyclegan_limit_fraction_cpu %.3f\n", limit / (cpu_seconds_per_it / workers * 1e3));
+  std::printf("cyclegan_limit_fraction_profiled_cpu %.3f\n", limit / cpu_ms);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int threads = 0, iterations = 4, epochs = 3;
   float lambda_cls = 2.0f;
-  bool roofline = true;
+  bool roofline = true, split = true;
   ops::MathMode math;  // the widest blocked gemm kernels this CPU runs, unless --cpu-gemm says
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -80,12 +153,14 @@ int main(int argc, char** argv) {
       lambda_cls = static_cast<float>(std::atof(value()));
     } else if (arg == "--no-roofline") {
       roofline = false;
+    } else if (arg == "--no-split") {
+      split = false;
     } else if (arg == "--cpu-gemm") {
       bench::set_cpu_gemm(value(), math);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] "
-                   "[--no-roofline] [--cpu-gemm openblas|avx2|avx512]\n",
+                   "[--no-roofline] [--no-split] [--cpu-gemm openblas|avx2|avx512]\n",
                    argv[0]);
       return 2;
     }
@@ -118,14 +193,20 @@ int main(int argc, char** argv) {
   std::printf("cyclegan_gflop_per_it %.2f\n", flops / timed * 1e-9);
   std::printf("cyclegan_gflops_emoaug %.1f\n", gflops);
   std::printf("cyclegan_cpu_s_per_it_emoaug %.3f\n", cpu_seconds / timed);
+  double peak = 0.0, core = 0.0;
   if (roofline) {
-    const double peak = bench::sgemm_gflops(4096, threads);
-    const double core = sgemm_gflops_per_core(2048);
+    peak = bench::sgemm_gflops(4096, threads);
+    core = sgemm_gflops_per_core(2048);
     std::printf("sgemm_4096_gflops %.1f\n", peak);
     std::printf("cyclegan_roofline_fraction %.3f\n", gflops / peak);
     // Per CPU-second against one core's sgemm: the efficiency a fully used machine would see.
     std::printf("sgemm_2048_gflops_per_core %.1f\n", core);
     std::printf("cyclegan_core_efficiency_emoaug %.3f\n", flops / cpu_seconds * 1e-9 / core);
   }
+  // The split's gemm limit takes the higher of the two sgemm figures: the threads' wall-time one,
+  // and one core's CPU-time one times the threads (which other work on the machine lowers less).
+  if (split)
+    print_split(exec, group, paper.data, epochs, timed, seconds / timed, cpu_seconds / timed,
+                std::max(peak, core * std::min(threads, bench::PaperCycleGan::kEmotions)));
   return 0;
 }

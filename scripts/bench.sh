@@ -64,7 +64,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'
 # ---- the CycleGAN iteration ---------------------------------------------------------------------
 # PyTorch twice per repetition: as users run it, and with OMP_WAIT_POLICY=PASSIVE; the faster
 # counts. The roofline is the best sgemm seen over the repetitions (load only lowers it).
-emo=() pt=() pt_default=() peak=() emo_cpu=() pt_cpu=() core=() eff=()
+emo=() pt=() pt_default=() peak=() emo_cpu=() pt_cpu=() core=() eff=() limit=() limit_cpu=()
 pytorch_cyclegan() {
   OMP_NUM_THREADS=$threads "$@" "$PYTHON" bench/pytorch_cyclegan_step.py --device cpu \
     --threads "$threads" --lambda-cls 2 --iterations 8 --warmup 1
@@ -86,6 +86,8 @@ for r in $(seq "$reps"); do
   peak+=("$(value sgemm_4096_gflops "$e")")
   core+=("$(value sgemm_2048_gflops_per_core "$e")")
   eff+=("$(value cyclegan_core_efficiency_emoaug "$e")")
+  limit+=("$(value cyclegan_limit_fraction "$e")")
+  limit_cpu+=("$(value cyclegan_limit_fraction_cpu "$e")")
   gflop_it=$(value cyclegan_gflop_per_it "$e")
   echo "bench: rep $r: emoaug ${emo[-1]} it/s, pytorch $a it/s (default) $b it/s (passive)," \
     "sgemm ${peak[-1]} GFLOP/s" >&2
@@ -162,4 +164,7 @@ echo "cyclegan_cpu_s_per_it_emoaug $(median "${emo_cpu[@]}")"
 echo "cyclegan_cpu_s_per_it_pytorch $(median "${pt_cpu[@]}")"
 echo "cyclegan_cpu_speedup $(ratio "$(median "${pt_cpu[@]}")" "$(median "${emo_cpu[@]}")")"
 echo "cyclegan_core_efficiency_emoaug $(median "${eff[@]}")"
+# Against the combined flop-and-byte limit of bench_cpu_step's split (its log has the parts).
+echo "cyclegan_limit_fraction $(median "${limit[@]}")"
+echo "cyclegan_limit_fraction_cpu $(median "${limit_cpu[@]}")"
 for l in "${ser_lines[@]}"; do echo "$l"; done

@@ -25,6 +25,20 @@ const char* name_of(CpuGemm kernels) {
   return "openblas";
 }
 
+const char* name_of(OpPart part) {
+  switch (part) {
+    case OpPart::Gemm:
+      return "gemm";
+    case OpPart::Elementwise:
+      return "elementwise";
+    case OpPart::Loss:
+      return "loss";
+    case OpPart::Adam:
+      break;
+  }
+  return "adam";
+}
+
 bool cpu_runs(CpuGemm kernels) {
   switch (kernels) {
     case CpuGemm::Avx512:

@@ -30,6 +30,20 @@ bool cpu_runs(CpuGemm kernels);
 // The widest blocked kernels this CPU runs, else OpenBLAS.
 CpuGemm best_cpu_gemm();
 
+// The parts a CPU step's time is split into when a context asks for it (set_op_profile): the
+// gemms, the elementwise ops (bias, activations, dropout, column sums, copies, gathers, axpy), the
+// losses (with their gradients and the accuracy count), and the Adam updates.
+enum class OpPart { Gemm, Elementwise, Loss, Adam };
+constexpr int kOpParts = 4;
+const char* name_of(OpPart part);
+
+// What the ops of one part took under a context: CPU nanoseconds of the threads that ran them, the
+// bytes they must move (every operand read once and every result written once, in floats of 4
+// bytes; gemms count their operands and result too) and the calls.
+struct OpPartTotals {
+  uint64_t ns = 0, bytes = 0, calls = 0;
+};
+
 struct MathMode {
   // TF32 tensor-core math for CUDA gemms: faster, ~1e-3 relative error; off, CPU and CUDA agree
   // to float rounding. No effect on the CPU.
@@ -67,6 +81,23 @@ class ExecutionContext {
   uint64_t gemm_flops() const { return gemm_flops_.load(std::memory_order_relaxed); }
   void count_gemm(uint64_t flops) { gemm_flops_.fetch_add(flops, std::memory_order_relaxed); }
 
+  // Per-part timing of the ops a CPU backend runs under this context (bench/bench_cpu_step.cpp
+  // splits a step with it). Off by default: then the backend reads no clock and counts nothing.
+  // Turn it on or off only while no op runs under the context.
+  void set_op_profile(bool on) { op_profile_.store(on, std::memory_order_relaxed); }
+  bool op_profile() const { return op_profile_.load(std::memory_order_relaxed); }
+  void count_op(OpPart part, uint64_t ns, uint64_t bytes) {
+    OpCounters& c = op_counters_[static_cast<int>(part)];
+    c.ns.fetch_add(ns, std::memory_order_relaxed);
+    c.bytes.fetch_add(bytes, std::memory_order_relaxed);
+    c.calls.fetch_add(1, std::memory_order_relaxed);
+  }
+  OpPartTotals op_totals(OpPart part) const {
+    const OpCounters& c = op_counters_[static_cast<int>(part)];
+    return {c.ns.load(std::memory_order_relaxed), c.bytes.load(std::memory_order_relaxed),
+            c.calls.load(std::memory_order_relaxed)};
+  }
+
  private:
   Device device_ = Device::Host;
   int gpu_ = 0;
@@ -74,6 +105,11 @@ class ExecutionContext {
   int gpu_ranks_ = 1;
   MathMode math_;
   std::atomic<uint64_t> gemm_flops_{0};
+  struct OpCounters {
+    std::atomic<uint64_t> ns{0}, bytes{0}, calls{0};
+  };
+  std::atomic<bool> op_profile_{false};
+  OpCounters op_counters_[kOpParts];
 };
 
 // Binds a context to the calling thread until the scope ends (the previous binding comes back); a

@@ -4,6 +4,7 @@
 #include "backend/cpu/ops_cpu.h"
 
 #include <cblas.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +12,7 @@
 
 #include "backend/cpu/gemm_cpu.h"
 #include "backend/cpu/kernels_cpu.h"
+#include "backend/execution.h"
 #include "core/error.h"
 
 namespace emoaug::ops::cpu {
@@ -19,6 +21,38 @@ namespace {
 bool has(ConstMatView x) {
   return x.data != nullptr;
 }
+
+// Times one op into its part of the calling thread's context when that context profiles ops
+// (ExecutionContext::set_op_profile); otherwise one flag is read and no clock. The time is the
+// thread's CPU time, which other work on the machine does not inflate as it does wall time.
+// `floats` is what the op must move: each operand read once, each result written once.
+class Timed {
+ public:
+  Timed(OpPart part, int64_t floats) : part_(part), floats_(floats) {
+    ExecutionContext& exec = current_execution();
+    if (!exec.op_profile()) return;
+    exec_ = &exec;
+    start_ = thread_ns();
+  }
+  ~Timed() {
+    if (exec_)
+      exec_->count_op(part_, thread_ns() - start_, static_cast<uint64_t>(floats_) * sizeof(float));
+  }
+  Timed(const Timed&) = delete;
+  Timed& operator=(const Timed&) = delete;
+
+ private:
+  static uint64_t thread_ns() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
+  }
+
+  OpPart part_;
+  int64_t floats_;
+  ExecutionContext* exec_ = nullptr;
+  uint64_t start_ = 0;
+};
 
 // Fills mask[i] = dropout scale of draw i from blocks reserved on the layer's stream.
 void fill_dropout_mask(float* mask, int64_t n, float p, Rng& rng) {
@@ -59,6 +93,7 @@ class CpuBackend final : public Backend {
             const MathMode& math) override {
     const int64_t m = c.rows, n = c.cols;
     const int64_t k = ta == Trans::No ? a.cols : a.rows;
+    const Timed timed(OpPart::Gemm, m * k + k * n + (beta != 0.0f ? 2 : 1) * m * n);
     // On several BLAS threads OpenBLAS is faster than one thread of ours (and a caller asking for
     // them wants OpenBLAS's parallel gemm).
     if (math.blas_threads == 1 && blocked_gemm(math.cpu_gemm, a, ta, b, tb, c, alpha, beta)) return;
@@ -70,6 +105,7 @@ class CpuBackend final : public Backend {
   }
 
   void add_bias(MatView y, const float* bias) override {
+    const Timed timed(OpPart::Elementwise, 2 * y.size() + y.cols);
     for (int64_t r = 0; r < y.rows; ++r) {
       float* row = y.row(r);
       for (int64_t c = 0; c < y.cols; ++c) row[c] += bias[c];
@@ -77,6 +113,7 @@ class CpuBackend final : public Backend {
   }
 
   void col_sum(ConstMatView x, float* out, bool accumulate) override {
+    const Timed timed(OpPart::Elementwise, x.size() + (accumulate ? 2 : 1) * x.cols);
     // Row by row keeps the access contiguous; per column this is fn::column_sum's order, which the
     // CUDA kernel follows, so both backends give the same bits.
     if (!accumulate)
@@ -87,36 +124,45 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void leaky_relu(MatView x, float slope) override { kernels::leaky_relu(x.data, x.size(), slope); }
+  void leaky_relu(MatView x, float slope) override {
+    const Timed timed(OpPart::Elementwise, 2 * x.size());
+    kernels::leaky_relu(x.data, x.size(), slope);
+  }
 
   void leaky_relu_backward(MatView dy, ConstMatView y, float slope) override {
+    const Timed timed(OpPart::Elementwise, 3 * dy.size());
     kernels::leaky_mask_backward(dy.data, y.data, nullptr, dy.size(), slope);
   }
 
   void dropout(MatView x, MatView mask, float p, Rng& rng) override {
+    const Timed timed(OpPart::Elementwise, 3 * x.size());
     fill_dropout_mask(mask.data, mask.size(), p, rng);
     kernels::multiply(x.data, mask.data, x.size());
   }
 
   void dropout_backward(MatView dy, ConstMatView mask) override {
+    const Timed timed(OpPart::Elementwise, 3 * dy.size());
     kernels::multiply(dy.data, mask.data, dy.size());
   }
 
   void bias_leaky_dropout(MatView y, const float* bias, float slope, float p, MatView mask,
                           Rng* rng) override {
     const bool drop = p > 0.0f;
+    const Timed timed(OpPart::Elementwise, (drop ? 3 : 2) * y.size() + y.cols);
     if (drop) fill_dropout_mask(mask.data, mask.size(), p, *rng);
     for (int64_t r = 0; r < y.rows; ++r)
       kernels::bias_leaky_mask_row(y.row(r), bias, drop ? mask.row(r) : nullptr, y.cols, slope);
   }
 
   void leaky_dropout_backward(MatView dy, ConstMatView y, ConstMatView mask, float slope) override {
+    const Timed timed(OpPart::Elementwise, (has(mask) ? 4 : 3) * dy.size());
     // Where the mask dropped a unit y is 0 and the gradient is 0 whatever leaky' says.
     kernels::leaky_mask_backward(dy.data, y.data, has(mask) ? mask.data : nullptr, dy.size(),
                                  slope);
   }
 
   void sigmoid(ConstMatView x, MatView y) override {
+    const Timed timed(OpPart::Elementwise, 2 * x.size());
     for (int64_t i = 0; i < x.size(); ++i) y.data[i] = fn::sigmoid(x.data[i]);
   }
 
@@ -124,6 +170,7 @@ class CpuBackend final : public Backend {
                               float grad_scale) override {
     const bool grad = has(dlogits);
     const int64_t n = logits.rows, k = logits.cols;
+    const Timed timed(OpPart::Loss, (grad ? 2 : 1) * logits.size() + n);
     double total = 0.0;
     const float inv_n = 1.0f / static_cast<float>(n);
     for (int64_t r = 0; r < n; ++r) {
@@ -136,10 +183,12 @@ class CpuBackend final : public Backend {
   }
 
   void argmax_rows(ConstMatView x, int32_t* out) override {
+    const Timed timed(OpPart::Elementwise, x.size() + x.rows);
     for (int64_t r = 0; r < x.rows; ++r) out[r] = fn::argmax_row(x.row(r), x.cols);
   }
 
   void argmax_hits_into(ConstMatView logits, const int32_t* labels, float* hits) override {
+    const Timed timed(OpPart::Loss, logits.size() + logits.rows + 1);
     int64_t count = 0;
     for (int64_t r = 0; r < logits.rows; ++r)
       count += fn::argmax_row(logits.row(r), logits.cols) == labels[r];
@@ -148,18 +197,21 @@ class CpuBackend final : public Backend {
 
   float bce_with_logits(ConstMatView logits, float target, MatView dlogits,
                         float grad_scale) override {
+    const Timed timed(OpPart::Loss, (has(dlogits) ? 2 : 1) * logits.size());
     return bce_mean(
         logits, [=](int64_t) { return target; }, dlogits, grad_scale);
   }
 
   float bce_with_logits(ConstMatView logits, ConstMatView targets, MatView dlogits,
                         float grad_scale) override {
+    const Timed timed(OpPart::Loss, (has(dlogits) ? 3 : 2) * logits.size());
     return bce_mean(
         logits, [&](int64_t i) { return targets.data[i]; }, dlogits, grad_scale);
   }
 
   float mse(ConstMatView pred, ConstMatView target, MatView dpred, float grad_scale) override {
     const bool grad = has(dpred);
+    const Timed timed(OpPart::Loss, (grad ? 3 : 2) * pred.size());
     const float g = 2.0f * grad_scale / static_cast<float>(pred.size());
     double total = 0.0;
     for (int64_t i = 0; i < pred.size(); ++i) {
@@ -193,18 +245,22 @@ class CpuBackend final : public Backend {
       zero(x);
       return;
     }
+    const Timed timed(OpPart::Elementwise, 2 * x.size());
     for (int64_t i = 0; i < x.size(); ++i) x.data[i] *= alpha;
   }
 
   void axpy(float alpha, ConstMatView x, MatView y) override {
+    const Timed timed(OpPart::Elementwise, 3 * x.size());
     for (int64_t i = 0; i < x.size(); ++i) y.data[i] += alpha * x.data[i];
   }
 
   void copy(ConstMatView src, MatView dst) override {
+    const Timed timed(OpPart::Elementwise, 2 * src.size());
     std::copy(src.data, src.data + src.size(), dst.data);
   }
 
   void gather_rows(ConstMatView src, const int* rows, MatView dst) override {
+    const Timed timed(OpPart::Elementwise, 2 * dst.size() + dst.rows);
     for (int64_t r = 0; r < dst.rows; ++r) {
       EMOAUG_CHECK(rows[r] >= 0 && rows[r] < src.rows, "gather_rows: row ", rows[r], " of ",
                    src.rows);
@@ -212,10 +268,14 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void zero(MatView x) override { std::fill(x.data, x.data + x.size(), 0.0f); }
+  void zero(MatView x) override {
+    const Timed timed(OpPart::Elementwise, x.size());
+    std::fill(x.data, x.data + x.size(), 0.0f);
+  }
 
   void adam(MatView params, ConstMatView grads, MatView m, MatView v,
             const fn::AdamStep& s) override {
+    const Timed timed(OpPart::Adam, 7 * params.size());
     kernels::adam(params.data, grads.data, m.data, v.data, params.size(), s);
   }
 };
