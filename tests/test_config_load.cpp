@@ -310,13 +310,16 @@ TEST(ConfigRunnable, RequiresTheDataTheRunUses) {
 // gan.select_epoch = "probe" keeps a checkpoint's generators: the probes must fall on checkpoints.
 TEST(ConfigLoad, SelectingByTheProbeNeedsProbesOnCheckpoints) {
   EXPECT_EQ(config_error("[gan]\nselect_epoch = \"probe\"\ncheckpoint_every = 5\n"), "");
-  EXPECT_EQ(config_error("[gan]\nselect_epoch = \"probe\"\ncheckpoint_every = 5\nprobe_every = 10\n"),
-            "");
-  EXPECT_CONTAINS(config_error("[gan]\nselect_epoch = \"probe\"\ncheckpoint_every = 0\n"),
-                  "x.toml: gan.select_epoch = \"probe\" keeps the generators of a checkpoint, so it "
-                  "needs gan.checkpoint_every > 0");
-  EXPECT_CONTAINS(config_error("[gan]\nselect_epoch = \"probe\"\ncheckpoint_every = 4\nprobe_every = 6\n"),
-                  "got checkpoint_every = 4, probe_every = 6");
+  EXPECT_EQ(
+      config_error("[gan]\nselect_epoch = \"probe\"\ncheckpoint_every = 5\nprobe_every = 10\n"),
+      "");
+  EXPECT_CONTAINS(
+      config_error("[gan]\nselect_epoch = \"probe\"\ncheckpoint_every = 0\n"),
+      "x.toml: gan.select_epoch = \"probe\" keeps the generators of a checkpoint, so it "
+      "needs gan.checkpoint_every > 0");
+  EXPECT_CONTAINS(
+      config_error("[gan]\nselect_epoch = \"probe\"\ncheckpoint_every = 4\nprobe_every = 6\n"),
+      "got checkpoint_every = 4, probe_every = 6");
   EXPECT_CONTAINS(config_error("[gan]\nselect_epoch = \"best\"\n"),
                   "gan.select_epoch: unknown value \"best\"; allowed: \"last\", \"probe\"");
   EXPECT_EQ(config_error("[gan]\nprobe_every = 3\ncheckpoint_every = 0\n"), "")

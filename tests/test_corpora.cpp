@@ -13,9 +13,9 @@
 #include "core/error.h"
 #include "data/corpus_io.h"
 #include "experiment/context.h"
-#include "experiment/probe.h"
 #include "experiment/corpora.h"
 #include "experiment/plan.h"
+#include "experiment/probe.h"
 #include "testing.h"
 
 using namespace emoaug;

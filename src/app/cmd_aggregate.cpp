@@ -1,8 +1,10 @@
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "core/log.h"
 #include "experiment/aggregate.h"
 #include "experiment/plan.h"
 #include "experiment/results_file.h"
@@ -23,9 +25,12 @@ int cmd_aggregate(int argc, char** argv) {
   args.positional("RUNDIR", "a run directory made by emoaug run", &dir);
   if (!args.parse(argc, argv)) return kExitOk;
   const experiment::ExistingRun run = experiment::open_existing_run(dir);
-  experiment::aggregate(run.ctx, run.plan, experiment::read_run_info(run.ctx));
+  const std::vector<std::string> warnings =
+      experiment::aggregate(run.ctx, run.plan, experiment::read_run_info(run.ctx));
   const std::string csv = experiment::read_text_file(run.ctx.dir.summary_csv());
   std::fwrite(csv.data(), 1, csv.size(), stdout);
+  std::fflush(stdout);
+  for (const std::string& w : warnings) log_warn("%s", w.c_str());
   return kExitOk;
 }
 

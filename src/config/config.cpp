@@ -94,8 +94,8 @@ const std::vector<std::pair<LogLevel, const char*>>& enum_names<LogLevel>() {
 }
 template <>
 const std::vector<std::pair<SelectEpoch, const char*>>& enum_names<SelectEpoch>() {
-  static const std::vector<std::pair<SelectEpoch, const char*>> names{{SelectEpoch::Last, "last"},
-                                                                      {SelectEpoch::Probe, "probe"}};
+  static const std::vector<std::pair<SelectEpoch, const char*>> names{
+      {SelectEpoch::Last, "last"}, {SelectEpoch::Probe, "probe"}};
   return names;
 }
 

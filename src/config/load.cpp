@@ -280,10 +280,11 @@ ExperimentConfig parse_config(const std::string& text, const std::string& origin
   if (cfg.gan.select_epoch == SelectEpoch::Probe &&
       (o.checkpoint_every == 0 ||
        (cfg.gan.probe_every > 0 && cfg.gan.probe_every % o.checkpoint_every != 0)))
-    EMOAUG_FAIL(origin, ": gan.select_epoch = \"probe\" keeps the generators of a checkpoint, so "
+    EMOAUG_FAIL(origin,
+                ": gan.select_epoch = \"probe\" keeps the generators of a checkpoint, so "
                 "it needs gan.checkpoint_every > 0 and gan.probe_every a multiple of it (0: at "
-                "each checkpoint); got checkpoint_every = ", o.checkpoint_every,
-                ", probe_every = ", cfg.gan.probe_every);
+                "each checkpoint); got checkpoint_every = ",
+                o.checkpoint_every, ", probe_every = ", cfg.gan.probe_every);
 
   if (cfg.experiment.output.empty())
     cfg.experiment.output = (std::filesystem::current_path() / "runs" / cfg.experiment.name)

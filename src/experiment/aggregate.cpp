@@ -327,8 +327,12 @@ std::vector<ProbePart> summarize_probe(const RunContext& ctx, const Plan& plan,
     auto part = std::find_if(parts.begin(), parts.end(),
                              [&](const ProbePart& p) { return p.path == t.config.path; });
     if (part == parts.end()) {
-      parts.push_back({t.config.path, std::vector<double>(static_cast<size_t>(n) * n, 0.0),
-                       std::vector<double>(static_cast<size_t>(n), 0.0), {}, {}, -1});
+      parts.push_back({t.config.path,
+                       std::vector<double>(static_cast<size_t>(n) * n, 0.0),
+                       std::vector<double>(static_cast<size_t>(n), 0.0),
+                       {},
+                       {},
+                       -1});
       part = parts.end() - 1;
     }
     int epoch = 0;
@@ -473,9 +477,7 @@ std::vector<std::string> aggregate(const RunContext& ctx, const Plan& plan, cons
       file.close();
     });
   }
-  const std::vector<std::string> warnings = probe_warnings(probe, ctx.corpora.target.class_names);
-  for (const std::string& w : warnings) log_warn("%s", w.c_str());
-  return warnings;
+  return probe_warnings(probe, ctx.corpora.target.class_names);
 }
 
 }  // namespace emoaug::experiment

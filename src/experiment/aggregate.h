@@ -118,11 +118,11 @@ struct RunInfo {
 // agreement matrix and Table 1's distance per emotion, averaged over the part's groups (folds),
 // and the epoch whose generators each group used.
 struct ProbePart {
-  std::string path;            // "lcls=2", "gan.epochs=20/lcls=2"
-  std::vector<double> shares;  // N x N: row = synthetic emotion, column = the probe's label
-  std::vector<double> distance;                 // per emotion
-  std::vector<std::string> groups;              // the part's GAN tasks
-  std::vector<int32_t> generator_epochs;        // per group
+  std::string path;                 // "lcls=2", "gan.epochs=20/lcls=2"
+  std::vector<double> shares;       // N x N: row = synthetic emotion, column = the probe's label
+  std::vector<double> distance;     // per emotion
+  std::vector<std::string> groups;  // the part's GAN tasks
+  std::vector<int32_t> generator_epochs;  // per group
   int syn_row = -1;  // its within-corpus syn row in the summary (the first point's that has it)
   double agreement(int e, int n) const { return shares[static_cast<size_t>(e) * n + e]; }
 };
@@ -133,8 +133,8 @@ std::vector<std::string> probe_warnings(const std::vector<ProbePart>& parts,
                                         const std::vector<std::string>& class_names);
 
 // Reads every task file of the plan's tasks and writes results.h5, summary.csv and synthetic.h5
-// into the run directory; returns probe_warnings. Fails naming the first missing task when the
-// run is incomplete.
+// into the run directory; returns probe_warnings, for the caller to log where a reader looks. Fails
+// naming the first missing task when the run is incomplete.
 std::vector<std::string> aggregate(const RunContext& ctx, const Plan& plan, const RunInfo& info);
 
 }  // namespace emoaug::experiment

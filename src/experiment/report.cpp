@@ -112,8 +112,6 @@ struct Results {
   std::vector<ProbePart> probe;                   // per GAN part, in the same order
 };
 
-
-
 Results read_results(const RunContext& ctx, const Plan& plan) {
   data::h5::File file = data::h5::File::open(ctx.dir.results());
   data::h5::Group root = file.root();
@@ -222,7 +220,8 @@ void write_probe(std::ostringstream& md, const Results& r, const config::Experim
      << " %. A linear probe sees only what a linear model sees: a set it recognises may still "
         "differ from the target in ways it cannot tell, and one it does not is not the emotion "
         "that real data of it is (docs/results.md, \"The probe\").\n";
-  for (const std::string& w : probe_warnings(r.probe, classes)) md << "\n**Warning:** " << w << ".\n";
+  for (const std::string& w : probe_warnings(r.probe, classes))
+    md << "\n**Warning:** " << w << ".\n";
   for (const ProbePart& p : r.probe) {
     int first = p.generator_epochs.empty() ? 0 : p.generator_epochs.front();
     bool same = true;
@@ -234,9 +233,9 @@ void write_probe(std::ostringstream& md, const Results& r, const config::Experim
       for (size_t k = 0; k < p.groups.size(); ++k)
         epochs += (k ? ", " : "") + p.groups[k] + ": " + std::to_string(p.generator_epochs[k]);
     }
-    md << "\n**" << readable_path(p.path) << "** (gan.select_epoch = "
-       << config::to_string(cfg.gan.select_epoch) << "; the generators of " << epochs
-       << ")\n\n| synthetic \\ probe |";
+    md << "\n**" << readable_path(p.path)
+       << "** (gan.select_epoch = " << config::to_string(cfg.gan.select_epoch)
+       << "; the generators of " << epochs << ")\n\n| synthetic \\ probe |";
     for (const std::string& c : classes) md << " " << c << " |";
     md << " agreement | \\|target − syn\\| |\n|---|";
     for (int c = 0; c < n + 2; ++c) md << "---|";

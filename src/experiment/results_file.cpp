@@ -230,7 +230,8 @@ std::vector<ProbePart> read_probe(const data::h5::Group& root, int classes) {
   const std::vector<int32_t> group_part = g.read_i32_1d("group_part");
   const std::vector<int32_t> epochs = g.read_i32_1d("generator_epoch");
   EMOAUG_CHECK(shares.rows() == static_cast<int64_t>(paths.size()) * classes &&
-                   shares.cols() == classes && distance.rows() == static_cast<int64_t>(paths.size()),
+                   shares.cols() == classes &&
+                   distance.rows() == static_cast<int64_t>(paths.size()),
                g.path(), ": the probe's tables do not match ", paths.size(), " parts of ", classes,
                " classes");
   for (size_t p = 0; p < paths.size(); ++p) {

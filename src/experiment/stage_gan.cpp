@@ -249,7 +249,9 @@ struct Training {
   double probe_seconds = 0;  // scoring, this run (its training is the probe's own seconds())
 
   const gan::CycleGanOptions& options() const { return task.cfg().gan.options; }
-  bool selects_by_probe() const { return task.cfg().gan.select_epoch == config::SelectEpoch::Probe; }
+  bool selects_by_probe() const {
+    return task.cfg().gan.select_epoch == config::SelectEpoch::Probe;
+  }
   int probe_width() const { return 1 + ctx.emotions() * ctx.emotions(); }
   int total() const { return options().pretrain_epochs + options().epochs; }
   bool is_local(int emotion) const {
@@ -465,10 +467,10 @@ void record_probe(Training& t, const ScaledData& scaled, gan::ClassifierGradient
                   t.ctx.corpora.target.class_names[static_cast<size_t>(e)].c_str(), m.agreement(e));
     line += buf;
   }
-  log_info("%s: probe after epoch %d: %s (mean %.2f)%s", t.key.name().c_str(), t.done,
-           line.c_str(), m.mean_agreement(),
-           t.selects_by_probe() ? (", best after epoch " + std::to_string(t.best_epoch)).c_str()
-                                : "");
+  log_info(
+      "%s: probe after epoch %d: %s (mean %.2f)%s", t.key.name().c_str(), t.done, line.c_str(),
+      m.mean_agreement(),
+      t.selects_by_probe() ? (", best after epoch " + std::to_string(t.best_epoch)).c_str() : "");
 }
 
 // Pretraining, then adversarial training, checkpointing every checkpoint_every epochs, at the end,
@@ -587,10 +589,11 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double probe_part = probe.seconds() + t.probe_seconds;
-    log_info("%s: the probe took %.3f s (training %.3f s, scoring %.3f s) of the task's %.1f s "
-             "on this rank (%.2f %%)",
-             key.name().c_str(), probe_part, probe.seconds(), t.probe_seconds, seconds,
-             seconds > 0 ? 100 * probe_part / seconds : 0.0);
+    log_info(
+        "%s: the probe took %.3f s (training %.3f s, scoring %.3f s) of the task's %.1f s "
+        "on this rank (%.2f %%)",
+        key.name().c_str(), probe_part, probe.seconds(), t.probe_seconds, seconds,
+        seconds > 0 ? 100 * probe_part / seconds : 0.0);
   }
 }
 
