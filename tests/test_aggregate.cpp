@@ -34,12 +34,8 @@ SerTask task_of(Setting s, Protocol p, double lambda, int fold, int rep,
     SerTask t;
     t.setting = s;
     t.protocol = p;
-    t.config = {of.path(point,
-                        [&](const std::string& key) {
-                          return ser_stage_reads(key, s, p == Protocol::Cross);
-                        }),
-                of.points[i].cfg};
-    t.gan = {of.path(point, gan_stage_reads), of.points[i].cfg};
+    t.config = {of.ser_path(point, s, p == Protocol::Cross), of.points[i].cfg};
+    t.gan = {of.gan_path(point), of.points[i].cfg};
     t.fold = fold;
     t.repetition = rep;
     return t;

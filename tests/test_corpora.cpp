@@ -284,7 +284,7 @@ TEST(Corpora, TheProbeNeverSeesAFoldsHeldOutGroup) {
   const Corpora c = load_corpora(f.config(kWithSyn));
   ASSERT_GE(c.folds.size(), 2u);
   for (size_t k = 0; k < c.folds.size(); ++k) {
-    const std::vector<int64_t> rows = experiment::probe_rows(c, static_cast<int>(k));
+    const std::vector<int64_t> rows = c.gan_training_rows(static_cast<int>(k));
     EXPECT_EQ(rows, c.folds[k].train) << "fold " << k;
     const std::set<int64_t> test(c.folds[k].test.begin(), c.folds[k].test.end());
     for (int64_t r : rows) {
@@ -292,6 +292,6 @@ TEST(Corpora, TheProbeNeverSeesAFoldsHeldOutGroup) {
       ASSERT_NE(c.target.groups[static_cast<size_t>(r)], c.folds[k].group) << "fold " << k;
     }
   }
-  EXPECT_EQ(experiment::probe_rows(c, -1).size(), static_cast<size_t>(c.target.rows()))
+  EXPECT_EQ(c.gan_training_rows(-1).size(), static_cast<size_t>(c.target.rows()))
       << "a group trained on every labeled row probes with every labeled row";
 }

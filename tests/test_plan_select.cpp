@@ -169,6 +169,12 @@ TEST(Study, ABadValueNamesTheKeyTheValueAndThePoint) {
                     swept({{"gan.epochs=3,3"}, {}, {}});
                   }),
                   "gan.epochs lists a value twice");
+  // A [sweep] that is not a table, with a zip group from the command line: one error, no crash.
+  EXPECT_CONTAINS(
+      error_of([&] {
+        swept({{"gan.epochs=3,4", "gan.lr=1e-3,2e-3"}, {"gan.epochs,gan.lr"}, {}}, "sweep = 5\n");
+      }),
+      "'sweep' must be a table ([sweep])");
 }
 
 TEST(Study, SweepTableRoundTripsAndTheReferenceIsAPoint) {

@@ -27,19 +27,13 @@ bool bare_key_part(const std::string& s) {
   return true;
 }
 
-std::string trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 // Puts one `-s key=value` into the document; problems go to `issues` under the override's name.
 void apply_override(toml::table& root, const std::string& text, const Schema& schema,
                     Origins& origins, Issues& issues) {
   const std::string origin = "-s " + text;
   const size_t eq = text.find('=');
   if (eq == std::string::npos) return issues.add_override(origin, "expected key=value");
-  const std::string key = trim(text.substr(0, eq)), value = trim(text.substr(eq + 1));
+  const std::string key = trimmed(text.substr(0, eq)), value = trimmed(text.substr(eq + 1));
   std::vector<std::string> parts;
   for (size_t start = 0;;) {
     const size_t dot = key.find('.', start);
@@ -227,7 +221,8 @@ Sweep read_sweep(toml::table& root, const SweepArguments& given, const Schema& s
             [](const SweepAxis& a, const SweepAxis& b) { return a.key < b.key; });
   std::set<std::string> zipped;
   for (const std::vector<std::string>& group : checked.zip) {
-    const toml::node* n = root.get("sweep") ? root.get("sweep")->as_table()->get("zip") : nullptr;
+    const toml::table* table = root.get("sweep") ? root.get("sweep")->as_table() : nullptr;
+    const toml::node* n = table ? table->get("zip") : nullptr;
     const toml::source_region region = n ? n->source() : toml::source_region{};
     size_t values = 0;
     if (group.size() < 2)

@@ -2,25 +2,11 @@
 
 #include <toml++/toml.h>
 
-#include <sstream>
-
 #include "config/strict_toml.h"
 #include "core/error.h"
 #include "core/text.h"
 
 namespace emoaug::config {
-namespace {
-
-bool starts_with(const std::string& s, const char* prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-std::string trimmed(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  return b == std::string::npos ? "" : s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-}  // namespace
 
 const SweepAxis* Sweep::find(const std::string& key) const {
   for (const SweepAxis& a : axes)

@@ -6,6 +6,11 @@
 
 namespace emoaug {
 
+std::string trimmed(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t");
+  return b == std::string::npos ? "" : s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (unsigned char ch : s) {

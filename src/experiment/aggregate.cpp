@@ -111,12 +111,6 @@ bool values_before(const std::vector<std::string>& a, const std::vector<std::str
   return false;
 }
 
-std::string row_path(const Study& study, int point, Protocol protocol, Setting setting) {
-  const bool cross = protocol == Protocol::Cross;
-  return study.path(point,
-                    [&](const std::string& key) { return ser_stage_reads(key, setting, cross); });
-}
-
 std::string number(double x, const char* format) {
   if (std::isnan(x)) return "";
   char buf[32];
@@ -159,8 +153,9 @@ StudyRows study_rows(const Study& study, const std::vector<SummaryRow>& rows) {
   for (size_t p = 0; p < study.points.size(); ++p)
     for (Protocol protocol : {Protocol::Within, Protocol::Cross})
       for (Setting setting : {Setting::Real, Setting::Syn, Setting::RealSyn}) {
-        const auto it = index.find({static_cast<int>(protocol), static_cast<int>(setting),
-                                    row_path(study, static_cast<int>(p), protocol, setting)});
+        const auto it =
+            index.find({static_cast<int>(protocol), static_cast<int>(setting),
+                        study.ser_path(static_cast<int>(p), setting, protocol == Protocol::Cross)});
         if (it != index.end())
           out.rows[(p * 2 + static_cast<int>(protocol)) * 3 + static_cast<int>(setting)] =
               it->second;
@@ -362,7 +357,7 @@ std::vector<ProbePart> summarize_probe(const RunContext& ctx, const Plan& plan,
   for (ProbePart& p : parts)
     for (int k = 0; k < points && p.syn_row < 0; ++k) {
       const int point = (study.reference + k) % points;
-      if (study.path(point, gan_stage_reads) == p.path)
+      if (study.gan_path(point) == p.path)
         p.syn_row = of_point.at(point, Protocol::Within, Setting::Syn);
     }
   return parts;

@@ -76,6 +76,13 @@ void note_set_aside(Corpora& c, const config::ExperimentConfig& cfg,
 
 }  // namespace
 
+std::vector<int64_t> Corpora::gan_training_rows(int fold) const {
+  if (fold >= 0) return folds.at(fold).train;
+  std::vector<int64_t> all(static_cast<size_t>(target.rows()));
+  for (int64_t r = 0; r < target.rows(); ++r) all[static_cast<size_t>(r)] = r;
+  return all;
+}
+
 std::vector<int> Corpora::gan_source_rows(int fold) const {
   std::vector<int> rows;
   const bool hold_out = source_is_target && fold >= 0;

@@ -38,6 +38,10 @@ struct Corpora {
   // of them, or, when S is the target's own unlabeled rows, those outside the fold's held-out
   // group, so that no GAN of a fold sees its test session. int: ops::gather_rows's row type.
   std::vector<int> gan_source_rows(int fold) const;
+  // The labeled rows of `target` that the CycleGANs of `fold` (and the probe of their synthetic
+  // sets) learn from: the fold's training groups, or every labeled row for fold -1. Never a
+  // held-out group's.
+  std::vector<int64_t> gan_training_rows(int fold) const;
 };
 
 // Throws naming the files on: a target without labeled rows, feature sets that differ, a cross

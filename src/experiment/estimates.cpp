@@ -24,10 +24,7 @@ double mlp_macs(int in, const std::vector<int>& hidden, int out) {
 std::vector<int64_t> class_sizes_in(const RunContext& ctx, const GanTask& task) {
   const data::Corpus& x = ctx.corpora.target;
   std::vector<int64_t> sizes(x.num_classes(), 0);
-  if (task.fold >= 0)
-    for (int64_t r : ctx.corpora.folds.at(task.fold).train) ++sizes[x.labels[r]];
-  else
-    for (int32_t label : x.labels) ++sizes[label];
+  for (int64_t r : ctx.corpora.gan_training_rows(task.fold)) ++sizes[x.labels[r]];
   return sizes;
 }
 

@@ -30,7 +30,7 @@ Plan make_plan(const Study& study, int num_folds) {
     };
     bool synthetic = false;
     for (Setting s : cfg.ser.settings) synthetic = synthetic || s != Setting::Real;
-    const TaskConfig gan{study.path(point, gan_stage_reads), study.points[p].cfg};
+    const TaskConfig gan{study.gan_path(point), study.points[p].cfg};
     if (synthetic) {
       if (cfg.gan.per_fold)
         for (int f = 0; f < num_folds; ++f) add_gan({gan, f});
@@ -45,10 +45,7 @@ Plan make_plan(const Study& study, int num_folds) {
         SerTask t;
         t.setting = s;
         t.protocol = protocol;
-        t.config = {
-            study.path(point,
-                       [&](const std::string& key) { return ser_stage_reads(key, s, cross); }),
-            study.points[p].cfg};
+        t.config = {study.ser_path(point, s, cross), study.points[p].cfg};
         if (s != Setting::Real) t.gan = gan;
         for (int f = cross ? -1 : 0; f < (cross ? 0 : num_folds); ++f)
           for (int rep = 0; rep < cfg.ser.repetitions; ++rep) {

@@ -18,14 +18,10 @@
 
 namespace emoaug::experiment {
 
-// The real rows a GAN task's probe trains on: the task's own training rows — the fold's training
-// groups, or every labeled row for a group trained on all of them — never a held-out group's.
-std::vector<int64_t> probe_rows(const Corpora& corpora, int fold);
-
 class Probe {
  public:
-  // Trains on probe_rows(task), z-normalised with their own (population) statistics, on the host
-  // whatever the task's device.
+  // Trains on the group's own training rows (Corpora::gan_training_rows), z-normalised with their
+  // own (population) statistics, on the host whatever the task's device.
   Probe(const RunContext& ctx, const GanTask& task);
 
   // The share of `features` (host rows in feature units, normalised here with the training rows'
@@ -51,5 +47,26 @@ struct ProbeMatrix {
   double agreement(int e) const { return shares[static_cast<size_t>(e) * classes + e]; }
   double mean_agreement() const;
 };
+
+// What the probe found at each look while a group trained: rows of [epoch, N x N shares], every
+// emotion's (gathered over the group's ranks); checkpoints keep `rows` as they are.
+struct ProbeHistory {
+  int classes = 0;
+  std::vector<float> rows;
+
+  void append(int epoch, const ProbeMatrix& m);
+  // The epoch of the look with the best mean agreement (the later on a tie); 0 without looks.
+  int best_epoch() const;
+  // [looks x (1 + N)]: each look's epoch, then the shares of emotion e's set.
+  Tensor of_emotion(int e) const;
+};
+
+// The source rows the probe scores a group's generators on while they train: at most 512 of the
+// task's (scaled) source, a seeded choice that every rank of the group makes alike.
+Tensor probe_subsample(const GanTask& task, const Tensor& source);
+
+// EMOAUG_TEST_GENERATOR=E=C (a test hook): emotion E's generated `rows` become class C's mean
+// target row (`targets`: each class's rows in the GANs' scaled units), a set no probe recognises.
+void apply_test_generator(const std::vector<Tensor>& targets, int emotion, MatView rows);
 
 }  // namespace emoaug::experiment

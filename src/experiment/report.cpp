@@ -104,12 +104,11 @@ struct Results {
   SummaryTable summary;
   StudyRows rows;  // each point's rows in the summary
   ComparisonTable comparisons;
-  double target_source = 0;  // mean over groups and emotions
-  // Per GAN part of a point (its config path, "lcls=2"), in the plan's order: the mean over
-  // folds and emotions.
-  std::vector<std::pair<std::string, double>> target_synthetic;
+  double target_source = 0;                       // mean over groups and emotions
   std::vector<double> target_source_per_emotion;  // mean over groups
-  std::vector<ProbePart> probe;                   // per GAN part, in the same order
+  // Per GAN part of the study (its path, "lcls=2"), in the plan's order: the probe's matrices and
+  // Table 1's distance to the target per emotion, each a mean over the part's groups.
+  std::vector<ProbePart> probe;
 };
 
 Results read_results(const RunContext& ctx, const Plan& plan) {
@@ -121,19 +120,16 @@ Results read_results(const RunContext& ctx, const Plan& plan) {
   r.devices = root.read_string_attr("devices");
   r.ranks = root.read_int_attr("ranks");
   r.seconds = root.read_double_attr("seconds");
-  if (!root.has("study")) EMOAUG_FAIL(ctx.dir.results(), " predates studies (no /study)");
   r.summary = read_summary(root);
-  r.rows.rows = root.open_group("study").read_i32_1d("rows");
-  EMOAUG_CHECK(r.rows.rows.size() == ctx.study.points.size() * 6, ctx.dir.results(),
-               ": /study/rows does not match the study of config.toml");
+  r.rows = read_study_rows(root, ctx.study);
   EMOAUG_CHECK(r.summary.axis_values.size() == r.summary.setting.size() * ctx.study.axes.size(),
                ctx.dir.results(), ": /summary/axis_values does not match the study's axes");
   r.comparisons = read_point_comparisons(root);
   r.probe = read_probe(root, ctx.emotions());
   if (plan.gan.empty()) return r;
+  if (r.probe.empty()) EMOAUG_FAIL(ctx.dir.results(), " predates the probe (no /probe)");
   r.target_source_per_emotion.assign(static_cast<size_t>(ctx.emotions()), 0.0);
   data::h5::Group gan = root.open_group("gan");
-  std::map<std::string, int> groups;
   int source_n = 0;
   for (const GanTask& g : plan.gan)
     for (const std::string& cls : ctx.corpora.target.class_names) {
@@ -142,14 +138,8 @@ Results read_results(const RunContext& ctx, const Plan& plan) {
       r.target_source_per_emotion[static_cast<size_t>(source_n % ctx.emotions())] +=
           s.read_double_attr("target_source") / static_cast<double>(plan.gan.size());
       ++source_n;
-      const std::string& part = g.config.path;
-      if (!groups.count(part)) r.target_synthetic.push_back({part, 0.0});
-      for (auto& [p, sum] : r.target_synthetic)
-        if (p == part) sum += s.read_double_attr("target_synthetic");
-      ++groups[part];
     }
   r.target_source /= source_n;
-  for (auto& [part, sum] : r.target_synthetic) sum /= groups[part];
   file.close();
   return r;
 }
@@ -198,10 +188,11 @@ void write_table1(std::ostringstream& md, const Results& r,
   };
   md << "| \\|target − source\\| | " << number(r.target_source, "%.3f") << " |"
      << cells(r.target_source_per_emotion) << "\n";
-  for (size_t p = 0; p < r.target_synthetic.size(); ++p) {
-    const auto& [part, distance] = r.target_synthetic[p];
-    md << "| \\|target − syn(" << readable_path(part) << ")\\| | " << number(distance, "%.3f")
-       << " |" << cells(p < r.probe.size() ? r.probe[p].distance : std::vector<double>{}) << "\n";
+  for (const ProbePart& p : r.probe) {
+    double mean = 0;  // over emotions: each group contributes every emotion once
+    for (double d : p.distance) mean += d / static_cast<double>(p.distance.size());
+    md << "| \\|target − syn(" << readable_path(p.path) << ")\\| | " << number(mean, "%.3f") << " |"
+       << cells(p.distance) << "\n";
   }
   if (!features.empty()) md << "\nFig. 2 compares the features " << features << ".\n";
 }

@@ -60,16 +60,9 @@ struct ScaledData {
   }
 };
 
-std::vector<int64_t> training_rows(const RunContext& ctx, const GanTask& task) {
-  if (task.fold >= 0) return ctx.corpora.folds.at(task.fold).train;
-  std::vector<int64_t> all(ctx.corpora.target.rows());
-  for (int64_t r = 0; r < ctx.corpora.target.rows(); ++r) all[r] = r;
-  return all;
-}
-
 ScaledData scale_for_task(const RunContext& ctx, const GanTask& task) {
   const data::Corpus& x = ctx.corpora.target;
-  const std::vector<int64_t> rows = training_rows(ctx, task);
+  const std::vector<int64_t> rows = ctx.corpora.gan_training_rows(task.fold);
   ScaledData s;
   s.target_scaler.fit(x.features.view(), rows);
   for (int e = 0; e < x.num_classes(); ++e) {
@@ -107,22 +100,6 @@ std::vector<int> generation_rows(const RunContext& ctx, const GanTask& task) {
   return rows;
 }
 
-// The source rows the probe scores the generators on while they train: at most kProbeRows of the
-// task's (scaled) source, a seeded choice that every rank of the group makes alike.
-constexpr int kProbeRows = 512;
-Tensor probe_subsample(const RunContext& ctx, const GanTask& task, const Tensor& source) {
-  const int n = static_cast<int>(source.rows());
-  std::vector<int> rows(static_cast<size_t>(std::min(n, kProbeRows)));
-  Rng rng(task.cfg().experiment.seed, TaskKey{"probe", task.key().path}.stream_id(),
-          StreamId::Data);
-  const std::vector<int> order = rng.permutation(n);
-  std::copy(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(rows.size()), rows.begin());
-  (void)ctx;
-  Tensor out(static_cast<int64_t>(rows.size()), source.cols());
-  ops::gather_rows(source.view(), rows.data(), out.view());
-  return out;
-}
-
 struct History {
   int width = 0;
   std::vector<float> rows;  // [epochs x width]: the lead columns, then every emotion's values
@@ -157,13 +134,14 @@ struct ProbeRecord {
   Tensor history;
 };
 
+// `synthetic_scaled` is the emotion's set in the GANs' units, `synthetic` the same in feature
+// units (what the file keeps and the probe labelled).
 void write_emotion_output(const RunContext& ctx, const GanTask& task, int emotion,
                           const ScaledData& scaled, const Tensor& synthetic_scaled,
-                          const History& history, const ProbeRecord& probe) {
+                          Tensor synthetic, const History& history, const ProbeRecord& probe) {
   const data::Corpus& x = ctx.corpora.target;
   data::Corpus syn;
-  syn.features = synthetic_scaled.clone();
-  scaled.target_scaler.inverse_transform(syn.features.view());
+  syn.features = std::move(synthetic);
   // A one-class corpus: valid on its own (no empty classes) and named by its emotion;
   // read_synthetic maps it back to the emotion's index.
   syn.labels.assign(syn.features.rows(), 0);
@@ -244,7 +222,7 @@ struct Training {
   // emotion's (gathered over the group's ranks). best_epoch: the probe's pick so far (0: none).
   Probe* probe = nullptr;
   Tensor probe_source;
-  std::vector<float> probe_history;
+  ProbeHistory probe_history;
   int best_epoch = 0;
   double probe_seconds = 0;  // scoring, this run (its training is the probe's own seconds())
 
@@ -252,7 +230,6 @@ struct Training {
   bool selects_by_probe() const {
     return task.cfg().gan.select_epoch == config::SelectEpoch::Probe;
   }
-  int probe_width() const { return 1 + ctx.emotions() * ctx.emotions(); }
   int total() const { return options().pretrain_epochs + options().epochs; }
   bool is_local(int emotion) const {
     return std::find(local.begin(), local.end(), emotion) != local.end();
@@ -283,23 +260,6 @@ std::optional<StateDict> load_checkpoint_set(const Training& t, int epochs) {
   return state;
 }
 
-// The epoch of the probe history's best mean agreement (the later on a tie), 0 without probes.
-int best_probed_epoch(const Training& t) {
-  const int width = t.probe_width(), n = t.ctx.emotions();
-  int best = 0;
-  double best_mean = -1;
-  for (size_t at = 0; at + width <= t.probe_history.size(); at += width) {
-    double mean = 0;
-    for (int e = 0; e < n; ++e) mean += t.probe_history[at + 1 + e * n + e];
-    mean /= n;
-    if (mean >= best_mean) {
-      best_mean = mean;
-      best = static_cast<int>(t.probe_history[at]);
-    }
-  }
-  return best;
-}
-
 // Continues from the newest complete checkpoint set that loads; a damaged set costs only the
 // epochs since the one before it, and none at all sends the task back to its start.
 void resume(Training& t) {
@@ -311,8 +271,8 @@ void resume(Training& t) {
     t.history.rows = state->floats.at("history");
     t.done = epochs;
     t.kept = {epochs};
-    if (state->floats.count("probe")) t.probe_history = state->floats.at("probe");
-    t.best_epoch = best_probed_epoch(t);
+    if (state->floats.count("probe")) t.probe_history.rows = state->floats.at("probe");
+    t.best_epoch = t.probe_history.best_epoch();
     if (t.best_epoch > 0 && t.best_epoch < epochs) t.kept.insert(t.kept.begin(), t.best_epoch);
     if (t.ctx.verbose)
       log_info("%s: resuming after epoch %d of %d", t.key.name().c_str(), t.done, t.total());
@@ -334,7 +294,7 @@ void save_checkpoint(Training& t) {
     for (const auto& [key, v] : state.ints)
       if (key.rfind(prefix, 0) == 0 || key.rfind("classifier/", 0) == 0) part.ints[key] = v;
     part.floats["history"] = t.history.rows;
-    if (!t.probe_history.empty()) part.floats["probe"] = t.probe_history;
+    if (!t.probe_history.rows.empty()) part.floats["probe"] = t.probe_history.rows;
     part.put_int("epochs_done", t.done);
     write_state(t.ctx.dir.gan_checkpoint(t.key, e, t.done), part);
   }
@@ -405,21 +365,6 @@ class Progress {
   int phase_first_;
 };
 
-// EMOAUG_TEST_GENERATOR=E=C (a test hook): emotion E's generator outputs class C's mean target row
-// (in the GANs' scaled units), so that tests can make a set that no probe recognises.
-void apply_test_generator(const ScaledData& scaled, int emotion, MatView rows) {
-  const char* hook = std::getenv("EMOAUG_TEST_GENERATOR");
-  if (!hook || std::atoi(hook) != emotion || !std::strchr(hook, '=')) return;
-  const int other = std::atoi(std::strchr(hook, '=') + 1);
-  const Tensor& target = scaled.targets.at(static_cast<size_t>(other));
-  for (int64_t c = 0; c < rows.cols; ++c) {
-    double mean = 0;
-    for (int64_t r = 0; r < target.rows(); ++r) mean += target(r, c);
-    mean /= static_cast<double>(std::max<int64_t>(1, target.rows()));
-    for (int64_t r = 0; r < rows.rows; ++r) rows(r, c) = static_cast<float>(mean);
-  }
-}
-
 // The probe's shares of every emotion's set generated now from the fixed source subsample, in
 // feature units, gathered over the group's ranks (rows of other ranks' emotions come from them).
 ProbeMatrix probe_generators(Training& t, const ScaledData& scaled,
@@ -430,7 +375,7 @@ ProbeMatrix probe_generators(Training& t, const ScaledData& scaled,
   for (int e : t.local) {
     t.group.generate(e, t.probe_source.view(), out.view());
     Tensor rows = out.to(Device::Host);
-    apply_test_generator(scaled, e, rows.view());
+    apply_test_generator(scaled.targets, e, rows.view());
     scaled.target_scaler.inverse_transform(rows.view());
     const std::vector<double> s = t.probe->label_shares(rows);
     for (int c = 0; c < n; ++c) shares(e, c) = static_cast<float>(s[static_cast<size_t>(c)]);
@@ -456,9 +401,8 @@ void record_probe(Training& t, const ScaledData& scaled, gan::ClassifierGradient
   const ProbeMatrix m = probe_generators(t, scaled, sum);
   t.probe_seconds +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  t.probe_history.push_back(static_cast<float>(t.done));
-  for (double v : m.shares) t.probe_history.push_back(static_cast<float>(v));
-  if (t.selects_by_probe()) t.best_epoch = best_probed_epoch(t);
+  t.probe_history.append(t.done, m);
+  if (t.selects_by_probe()) t.best_epoch = t.probe_history.best_epoch();
   if (!t.ctx.verbose || t.local.front() != 0) return;
   std::string line;
   char buf[64];
@@ -537,12 +481,12 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
       /*retire_due=*/false,
       /*probe=*/nullptr,
       /*probe_source=*/{},
-      /*probe_history=*/{},
+      /*probe_history=*/{ctx.emotions(), {}},
       /*best_epoch=*/0};
   if (on_gpu) t.group.to(Device::Cuda);
   Probe probe(ctx, task);
   t.probe = &probe;
-  t.probe_source = probe_subsample(ctx, task, scaled.source).to(exec.device());
+  t.probe_source = probe_subsample(task, scaled.source).to(exec.device());
   resume(t);
   train(t, on_gpu ? uploaded.view() : scaled.view(), scaled, gradient_sum);
   ProbeRecord record;
@@ -565,25 +509,18 @@ void run_gan_task(const RunContext& ctx, ops::ExecutionContext& exec, const GanT
   ops::gather_rows(scaled.source.view(), rows.data(), source_rows.view());
   source_rows = source_rows.to(exec.device());
   Tensor synthetic(source_rows.rows(), source_rows.cols(), exec.device());
-  const int n = ctx.emotions(), width = t.probe_width();
   for (int e : local) {
     t.group.generate(e, source_rows.view(), synthetic.view());
     Tensor rows = synthetic.to(Device::Host);
-    apply_test_generator(scaled, e, rows.view());
+    apply_test_generator(scaled.targets, e, rows.view());
     Tensor features = rows.clone();
     scaled.target_scaler.inverse_transform(features.view());
     const auto probing = std::chrono::steady_clock::now();
     record.shares = probe.label_shares(features);
     t.probe_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - probing).count();
-    const int64_t probes = static_cast<int64_t>(t.probe_history.size()) / width;
-    record.history = Tensor(probes, 1 + n);
-    for (int64_t k = 0; k < probes; ++k) {
-      record.history(k, 0) = t.probe_history[static_cast<size_t>(k * width)];
-      for (int c = 0; c < n; ++c)
-        record.history(k, 1 + c) = t.probe_history[static_cast<size_t>(k * width + 1 + e * n + c)];
-    }
-    write_emotion_output(ctx, task, e, scaled, rows, t.history, record);
+    record.history = t.probe_history.of_emotion(e);
+    write_emotion_output(ctx, task, e, scaled, rows, std::move(features), t.history, record);
   }
   if (ctx.verbose && local.front() == 0) {
     const double seconds =

@@ -4,14 +4,11 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "experiment/tasks.h"
 
 namespace emoaug::experiment {
 namespace {
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
 
 // A value as a path segment shows it: strings without quotes, lists without brackets or spaces,
 // λcls as lambda_text prints it; never a '/'.
@@ -42,7 +39,7 @@ std::string readable_path(const std::string& path) {
   for (size_t at = 0; at != std::string::npos;) {
     const size_t slash = path.find('/', at);
     std::string segment = path.substr(at, slash == std::string::npos ? slash : slash - at);
-    if (segment.rfind("lcls=", 0) == 0) segment = "λcls=" + segment.substr(5);
+    if (starts_with(segment, "lcls=")) segment = "λcls=" + segment.substr(5);
     out += (out.empty() ? "" : ", ") + segment;
     at = slash == std::string::npos ? slash : slash + 1;
   }
@@ -77,6 +74,14 @@ std::string Study::path(int point, const std::function<bool(const std::string&)>
   return out;
 }
 
+std::string Study::gan_path(int point) const {
+  return path(point, gan_stage_reads);
+}
+
+std::string Study::ser_path(int point, config::SerSetting setting, bool cross) const {
+  return path(point, [&](const std::string& key) { return ser_stage_reads(key, setting, cross); });
+}
+
 std::vector<int> Study::swept_axes() const {
   std::vector<int> out;
   for (size_t a = 0; a < axes.size(); ++a)
@@ -90,7 +95,7 @@ int gan_parts(const Study& study) {
     bool synthetic = false;
     for (config::SerSetting s : study.points[p].cfg->ser.settings)
       synthetic = synthetic || s != config::SerSetting::Real;
-    const std::string part = study.path(static_cast<int>(p), gan_stage_reads);
+    const std::string part = study.gan_path(static_cast<int>(p));
     if (synthetic && std::find(parts.begin(), parts.end(), part) == parts.end())
       parts.push_back(part);
   }

@@ -38,6 +38,10 @@ struct Study {
   // The path segments of the axes `reads` selects, in axis order: "lcls=2/ser.real.epochs=20"
   // ("" when it selects none).
   std::string path(int point, const std::function<bool(const std::string&)>& reads) const;
+  // The paths of what a point's GAN tasks and its SER tasks of a setting read (path() over
+  // gan_stage_reads and ser_stage_reads): the TaskConfig paths of its tasks.
+  std::string gan_path(int point) const;
+  std::string ser_path(int point, config::SerSetting setting, bool cross) const;
   // The axes with more than one value (what a person calls "the swept keys").
   std::vector<int> swept_axes() const;
 };
