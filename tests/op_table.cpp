@@ -27,6 +27,16 @@ Tensor uniform(int64_t rows, int64_t cols, uint64_t seed, float lo = -1.0f, floa
   return t;
 }
 
+// A case of the row's shape whose inputs and outputs are uniform, each from seed + its offset.
+Case uniform_case(const Shape& s, uint64_t seed, std::vector<uint64_t> in,
+                  std::vector<uint64_t> out) {
+  Case c;
+  c.shape = s;
+  for (uint64_t k : in) c.in.push_back(uniform(s.rows, s.cols, seed + k));
+  for (uint64_t k : out) c.out.push_back(uniform(s.rows, s.cols, seed + k));
+  return c;
+}
+
 std::vector<int32_t> below(int64_t n, int64_t bound, uint64_t seed) {
   std::vector<int32_t> v(static_cast<size_t>(n));
   Rng rng(seed, 1, StreamId::Data);
@@ -346,12 +356,7 @@ OpRow leaky_relu_row() {
   r.op = Op::leaky_relu;
   r.shapes = tails();
   r.paper = {kRows, kHidden};
-  r.make = [](const Shape& s, uint64_t seed) {
-    Case c;
-    c.shape = s;
-    c.out.push_back(uniform(s.rows, s.cols, seed));
-    return c;
-  };
+  r.make = [](const Shape& s, uint64_t seed) { return uniform_case(s, seed, {}, {0}); };
   r.call = [](const Bound& b) {
     ops::leaky_relu(b.out[0], kSlope);
     return std::vector<float>{};
@@ -410,13 +415,7 @@ OpRow dropout_row() {
   r.op = Op::dropout;
   r.shapes = tails();
   r.paper = {kRows, kHidden};
-  r.make = [](const Shape& s, uint64_t seed) {
-    Case c;
-    c.shape = s;
-    c.out.push_back(uniform(s.rows, s.cols, seed));
-    c.out.push_back(uniform(s.rows, s.cols, seed + 1));
-    return c;
-  };
+  r.make = [](const Shape& s, uint64_t seed) { return uniform_case(s, seed, {}, {0, 1}); };
   r.call = [](const Bound& b) {
     Rng rng = dropout_stream();
     ops::dropout(b.out[0], b.out[1], kDropP, rng);
@@ -853,12 +852,7 @@ OpRow scale_row() {
   r.op = Op::scale;
   r.shapes = tails(2);
   r.paper = {kRows, kDims};
-  r.make = [](const Shape& s, uint64_t seed) {
-    Case c;
-    c.shape = s;
-    c.out.push_back(uniform(s.rows, s.cols, seed));
-    return c;
-  };
+  r.make = [](const Shape& s, uint64_t seed) { return uniform_case(s, seed, {}, {0}); };
   r.call = [](const Bound& b) {
     ops::scale(b.out[0], b.shape.variant == 0 ? -1.25f : 0.0f);
     return std::vector<float>{};
@@ -878,13 +872,7 @@ OpRow axpy_row() {
   r.op = Op::axpy;
   r.shapes = tails();
   r.paper = {kRows, kDims};
-  r.make = [](const Shape& s, uint64_t seed) {
-    Case c;
-    c.shape = s;
-    c.in.push_back(uniform(s.rows, s.cols, seed));
-    c.out.push_back(uniform(s.rows, s.cols, seed + 1));
-    return c;
-  };
+  r.make = [](const Shape& s, uint64_t seed) { return uniform_case(s, seed, {0}, {1}); };
   r.call = [](const Bound& b) {
     ops::axpy(-0.5f, b.in[0], b.out[0]);
     return std::vector<float>{};
@@ -903,13 +891,7 @@ OpRow copy_row() {
   r.op = Op::copy;
   r.shapes = tails();
   r.paper = {kRows, kDims};
-  r.make = [](const Shape& s, uint64_t seed) {
-    Case c;
-    c.shape = s;
-    c.in.push_back(uniform(s.rows, s.cols, seed));
-    c.out.push_back(uniform(s.rows, s.cols, seed + 1));
-    return c;
-  };
+  r.make = [](const Shape& s, uint64_t seed) { return uniform_case(s, seed, {0}, {1}); };
   r.call = [](const Bound& b) {
     ops::copy(b.in[0], b.out[0]);
     return std::vector<float>{};
@@ -924,12 +906,7 @@ OpRow zero_row() {
   r.op = Op::zero;
   r.shapes = tails();
   r.paper = {kRows, kDims};
-  r.make = [](const Shape& s, uint64_t seed) {
-    Case c;
-    c.shape = s;
-    c.out.push_back(uniform(s.rows, s.cols, seed));
-    return c;
-  };
+  r.make = [](const Shape& s, uint64_t seed) { return uniform_case(s, seed, {}, {0}); };
   r.call = [](const Bound& b) {
     ops::zero(b.out[0]);
     return std::vector<float>{};
@@ -998,13 +975,7 @@ OpRow transfer_row(bool to_device) {
   r.shapes = tails();
   r.paper = {kRows, kDims};
   r.placement = to_device ? Placement::InputsOnHost : Placement::OutputsOnHost;
-  r.make = [](const Shape& s, uint64_t seed) {
-    Case c;
-    c.shape = s;
-    c.in.push_back(uniform(s.rows, s.cols, seed));
-    c.out.push_back(uniform(s.rows, s.cols, seed + 1));
-    return c;
-  };
+  r.make = [](const Shape& s, uint64_t seed) { return uniform_case(s, seed, {0}, {1}); };
   if (to_device)
     r.call = [](const Bound& b) {
       ops::to_device(b.in[0], b.out[0]);
