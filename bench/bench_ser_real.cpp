@@ -29,6 +29,7 @@
 #include "data/scaler.h"
 #include "ser/classifier.h"
 #include "ser/metrics.h"
+#include "ser/options.h"
 
 using namespace emoaug;
 

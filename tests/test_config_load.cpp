@@ -325,3 +325,35 @@ TEST(ConfigLoad, SelectingByTheProbeNeedsProbesOnCheckpoints) {
   EXPECT_EQ(config_error("[gan]\nprobe_every = 3\ncheckpoint_every = 0\n"), "")
       << "probing alone needs no checkpoints";
 }
+
+// A registered classifier's keys are the config's keys: its Options struct declares them, and each
+// ser.* block holds them in a table of its name, read, range-checked, written and compared.
+TEST(ConfigLoad, EveryRegisteredClassifierHasItsKeysInEveryBlock) {
+  const std::vector<std::string> keys = config_keys();
+  auto has = [&](const std::string& key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  };
+  for (const char* block :
+       {"real", "syn", "real_syn", "cross_real", "cross_syn", "cross_real_syn"}) {
+    const std::string b = std::string("ser.") + block;
+    EXPECT_TRUE(has(b + ".classifier")) << b;
+    EXPECT_TRUE(has(b + ".hidden")) << b;  // the default (MLP) at the top of the block
+    ser::for_each_other_classifier([&](auto tag) {
+      using Classifier = typename decltype(tag)::type;
+      EXPECT_TRUE(has(b + "." + Classifier::kName + ".epochs")) << b;
+    });
+  }
+  ExperimentConfig cfg = parse_config("[ser.syn.linear]\nl2 = 0.5\nepochs = 7\n", "x.toml", "/");
+  EXPECT_FLOAT_EQ(cfg.ser.syn.of<ser::LinearClassifier>().l2, 0.5f);
+  EXPECT_EQ(cfg.ser.syn.of<ser::LinearClassifier>().epochs, 7);
+  EXPECT_EQ(cfg.ser.real.of<ser::LinearClassifier>().epochs, ser::LinearOptions{}.epochs);
+  const ExperimentConfig back = parse_config(to_toml(cfg), "config.toml", "/");
+  EXPECT_TRUE(back == cfg);
+  EXPECT_FALSE(back == parse_config("", "x.toml", "/"));
+  try {
+    parse_config("[ser.real.linear]\nl2 = -1\n", "x.toml", "/");
+    ADD_FAILURE() << "a negative l2 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ser.real.linear.l2"), std::string::npos) << e.what();
+  }
+}

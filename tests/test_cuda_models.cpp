@@ -214,8 +214,8 @@ TEST(CudaSer, LinearClassifierTrainsAndPredictsLikeTheCpu) {
   }
   ser::ClassifierOptions o;
   o.classifier = "linear";
-  o.linear.batch_size = 32;
-  o.linear.epochs = 5;
+  o.of<ser::LinearClassifier>().batch_size = 32;
+  o.of<ser::LinearClassifier>().epochs = 5;
   std::unique_ptr<ser::Classifier> cpu = ser::make_classifier(dims, classes, o, 5, 6),
                                    gpu = ser::make_classifier(dims, classes, o, 5, 6);
   gpu->to(Device::Cuda);

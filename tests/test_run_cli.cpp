@@ -2,7 +2,10 @@
 // run directory left half made.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "backend/ops.h"
+#include "experiment/state_io.h"
 #include "testing.h"
 
 using namespace emoaug::testing;
@@ -54,21 +57,42 @@ TEST(RunCli, AChangedConfigDoesNotContinueAnotherRun) {
 }
 
 // The linear classifier chosen for `real` goes through the same stage, aggregation and report as
-// the MLP, and the run's config.toml says which one ran.
+// the MLP, and the run's config.toml says which one ran. With ser.save_classifiers each task keeps
+// its trained model (a linear one: (dims + 1) x classes parameters); the setting is not part of
+// the experiment's identity, so the same run without it resumes (and has nothing left to do).
 TEST(RunCli, TheLinearClassifierRunsTheRealSettingEndToEnd) {
   TempDir dir;
   ASSERT_EQ(run_emoaug("synth -o " + dir.path() + "/data", dir).exit_code, 0);
-  CliResult r = run_emoaug("run " + demo_args(dir) +
-                               " -s ser.real.classifier=linear -s ser.repetitions=1"
-                               " -s 'ser.settings=[\"real\"]' -s ser.cross_corpus=false"
-                               " -s experiment.log_level=quiet",
-                           dir);
+  const std::string args = "run " + demo_args(dir) +
+                           " -s ser.real.classifier=linear -s ser.repetitions=1"
+                           " -s 'ser.settings=[\"real\"]' -s ser.cross_corpus=false"
+                           " -s experiment.log_level=quiet";
+  CliResult r = run_emoaug(args + " -s ser.save_classifiers=true", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string summary = read_bytes(dir.path() + "/run/summary.csv");
   EXPECT_NE(summary.find("\nwithin,real,,"), std::string::npos) << summary;
   EXPECT_TRUE(exists(dir.path() + "/run/report.md"));
   EXPECT_NE(read_bytes(dir.path() + "/run/config.toml").find("classifier = \"linear\""),
             std::string::npos);
+
+  int saved = 0, outputs = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(dir.path() + "/run/tasks/ser")) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 14 && name.compare(name.size() - 14, 14, ".classifier.h5") == 0) {
+      ++saved;
+      const emoaug::StateDict model = emoaug::experiment::read_state(entry.path().string());
+      const int64_t dims = model.get_int("dims"), classes = model.get_int("classes");
+      EXPECT_EQ(model.floats.at("params").size(), static_cast<size_t>((dims + 1) * classes));
+    } else if (name.size() > 3 && name.compare(name.size() - 3, 3, ".h5") == 0) {
+      ++outputs;
+    }
+  }
+  EXPECT_GT(outputs, 0);
+  EXPECT_EQ(saved, outputs);
+
+  r = run_emoaug(args, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 // experiment.backend = "cuda" where a rank has no usable GPU (no device, no driver, or a build

@@ -6,13 +6,17 @@
 
 #include "config/config.h"
 #include "core/error.h"
+#include "experiment/state_io.h"
 #include "ser/classifier.h"
 #include "ser/linear.h"
 #include "ser/metrics.h"
+#include "ser/options.h"
 #include "ser/registry.h"
 #include "test_helpers.h"
+#include "testing.h"
 
 using namespace emoaug;
+using emoaug::testing::TempDir;
 
 TEST(SerMetrics, ConfusionRecallAndUarByHand) {
   // truth:     0 0 0 0 1 1 2 2 2 2
@@ -82,10 +86,10 @@ namespace {
 ser::ClassifierOptions linear_options(int batch_size, float lr, int epochs, float l2) {
   ser::ClassifierOptions o;
   o.classifier = "linear";
-  o.linear.batch_size = batch_size;
-  o.linear.lr = lr;
-  o.linear.epochs = epochs;
-  o.linear.l2 = l2;
+  o.of<ser::LinearClassifier>().batch_size = batch_size;
+  o.of<ser::LinearClassifier>().lr = lr;
+  o.of<ser::LinearClassifier>().epochs = epochs;
+  o.of<ser::LinearClassifier>().l2 = l2;
   return o;
 }
 
@@ -132,7 +136,8 @@ TEST(SerLinear, SeparatesALinearlySeparableSet) {
   ser::ClassifierOptions o = linear_options(16, 5e-2f, 20, 1e-4f);
   std::unique_ptr<ser::Classifier> c = ser::make_classifier(dims, 4, o, 1, 1);
   int passes_seen = 0;
-  c->train(x.view(), y, ser::classifier_kind("linear").passes_for(o.linear.epochs),
+  c->train(x.view(), y,
+           ser::classifier_kind("linear").passes_for(o.of<ser::LinearClassifier>().epochs),
            [&](int pass) { passes_seen = pass; });
   EXPECT_EQ(passes_seen, 20);  // no extra pass, unlike the MLP
   EXPECT_EQ(c->predict(x.view()), y);
@@ -162,9 +167,50 @@ TEST(SerRegistry, KnowsBothAndTheirCosts) {
   EXPECT_DOUBLE_EQ(mlp.forward_macs(1582, 4, o), 1582.0 * 100 + 100 * 100 + 100 * 4);
   EXPECT_DOUBLE_EQ(mlp.parameters(1582, 4, o), 1582.0 * 100 + 100 * 100 + 100 * 4 + 204);
   const ser::ClassifierKind& linear = ser::classifier_kind("linear");
-  EXPECT_EQ(linear.epochs(o), o.linear.epochs);
+  EXPECT_EQ(linear.epochs(o), o.of<ser::LinearClassifier>().epochs);
   EXPECT_DOUBLE_EQ(linear.forward_macs(1582, 4, o), 1582.0 * 4);
   EXPECT_DOUBLE_EQ(linear.parameters(1582, 4, o), 1583.0 * 4);
+}
+
+// Every registered classifier: what save() wrote, through a state file, loads into a classifier
+// made from the same block with another seed, and it then predicts as the trained one did; a
+// classifier of another shape refuses it, naming the entry.
+TEST(SerClassifier, EveryKindSavesAndLoadsItsTrainedModel) {
+  Tensor x, x_test;
+  std::vector<int32_t> y, y_test;
+  make_problem(300, 1, x, y);
+  make_problem(100, 2, x_test, y_test);
+  TempDir dir;
+  for (const std::string& name : ser::classifier_names()) {
+    SCOPED_TRACE(name);
+    ser::ClassifierOptions o;
+    o.classifier = name;
+    o.hidden = {16};
+    o.batch_size = 32;
+    o.lr = 1e-3f;
+    std::unique_ptr<ser::Classifier> trained = ser::make_classifier(10, 4, o, 5, 1);
+    trained->train(x.view(), y, 3);
+    StateDict state;
+    trained->save(state);
+    const std::string path = dir.path() + "/" + name + ".h5";
+    experiment::write_state(path, state);
+
+    std::unique_ptr<ser::Classifier> loaded = ser::make_classifier(10, 4, o, 6, 2);
+    ASSERT_NE(0, std::memcmp(loaded->params().data, trained->params().data,
+                             sizeof(float) * trained->params().size()));
+    loaded->load(experiment::read_state(path));
+    EXPECT_EQ(0, std::memcmp(loaded->params().data, trained->params().data,
+                             sizeof(float) * trained->params().size()));
+    EXPECT_EQ(loaded->predict(x_test.view()), trained->predict(x_test.view()));
+
+    std::unique_ptr<ser::Classifier> wider = ser::make_classifier(11, 4, o, 5, 1);
+    try {
+      wider->load(state);
+      ADD_FAILURE() << "a state of another shape loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("params"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(SerRegistry, AnUnknownNameIsOneLineNamingTheKeyAndTheKnownNames) {

@@ -97,6 +97,9 @@ struct SerSection {
   // Cross-corpus: if not empty, the dev part picks the epoch count among these (per setting) and
   // the test part is scored at it; if empty, each block's `epochs` is used as is.
   std::vector<int> dev_epochs;
+  // Each SER task's trained classifier kept beside its result (RunDirectory::ser_classifier): what
+  // is kept, not what is computed, so a run may turn it on when it resumes (for the tasks left).
+  bool save_classifiers = false;
 };
 
 struct DistSection {

@@ -10,84 +10,13 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/value_rule.h"
 #include "ser/registry.h"
 
 namespace emoaug::config::detail {
 
-// What a value must satisfy beyond its type. Numeric bounds apply to scalars and to each element of
-// a list; the list flags to lists.
-struct Rule {
-  double lo = -std::numeric_limits<double>::infinity();
-  double hi = std::numeric_limits<double>::infinity();
-  bool lo_open = false, hi_open = false;
-  bool nonempty = false;          // strings and lists
-  bool distinct = false;          // lists: no value twice
-  bool as_float = false;          // numbers the program narrows to float: distinct compares those
-  bool ascending = false;         // lists: strictly increasing
-  bool path = false;              // strings: a file path, made absolute when loaded
-  const char* literal = nullptr;  // path strings: a value kept as written, not a file
-  // Strings: the values allowed, asked when read (a registry's names, which config cannot list).
-  std::vector<std::string> (*one_of)() = nullptr;
-};
-
-inline Rule any() {
-  return {};
-}
-inline Rule at_least(double lo) {
-  Rule r;
-  r.lo = lo;
-  return r;
-}
-inline Rule positive() {
-  Rule r = at_least(0);
-  r.lo_open = true;
-  return r;
-}
-inline Rule interval(double lo, bool lo_open, double hi, bool hi_open) {
-  Rule r;
-  r.lo = lo;
-  r.hi = hi;
-  r.lo_open = lo_open;
-  r.hi_open = hi_open;
-  return r;
-}
-inline Rule dropout() {
-  return interval(0, false, 1, true);
-}  // [0, 1): 1 would drop everything
-inline Rule nonempty(Rule r = {}) {
-  r.nonempty = true;
-  return r;
-}
-inline Rule distinct(Rule r) {
-  r.distinct = true;
-  return r;
-}
-inline Rule distinct_as_float(Rule r) {
-  r.distinct = r.as_float = true;
-  return r;
-}
-inline Rule ascending(Rule r) {
-  r.ascending = true;
-  return r;
-}
-inline Rule path() {
-  Rule r;
-  r.path = true;
-  return r;
-}
-inline Rule path_or(const char* literal) {
-  Rule r = path();
-  r.literal = literal;
-  return r;
-}
-inline Rule one_of(std::vector<std::string> (*names)()) {
-  Rule r;
-  r.one_of = names;
-  return r;
-}
-inline Rule layers() {
-  return nonempty(at_least(1));
-}
+// The rules (core/value_rule.h) by their plain names: the schema below reads as a table.
+using namespace ::emoaug::value_rule;
 
 // "must be in [0, 1)", "must be >= 1", ...
 std::string describe(const Rule& r);
@@ -132,22 +61,22 @@ void visit_adam(V& v, const std::string& table, A&... a) {
   v.field("flavor", any(), a.flavor...);
 }
 
+// A ser.* block: which classifier, the default classifier's keys, Adam's, then each other
+// registered classifier's table (ser/options.h), its keys as its options struct declares them.
 template <class V, class... S>
 void visit_classifier(V& v, const std::string& table, S&... s) {
+  using Default = ser::ClassifierOptions::DefaultClassifier;
   v.table(table);
   v.field("classifier", one_of(&ser::classifier_names), s.classifier...);
-  v.field("hidden", layers(), s.hidden...);
-  v.field("batch_size", at_least(1), s.batch_size...);
-  v.field("dropout", dropout(), s.dropout...);
-  v.field("lr", positive(), s.lr...);
-  v.field("epochs", at_least(0), s.epochs...);
-  v.field("leaky_slope", interval(0, false, 1, true), s.leaky_slope...);
+  Default::Options::visit(v, s.template of<Default>()...);
   visit_adam(v, table + ".adam", s.adam...);
-  v.table(table + ".linear");
-  v.field("epochs", at_least(0), s.linear.epochs...);
-  v.field("batch_size", at_least(1), s.linear.batch_size...);
-  v.field("lr", positive(), s.linear.lr...);
-  v.field("l2", at_least(0), s.linear.l2...);
+  ser::for_each_other_classifier(
+      [&](auto tag, auto&... options) {
+        using Classifier = typename decltype(tag)::type;
+        v.table(table + "." + Classifier::kName);
+        Classifier::Options::visit(v, options...);
+      },
+      s...);
 }
 
 // Every key in file order: a table's own keys before its sub-tables (TOML needs that of a writer).
@@ -209,6 +138,7 @@ void visit_config(V& v, C&... c) {
   v.field("test_normalization", any(), c.ser.test_normalization...);
   v.field("std", any(), c.ser.std_kind...);
   v.field("dev_epochs", ascending(at_least(0)), c.ser.dev_epochs...);
+  v.field("save_classifiers", any(), c.ser.save_classifiers...);
   visit_classifier(v, "ser.real", c.ser.real...);
   visit_classifier(v, "ser.syn", c.ser.syn...);
   visit_classifier(v, "ser.real_syn", c.ser.real_syn...);

@@ -25,7 +25,8 @@ bool operator==(const Sweep& a, const Sweep& b) {
 std::string why_not_sweepable(const std::string& key) {
   if (key == "experiment.seed") return "";
   if (starts_with(key, "experiment.") || starts_with(key, "dist.") ||
-      key == "gan.keep_checkpoints" || key == "gan.keep_final_checkpoints")
+      key == "gan.keep_checkpoints" || key == "gan.keep_final_checkpoints" ||
+      key == "ser.save_classifiers")
     return "it changes how the run goes, not what it computes";
   if (starts_with(key, "data.") || key == "ser.settings" || key == "ser.cross_corpus" ||
       key == "gan.stats_features")

@@ -19,6 +19,7 @@ std::string experiment_identity(const std::string& config_toml) {
   const config::GanSection gan_defaults;
   cfg.gan.keep_checkpoints = gan_defaults.keep_checkpoints;
   cfg.gan.keep_final_checkpoints = gan_defaults.keep_final_checkpoints;
+  cfg.ser.save_classifiers = config::SerSection{}.save_classifiers;
   cfg.sweep.reference.clear();
   return config::to_toml(cfg);
 }

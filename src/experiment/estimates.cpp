@@ -187,6 +187,10 @@ DiskEstimate estimate_disk(const RunContext& ctx, const Plan& plan, const dist::
                             ? static_cast<double>(ctx.corpora.folds.at(t.fold).test.size())
                             : static_cast<double>(ctx.corpora.cross_split.second.size());
     e.final_bytes += 2 * (8 * rows + 4.0 * n * n + kOverhead);
+    if (ctx.cfg.ser.save_classifiers) {
+      const ser::ClassifierOptions& o = t.classifier();
+      e.final_bytes += kFloat * ser::classifier_kind(o.classifier).parameters(d, n, o) + kOverhead;
+    }
   }
   // While a group trains, up to keep_checkpoints + 1 sets of its emotions are on disk (an older one
   // goes an epoch after a newer one is written).

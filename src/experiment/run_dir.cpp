@@ -86,6 +86,10 @@ std::string RunDirectory::ser_output(const TaskKey& task) const {
   return task_folder(task) + ".h5";
 }
 
+std::string RunDirectory::ser_classifier(const TaskKey& task) const {
+  return task_folder(task) + ".classifier.h5";
+}
+
 bool RunDirectory::ser_finished(const TaskKey& task) const {
   return file_exists(ser_output(task));
 }

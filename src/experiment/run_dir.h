@@ -43,6 +43,9 @@ class RunDirectory {
   // An SER task's output: tasks/<ser key>.h5.
   std::string ser_output(const TaskKey& task) const;
   bool ser_finished(const TaskKey& task) const;
+  // Its trained classifier (ser.save_classifiers): tasks/<ser key>.classifier.h5, a state file
+  // (experiment/state_io.h) written before the output, so a finished task has it.
+  std::string ser_classifier(const TaskKey& task) const;
 
   // A GAN task's folder holds one output per emotion, emotion<e>.h5, and checkpoint/.
   std::string gan_output(const TaskKey& task, int emotion) const;

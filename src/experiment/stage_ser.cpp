@@ -10,6 +10,7 @@
 #include "data/scaler.h"
 #include "experiment/estimates.h"
 #include "experiment/stage_gan.h"
+#include "experiment/state_io.h"
 #include "ser/metrics.h"
 #include "ser/registry.h"
 
@@ -142,6 +143,13 @@ SerOutcome run_ser_task(const RunContext& ctx, ops::ExecutionContext& exec, cons
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   ctx.dir.make_task_folders(task.key());
+  if (cfg.ser.save_classifiers) {
+    StateDict model;
+    classifier->save(model);
+    model.put_int("dims", x.dims());
+    model.put_int("classes", x.num_classes());
+    write_state(ctx.dir.ser_classifier(task.key()), model);
+  }
   write_atomically(ctx.dir.ser_output(task.key()), [&](const std::string& temp) {
     data::h5::File file = data::h5::File::create(temp);
     write_ser_outcome(file.root(), out);

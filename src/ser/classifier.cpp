@@ -2,6 +2,7 @@
 
 #include "backend/ops.h"
 #include "core/error.h"
+#include "ser/options.h"
 #include "ser/registry.h"
 
 namespace emoaug::ser {
@@ -30,9 +31,9 @@ double mlp_parameters(int dims, int num_classes, const ClassifierOptions& o) {
 }
 }  // namespace
 
-ClassifierKind mlp_classifier_kind() {
+ClassifierKind MlpClassifier::kind() {
   ClassifierKind k;
-  k.name = "mlp";
+  k.name = kName;
   k.make = [](int dims, int num_classes, const ClassifierOptions& o, uint64_t seed,
               uint64_t task_id) -> std::unique_ptr<Classifier> {
     return std::make_unique<MlpClassifier>(dims, num_classes, o, seed, task_id);
@@ -46,7 +47,7 @@ ClassifierKind mlp_classifier_kind() {
 
 MlpClassifier::MlpClassifier(int dims, int num_classes, const ClassifierOptions& options,
                              uint64_t seed, uint64_t task_id)
-    : options_(options),
+    : lr_(options.lr),
       num_classes_(num_classes),
       init_(seed, task_id, StreamId::Init),
       dropout_(seed, task_id, StreamId::Dropout),
@@ -73,7 +74,7 @@ void MlpClassifier::train(ConstMatView x, const std::vector<int32_t>& labels, in
         // The loss value is not used: the _into form with no destination spares CUDA a wait.
         ops::softmax_cross_entropy_into(logits, batch_labels, dlogits_.view(), 1.0f, nullptr);
         mlp_.backward(acts_, dlogits_.view(), MatView{}, nn::ParamGrads::Write);
-        adam_.step(mlp_.params(), mlp_.grads(), options_.lr);
+        adam_.step(mlp_.params(), mlp_.grads(), lr_);
       },
       on_pass);
 }

@@ -4,18 +4,19 @@
 
 #include "backend/ops.h"
 #include "core/error.h"
+#include "ser/options.h"
 #include "ser/registry.h"
 
 namespace emoaug::ser {
 
-ClassifierKind linear_classifier_kind() {
+ClassifierKind LinearClassifier::kind() {
   ClassifierKind k;
-  k.name = "linear";
+  k.name = kName;
   k.make = [](int dims, int num_classes, const ClassifierOptions& o, uint64_t seed,
               uint64_t task_id) -> std::unique_ptr<Classifier> {
     return std::make_unique<LinearClassifier>(dims, num_classes, o, seed, task_id);
   };
-  k.epochs = [](const ClassifierOptions& o) { return o.linear.epochs; };
+  k.epochs = [](const ClassifierOptions& o) { return o.of<LinearClassifier>().epochs; };
   k.passes_for = &LinearClassifier::passes_for;
   k.forward_macs = [](int dims, int num_classes, const ClassifierOptions&) {
     return static_cast<double>(dims) * num_classes;
@@ -28,14 +29,14 @@ ClassifierKind linear_classifier_kind() {
 
 LinearClassifier::LinearClassifier(int dims, int num_classes, const ClassifierOptions& options,
                                    uint64_t seed, uint64_t task_id)
-    : options_(options.linear),
+    : options_(options.of<LinearClassifier>()),
       num_classes_(num_classes),
       init_(seed, task_id, StreamId::Init),
       shuffle_(seed, task_id, StreamId::Shuffle),
       model_(nn::MlpSpec{{dims, num_classes}, 0.0f, 0.0f}, init_),
       adam_(model_.num_params(), options.adam),
-      batches_(options.linear.batch_size, dims),
-      dlogits_(options.linear.batch_size, num_classes) {}
+      batches_(options.of<LinearClassifier>().batch_size, dims),
+      dlogits_(options.of<LinearClassifier>().batch_size, num_classes) {}
 
 void LinearClassifier::to(Device device) {
   model_.to(device);

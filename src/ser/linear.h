@@ -16,12 +16,34 @@
 
 namespace emoaug::ser {
 
+// Its hyper-parameters, the keys of a ser.* block's [.linear] table (LinearClassifier::kName).
+// Defaults: docs/benchmarks.md says how they were chosen. Adam's betas and eps are the block's own
+// ([.adam]), with this lr.
+struct LinearOptions {
+  int epochs = 30;  // passes over the training data (no extra pass, unlike the MLP)
+  int batch_size = 64;
+  float lr = 1e-3f;
+  float l2 = 0.1f;  // objective: mean cross-entropy + l2 / 2 * |W|^2 (biases not penalised)
+
+  template <class V, class... O>
+  static void visit(V& v, O&... o) {
+    namespace rule = value_rule;
+    v.field("epochs", rule::at_least(0), o.epochs...);
+    v.field("batch_size", rule::at_least(1), o.batch_size...);
+    v.field("lr", rule::positive(), o.lr...);
+    v.field("l2", rule::at_least(0), o.l2...);
+  }
+};
+
 class LinearClassifier final : public Classifier {
  public:
   LinearClassifier(int dims, int num_classes, const ClassifierOptions& options, uint64_t seed,
                    uint64_t task_id);
 
   static int passes_for(int epochs) { return epochs; }
+  using Options = LinearOptions;
+  static constexpr const char* kName = "linear";
+  static ClassifierKind kind();
 
   void to(Device device) override;
   Device device() const override { return model_.device(); }
@@ -34,7 +56,7 @@ class LinearClassifier final : public Classifier {
   // same code each training step descends, so a finite-difference test checks what trains.
   double objective(ConstMatView x, const std::vector<int32_t>& labels);
   ConstMatView grads() const { return model_.grads(); }
-  MatView params() { return model_.params(); }
+  MatView params() override { return model_.params(); }
 
  private:
   // Gradient of the objective on one batch into model_.grads(); the mean cross-entropy into *loss

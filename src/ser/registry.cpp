@@ -4,11 +4,15 @@
 
 namespace emoaug::ser {
 
+namespace {
+template <class... C>
+std::vector<ClassifierKind> kinds_of(ClassifierList<C...>) {
+  return {C::kind()...};
+}
+}  // namespace
+
 const std::vector<ClassifierKind>& classifier_kinds() {
-  static const std::vector<ClassifierKind> kinds{
-      mlp_classifier_kind(),
-      linear_classifier_kind(),
-  };
+  static const std::vector<ClassifierKind> kinds = kinds_of(RegisteredClassifiers{});
   return kinds;
 }
 

@@ -1,8 +1,8 @@
 // The SER classifiers by name. A ser.* config block's `classifier` key names one; the SER stage
 // makes it through make(), and the plan asks it for its cost and its GPU memory, so neither knows
-// which implementations exist. Adding one is its file (a Classifier and a *_classifier_kind()) and
-// one line in classifier_kinds() (registry.cpp); its hyper-parameters are a struct in
-// ser/options.h with its config keys next to the others (config/fields.h).
+// which implementations exist. Adding one is its file (the Classifier, its Options struct with its
+// keys, its kind()) and its name in ser/options.h's RegisteredClassifiers; the config's keys, the
+// plan's costs and the names below follow from those.
 #pragma once
 
 #include <cstdint>
@@ -44,9 +44,5 @@ const ClassifierKind& classifier_kind(const std::string& name,
 std::unique_ptr<Classifier> make_classifier(int dims, int num_classes,
                                             const ClassifierOptions& options, uint64_t seed,
                                             uint64_t task_id);
-
-// Registrations: each implementation's file defines its own.
-ClassifierKind mlp_classifier_kind();     // ser/classifier.cpp
-ClassifierKind linear_classifier_kind();  // ser/linear.cpp
 
 }  // namespace emoaug::ser
