@@ -64,9 +64,6 @@ TEST(H5, RoundTripsDatasetsAndAttributes) {
   EXPECT_EQ(g.read_int_attr("version"), 8);
   EXPECT_DOUBLE_EQ(g.read_double_attr("lr"), 2e-4);
   EXPECT_DOUBLE_EQ(g.read_double_attr("version"), 8.0);
-  h5::DatasetInfo info = g.info("m");
-  EXPECT_EQ(info.type_name(), "float32");
-  EXPECT_EQ(info.dims, (std::vector<hsize_t>{3, 2}));
 }
 
 TEST(H5, WrongTypeShapeAndMissingObjectsNameFileAndPath) {

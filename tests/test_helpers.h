@@ -1,4 +1,5 @@
-// Shared by the tests: random matrices, comparisons with a tolerance, temporary folders.
+// Shared by the numeric tests: random matrices and comparisons with a tolerance (temporary folders,
+// files, corpora and the executable: testing.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -29,10 +30,6 @@ inline double max_rel_error(ConstMatView a, ConstMatView b) {
     worst = std::max(worst, diff / std::max(1.0, std::fabs(static_cast<double>(b.data[i]))));
   }
   return worst;
-}
-
-inline std::string data_dir() {
-  return std::string(EMOAUG_SOURCE_DIR) + "/../shared/data";
 }
 
 }  // namespace emoaug::testing

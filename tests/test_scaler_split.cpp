@@ -61,18 +61,12 @@ TEST(MinMaxScaler, FitOnRowListEqualsFitOnThoseRowsAndDoesNotClip) {
   EXPECT_FLOAT_EQ(y(3, 0), 2.0f);
 }
 
-TEST(MinMaxScaler, StateRoundTripAndErrors) {
+TEST(MinMaxScaler, Errors) {
   Tensor x = sample();
   MinMaxScaler s;
   EXPECT_FALSE(s.fitted());
   s.fit(x.cview());
-  MinMaxScaler restored = MinMaxScaler::from_state(s.state());
-  Tensor a = x.clone(), b = x.clone();
-  s.transform(a.view());
-  restored.transform(b.view());
-  for (int64_t i = 0; i < a.size(); ++i) EXPECT_EQ(a.data()[i], b.data()[i]);
-  EXPECT_THROW(MinMaxScaler::from_state({{0.0, 1.0}, {1.0}}), Error);
-  EXPECT_THROW(MinMaxScaler::from_state({{2.0}, {1.0}}), Error);
+  EXPECT_TRUE(s.fitted());
   Tensor wrong(2, 4);
   EXPECT_THROW(s.transform(wrong.view()), Error);
   MinMaxScaler empty;
@@ -101,29 +95,13 @@ TEST(ZScoreScaler, PopulationStdByDefaultAndSampleOnRequest) {
     EXPECT_NEAR(sq, 1.0, 1e-5);
   }
   for (int64_t r = 0; r < 4; ++r) EXPECT_EQ(y(r, 1), 0.0f) << "constant column maps to 0";
-  pop.inverse_transform(y.view());
-  for (int64_t r = 0; r < 4; ++r)
-    for (int64_t c = 0; c < 3; ++c) EXPECT_NEAR(y(r, c), x(r, c), 2e-3);
-  EXPECT_EQ(y(0, 1), 7.0f);
 }
 
-TEST(ZScoreScaler, FitOnRowsStateRoundTripAndErrors) {
-  Tensor x = sample();
-  ZScoreScaler by_rows, by_view;
-  by_rows.fit(x.cview(), {0, 3});
-  Tensor picked = matrix(2, 3, {1, 7, 10000.0f, 4, 7, 10001.5f});
-  by_view.fit(picked.cview());
-  EXPECT_EQ(by_rows.state().mean, by_view.state().mean);
-  EXPECT_EQ(by_rows.state().std, by_view.state().std);
-  ZScoreScaler restored = ZScoreScaler::from_state(by_rows.state());
-  Tensor a = x.clone(), b = x.clone();
-  by_rows.transform(a.view());
-  restored.transform(b.view());
-  for (int64_t i = 0; i < a.size(); ++i) EXPECT_EQ(a.data()[i], b.data()[i]);
-  EXPECT_THROW(ZScoreScaler::from_state({{0.0}, {-1.0}}), Error);
+TEST(ZScoreScaler, Errors) {
+  Tensor one_row = matrix(1, 3, {1, 7, 10000.0f});
   ZScoreScaler s;
-  EXPECT_THROW(s.fit(x.cview(), {2}, StdKind::Sample), Error);  // n - 1 = 0
-  EXPECT_NO_THROW(s.fit(x.cview(), {2}));
+  EXPECT_THROW(s.fit(one_row.cview(), StdKind::Sample), Error);  // n - 1 = 0
+  EXPECT_NO_THROW(s.fit(one_row.cview()));
   Tensor wrong(1, 2);
   EXPECT_THROW(s.transform(wrong.view()), Error);
 }

@@ -1,5 +1,5 @@
-// Helpers shared by the data tests: a temporary folder, small files, a small corpus, and running
-// the emoaug executable as a user would.
+// Helpers shared by the tests that touch files: a temporary folder, small files, a small corpus,
+// and running the emoaug executable as a user would.
 #pragma once
 
 #include <sys/stat.h>

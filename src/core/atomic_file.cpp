@@ -135,10 +135,6 @@ bool is_abandoned_temporary(const std::string& path) {
   return host == host_name() && !process_exists(std::atoll(stem.c_str() + dash + 1));
 }
 
-int64_t atomic_writes_so_far() {
-  return g_writes.load();
-}
-
 void sync_folder(const std::string& folder) {
   const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) EMOAUG_FAIL("cannot open folder ", folder, " to flush it: ", std::strerror(errno));

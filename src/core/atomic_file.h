@@ -33,8 +33,6 @@ bool is_abandoned_temporary(const std::string& path);
 // ---- fault injection, for the tests of what a failed write leaves behind -----------------------
 // EMOAUG_FAULT="enospc@N", "eio@N" or "kill@N" makes the N-th write_atomically of this process (N
 // from 1) fail as a full disk or an I/O error after its temporary file was written, or kill the
-// process with SIGKILL at that point (before the rename). Unset: no fault. The number of writes
-// so far is what a test sweeps N over.
-int64_t atomic_writes_so_far();
+// process with SIGKILL at that point (before the rename). Unset: no fault.
 
 }  // namespace emoaug

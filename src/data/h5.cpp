@@ -267,10 +267,6 @@ Id Group::open_dataset(const std::string& name) const {
   return d;
 }
 
-DatasetInfo Group::info(const std::string& name) const {
-  return describe_dataset(open_dataset(name).get(), where(name));
-}
-
 Tensor Group::read_f32_2d(const std::string& name, bool convert) const {
   Id d = open_dataset(name);
   DatasetInfo in = describe_dataset(d.get(), where(name));

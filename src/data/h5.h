@@ -57,7 +57,6 @@ class Group {
   // Names of the group's members in name order.
   std::vector<std::string> list() const;
 
-  DatasetInfo info(const std::string& name) const;
   // Float datasets of rank 2. With convert = false the stored type must be float32.
   Tensor read_f32_2d(const std::string& name, bool convert = false) const;
   // Any integer type of rank 1 whose values fit int32.

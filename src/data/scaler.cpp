@@ -108,25 +108,8 @@ void MinMaxScaler::inverse_transform(MatView x) const {
   }
 }
 
-MinMaxScaler MinMaxScaler::from_state(MinMaxState state) {
-  if (state.min.size() != state.max.size())
-    EMOAUG_FAIL("min-max scaler state: ", state.min.size(), " minima for ", state.max.size(),
-                " maxima");
-  for (size_t c = 0; c < state.min.size(); ++c)
-    if (!(state.min[c] <= state.max[c]))
-      EMOAUG_FAIL("min-max scaler state: feature ", c, " has min ", state.min[c], " > max ",
-                  state.max[c]);
-  MinMaxScaler s;
-  s.state_ = std::move(state);
-  return s;
-}
-
 void ZScoreScaler::fit(ConstMatView x, StdKind kind) {
   state_ = fit_z_score(RowSet(x, nullptr), kind);
-}
-
-void ZScoreScaler::fit(ConstMatView x, const std::vector<int64_t>& rows, StdKind kind) {
-  state_ = fit_z_score(RowSet(x, &rows), kind);
 }
 
 void ZScoreScaler::check_input(ConstMatView x, const char* what) const {
@@ -144,29 +127,6 @@ void ZScoreScaler::transform(MatView x) const {
       row[c] =
           state_.std[c] > 0 ? static_cast<float>((row[c] - state_.mean[c]) / state_.std[c]) : 0.0f;
   }
-}
-
-void ZScoreScaler::inverse_transform(MatView x) const {
-  check_input(x, "inverse-transform");
-  for (int64_t r = 0; r < x.rows; ++r) {
-    float* row = x.row(r);
-    for (int64_t c = 0; c < x.cols; ++c)
-      row[c] = static_cast<float>(state_.std[c] > 0 ? row[c] * state_.std[c] + state_.mean[c]
-                                                    : state_.mean[c]);
-  }
-}
-
-ZScoreScaler ZScoreScaler::from_state(ZScoreState state) {
-  if (state.mean.size() != state.std.size())
-    EMOAUG_FAIL("z-score scaler state: ", state.mean.size(), " means for ", state.std.size(),
-                " deviations");
-  for (size_t c = 0; c < state.std.size(); ++c)
-    if (!std::isfinite(state.mean[c]) || !(state.std[c] >= 0) || !std::isfinite(state.std[c]))
-      EMOAUG_FAIL("z-score scaler state: feature ", c, " has mean ", state.mean[c], " and std ",
-                  state.std[c]);
-  ZScoreScaler s;
-  s.state_ = std::move(state);
-  return s;
 }
 
 }  // namespace emoaug::data

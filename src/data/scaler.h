@@ -2,8 +2,8 @@
 // labeled corpus, and separately on the source corpus); the SER classifiers on z-normalized ones.
 // Each scaler is fitted on exactly the rows the protocol allows: the caller passes those rows (a
 // view or a row-index list), never the whole corpus by accident. Statistics are accumulated in
-// double so that 90k-row corpora do not lose digits; the state is plain vectors so it can go into
-// HDF5 as is.
+// double so that 90k-row corpora do not lose digits; state() shows the fitted values as plain
+// vectors.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +32,6 @@ class MinMaxScaler {
   bool fitted() const { return !state_.min.empty(); }
   int64_t dims() const { return static_cast<int64_t>(state_.min.size()); }
   const MinMaxState& state() const { return state_; }
-  static MinMaxScaler from_state(MinMaxState state);
 
  private:
   void check_input(ConstMatView x, const char* what) const;
@@ -47,14 +46,11 @@ struct ZScoreState {
 class ZScoreScaler {
  public:
   void fit(ConstMatView x, StdKind kind = StdKind::Population);
-  void fit(ConstMatView x, const std::vector<int64_t>& rows, StdKind kind = StdKind::Population);
   void transform(MatView x) const;  // in place
-  void inverse_transform(MatView x) const;
 
   bool fitted() const { return !state_.mean.empty(); }
   int64_t dims() const { return static_cast<int64_t>(state_.mean.size()); }
   const ZScoreState& state() const { return state_; }
-  static ZScoreScaler from_state(ZScoreState state);
 
  private:
   void check_input(ConstMatView x, const char* what) const;

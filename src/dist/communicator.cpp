@@ -3,7 +3,6 @@
 #include <climits>
 #include <numeric>
 
-#include "backend/ops.h"
 #include "core/error.h"
 #include "dist/check.h"
 
@@ -23,10 +22,6 @@ int mpi_count(int64_t n, const char* what) {
   return static_cast<int>(n);
 }
 
-MatView flat(MatView v, int64_t first, int64_t count) {
-  return {v.data + first, 1, count, v.device};
-}
-
 void check_counts(ConstMatView all, const std::vector<int64_t>& counts, int size) {
   EMOAUG_CHECK(static_cast<int>(counts.size()) == size, counts.size(), " block counts for ", size,
                " ranks");
@@ -38,13 +33,6 @@ void check_counts(ConstMatView all, const std::vector<int64_t>& counts, int size
 
 // ---- SelfCommunicator ---------------------------------------------------------------------
 
-void SelfCommunicator::allgather(ConstMatView mine, MatView all) {
-  EMOAUG_CHECK(all.size() == mine.size(), "allgather of ", mine.size(), " floats into ",
-               all.size());
-  if (mine.size() > 0 && mine.data != all.data)
-    ops::copy(ConstMatView{mine.data, 1, mine.size(), mine.device}, flat(all, 0, all.size()));
-}
-
 void SelfCommunicator::allgatherv_inplace(MatView all, const std::vector<int64_t>& counts) {
   check_counts(all, counts, 1);
 }
@@ -55,21 +43,6 @@ MpiCommunicator::MpiCommunicator(const Group& group) : comm_(group.comm()) {
   EMOAUG_CHECK(group.member() && group.uses_mpi(), "an MPI communicator needs an MPI group");
   rank_ = group.rank();
   size_ = group.size();
-}
-
-void MpiCommunicator::allreduce_sum(MatView buffer) {
-  EMOAUG_CHECK(buffer.device == Device::Host, "MPI collectives take host buffers");
-  EMOAUG_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, buffer.data, mpi_count(buffer.size(), "allreduce"),
-                                 MPI_FLOAT, MPI_SUM, comm_));
-}
-
-void MpiCommunicator::allgather(ConstMatView mine, MatView all) {
-  EMOAUG_CHECK(mine.device == Device::Host && all.device == Device::Host,
-               "MPI collectives take host buffers");
-  EMOAUG_CHECK(all.size() == mine.size() * size_, "allgather of ", mine.size(), " floats from ",
-               size_, " ranks into ", all.size());
-  const int n = mpi_count(mine.size(), "allgather");
-  EMOAUG_MPI_CHECK(MPI_Allgather(mine.data, n, MPI_FLOAT, all.data, n, MPI_FLOAT, comm_));
 }
 
 void MpiCommunicator::allgatherv_inplace(MatView all, const std::vector<int64_t>& counts) {

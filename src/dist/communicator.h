@@ -23,11 +23,8 @@ class Communicator {
   // Where its buffers must live.
   virtual Device device() const = 0;
 
-  // buffer := sum over ranks of buffer. The reduction order is the library's (not fixed): use the
-  // ordered sum (ordered_sum.h) where bytes must not depend on the number of ranks.
-  virtual void allreduce_sum(MatView buffer) = 0;
-  // all (size() * mine.size() floats) := every rank's `mine`, back to back in rank order.
-  virtual void allgather(ConstMatView mine, MatView all) = 0;
+  // A sum over ranks goes through the ordered sum (ordered_sum.h), built on allgatherv_inplace, so
+  // that its bytes do not depend on the number of ranks.
   // In place, blocks of different sizes: `all` holds counts[0] floats of rank 0, then counts[1] of
   // rank 1, ...; on entry this rank's block is filled, on exit every block is.
   virtual void allgatherv_inplace(MatView all, const std::vector<int64_t>& counts) = 0;
@@ -41,8 +38,6 @@ class SelfCommunicator : public Communicator {
   int rank() const override { return 0; }
   int size() const override { return 1; }
   Device device() const override { return device_; }
-  void allreduce_sum(MatView) override {}
-  void allgather(ConstMatView mine, MatView all) override;
   void allgatherv_inplace(MatView all, const std::vector<int64_t>& counts) override;
   void barrier() override {}
 
@@ -57,8 +52,6 @@ class MpiCommunicator : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   Device device() const override { return Device::Host; }
-  void allreduce_sum(MatView buffer) override;
-  void allgather(ConstMatView mine, MatView all) override;
   void allgatherv_inplace(MatView all, const std::vector<int64_t>& counts) override;
   void barrier() override;
 

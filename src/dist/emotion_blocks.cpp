@@ -27,14 +27,6 @@ int EmotionBlocks::max_count() const {
   return m;
 }
 
-int EmotionBlocks::owner(int emotion) const {
-  EMOAUG_CHECK(emotion >= 0 && emotion < num_emotions(), "emotion ", emotion, " of ",
-               num_emotions());
-  // The last rank whose block starts at or before the emotion and is not empty.
-  auto it = std::upper_bound(offsets_.begin(), offsets_.end(), emotion);
-  return static_cast<int>(it - offsets_.begin()) - 1;
-}
-
 std::vector<int> EmotionBlocks::emotions_of(int rank) const {
   std::vector<int> out;
   for (int e = first(rank); e < first(rank) + count(rank); ++e) out.push_back(e);

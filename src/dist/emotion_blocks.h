@@ -22,7 +22,6 @@ class EmotionBlocks {
   int first(int rank) const { return offsets_.at(rank); }
   int count(int rank) const { return offsets_.at(rank + 1) - offsets_.at(rank); }
   int max_count() const;
-  int owner(int emotion) const;
   std::vector<int> emotions_of(int rank) const;
   const std::vector<int>& offsets() const { return offsets_; }
   // "0-1" / "2" / "-" for a rank's block.

@@ -100,26 +100,6 @@ void NcclCommunicator::after(const char* collective, int64_t floats) {
   }
 }
 
-void NcclCommunicator::allreduce_sum(MatView buffer) {
-  require_device(buffer, "allreduce");
-  before();
-  EMOAUG_NCCL_CHECK(nccl_api().all_reduce(buffer.data, buffer.data,
-                                          static_cast<size_t>(buffer.size()), ncclFloat, ncclSum,
-                                          comm_, stream_));
-  after("allreduce", buffer.size());
-}
-
-void NcclCommunicator::allgather(ConstMatView mine, MatView all) {
-  require_device(mine, "allgather");
-  require_device(all, "allgather");
-  EMOAUG_CHECK(all.size() == mine.size() * size_, "allgather of ", mine.size(), " floats from ",
-               size_, " ranks into ", all.size());
-  before();
-  EMOAUG_NCCL_CHECK(nccl_api().all_gather(mine.data, all.data, static_cast<size_t>(mine.size()),
-                                          ncclFloat, comm_, stream_));
-  after("allgather", all.size());
-}
-
 void NcclCommunicator::allgatherv_inplace(MatView all, const std::vector<int64_t>& counts) {
   require_device(all, "allgatherv");
   EMOAUG_CHECK(static_cast<int>(counts.size()) == size_, counts.size(), " block counts for ", size_,

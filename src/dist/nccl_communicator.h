@@ -33,14 +33,10 @@ class NcclCommunicator : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   Device device() const override { return Device::Cuda; }
-  void allreduce_sum(MatView buffer) override;
-  void allgather(ConstMatView mine, MatView all) override;
   // As grouped broadcasts, one per rank's block: NCCL has no allgatherv, and padding every block to
   // the largest would move up to twice the bytes.
   void allgatherv_inplace(MatView all, const std::vector<int64_t>& counts) override;
   void barrier() override;
-
-  cudaStream_t stream() const { return stream_; }
 
  private:
   void before();

@@ -61,13 +61,4 @@ void OrderedSum::gather_rows(MatView values) {
   comm_.allgatherv_inplace(values, counts_);
 }
 
-void ordered_sum(Communicator& comm, const EmotionBlocks& blocks,
-                 const std::vector<ConstMatView>& mine, MatView total) {
-  OrderedSum(comm, blocks).sum(mine, total);
-}
-
-void gather_emotion_rows(Communicator& comm, const EmotionBlocks& blocks, MatView values) {
-  OrderedSum(comm, blocks).gather_rows(values);
-}
-
 }  // namespace emoaug::dist

@@ -51,9 +51,4 @@ class OrderedSum {
   std::vector<int64_t> counts_;
 };
 
-// One-shot forms (allocate a gather buffer per call).
-void ordered_sum(Communicator& comm, const EmotionBlocks& blocks,
-                 const std::vector<ConstMatView>& mine, MatView total);
-void gather_emotion_rows(Communicator& comm, const EmotionBlocks& blocks, MatView values);
-
 }  // namespace emoaug::dist

@@ -174,7 +174,6 @@ void World::pick_gpu() {
     // touched once a task runs there.
     cudaDeviceProp prop{};
     EMOAUG_CUDA_CHECK(cudaGetDeviceProperties(&prop, gpu_));
-    gpu_name_ = prop.name;
     char uuid[64] = "GPU-";
     for (int i = 0; i < 16; ++i) {
       std::snprintf(uuid + std::strlen(uuid), 4, "%02x",

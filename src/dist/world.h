@@ -71,12 +71,11 @@ class World {
   int local_rank() const { return local_rank_; }
   int local_size() const { return local_size_; }
   const std::string& hostname() const { return hostname_; }
-  // The CUDA device this rank would use, or -1 for none; its name and UUID ("GPU-..."; the same
+  // The CUDA device this rank would use, or -1 for none; its UUID ("GPU-..."; the same
   // physical GPU has the same UUID whatever CUDA_VISIBLE_DEVICES calls it), how many ranks of this
   // node use it (counted by UUID: under srun --gpus-per-task every rank calls its GPU device 0),
   // and whether it is in EXCLUSIVE_PROCESS mode (one process at a time may hold a context on it).
   int gpu() const { return gpu_; }
-  const std::string& gpu_name() const { return gpu_name_; }
   const std::string& gpu_uuid() const { return gpu_uuid_; }
   int ranks_on_gpu() const { return ranks_on_gpu_; }
   bool gpu_exclusive_process() const { return gpu_exclusive_process_; }
@@ -113,7 +112,7 @@ class World {
   int local_rank_ = 0;
   int local_size_ = 1;
   int gpu_ = -1;
-  std::string gpu_name_, gpu_uuid_;
+  std::string gpu_uuid_;
   int ranks_on_gpu_ = 0;
   bool gpu_exclusive_process_ = false;
   std::string hostname_;

@@ -28,7 +28,6 @@ class Probe {
   // statistics) that the probe labels as each class; sums to 1 (all 0 for no rows).
   std::vector<double> label_shares(const Tensor& features);
 
-  int classes() const { return classes_; }
   double seconds() const { return seconds_; }  // its training
 
  private:

@@ -82,13 +82,6 @@ std::string Study::ser_path(int point, config::SerSetting setting, bool cross) c
   return path(point, [&](const std::string& key) { return ser_stage_reads(key, setting, cross); });
 }
 
-std::vector<int> Study::swept_axes() const {
-  std::vector<int> out;
-  for (size_t a = 0; a < axes.size(); ++a)
-    if (axes[a].values.size() > 1) out.push_back(static_cast<int>(a));
-  return out;
-}
-
 int gan_parts(const Study& study) {
   std::vector<std::string> parts;
   for (size_t p = 0; p < study.points.size(); ++p) {

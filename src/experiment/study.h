@@ -42,8 +42,6 @@ struct Study {
   // gan_stage_reads and ser_stage_reads): the TaskConfig paths of its tasks.
   std::string gan_path(int point) const;
   std::string ser_path(int point, config::SerSetting setting, bool cross) const;
-  // The axes with more than one value (what a person calls "the swept keys").
-  std::vector<int> swept_axes() const;
 };
 
 // A path of swept values as a reader reads it: "gan.epochs=20/lcls=2" -> "gan.epochs=20, λcls=2".

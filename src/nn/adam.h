@@ -21,7 +21,6 @@ class Adam {
   void step(MatView params, ConstMatView grads, float lr);
 
   int64_t steps() const { return steps_; }
-  const ops::AdamHyper& hyper() const { return hyper_; }
   // Optimizer state, for checkpoints.
   Tensor& first_moment() { return m_; }
   Tensor& second_moment() { return v_; }

@@ -50,9 +50,6 @@ ConstMatView Mlp::weight(int l) const {
   const Layer& L = layers_.at(l);
   return {params_.data() + L.weight_offset, L.out, L.in, params_.device()};
 }
-float* Mlp::bias(int l) {
-  return params_.data() + layers_.at(l).bias_offset;
-}
 const float* Mlp::bias(int l) const {
   return params_.data() + layers_.at(l).bias_offset;
 }

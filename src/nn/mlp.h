@@ -72,7 +72,6 @@ class Mlp {
 
   MatView weight(int layer);  // [out, in]
   ConstMatView weight(int layer) const;
-  float* bias(int layer);
   const float* bias(int layer) const;
   MatView weight_grad(int layer);
 

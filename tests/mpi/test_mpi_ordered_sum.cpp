@@ -85,7 +85,7 @@ TEST(MpiOrderedSum, EveryPlacementGivesTheSingleProcessBytes) {
       std::vector<ConstMatView> mine;
       for (int e : blocks.emotions_of(comm->rank())) mine.push_back(parts[e].view());
       Tensor total(kRows, kCols);
-      ordered_sum(*comm, blocks, mine, total.view());
+      OrderedSum(*comm, blocks).sum(mine, total.view());
       std::string offsets;
       for (int o : blocks.offsets()) offsets += std::to_string(o) + " ";
       EXPECT_TRUE(same_bytes(total, expected)) << "block offsets " << offsets;
@@ -131,7 +131,7 @@ TEST(MpiOrderedSum, StatsRowsComeFromTheirOwners) {
   Tensor stats(kEmotions, kStats);  // zero: the seam's contract for rows of other ranks
   for (int e : blocks.emotions_of(comm->rank()))
     for (int j = 0; j < kStats; ++j) stats(e, j) = 10.0f * e + j + 0.5f;
-  gather_emotion_rows(*comm, blocks, stats.view());
+  OrderedSum(*comm, blocks).gather_rows(stats.view());
   for (int e = 0; e < kEmotions; ++e)
     for (int j = 0; j < kStats; ++j) EXPECT_EQ(stats(e, j), 10.0f * e + j + 0.5f);
 }

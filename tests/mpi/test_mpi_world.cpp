@@ -63,7 +63,7 @@ TEST(MpiWorld, SplitKeepsWorldOrderAndLeavesIdleRanksOut) {
   EXPECT_FALSE(rest.member());
 }
 
-TEST(MpiCommunicator, AllreduceAllgatherAllgatherv) {
+TEST(MpiCommunicator, Allgatherv) {
   World& world = mpi_world();
   Group group = world.split(0);
   EXPECT_EQ(make_communicator(group, Device::Host)->size(), world.size());
@@ -72,18 +72,6 @@ TEST(MpiCommunicator, AllreduceAllgatherAllgatherv) {
   const int r = comm->rank(), p = comm->size();
   EXPECT_EQ(r, world.rank());
   EXPECT_EQ(p, world.size());
-
-  // Small integers: exact in any summation order.
-  Tensor sum(3, 4);
-  for (int i = 0; i < 12; ++i) sum.data()[i] = static_cast<float>(100 * r + i);
-  comm->allreduce_sum(sum.view());
-  for (int i = 0; i < 12; ++i) EXPECT_EQ(sum.data()[i], 100.0f * p * (p - 1) / 2 + p * i);
-
-  Tensor mine(1, 5), all(p, 5);
-  for (int i = 0; i < 5; ++i) mine.data()[i] = static_cast<float>(10 * r + i);
-  comm->allgather(mine.view(), all.view());
-  for (int q = 0; q < p; ++q)
-    for (int i = 0; i < 5; ++i) EXPECT_EQ(all(q, i), 10.0f * q + i);
 
   // Rank q holds q + 1 floats, all equal to q.
   std::vector<int64_t> counts(p);

@@ -215,8 +215,6 @@ const Loaded<NcclApi>& nccl_loaded() {
         EMOAUG_RESOLVE(comm_abort, "ncclCommAbort");
         EMOAUG_RESOLVE(comm_get_async_error, "ncclCommGetAsyncError");
         EMOAUG_RESOLVE(get_error_string, "ncclGetErrorString");
-        EMOAUG_RESOLVE(all_reduce, "ncclAllReduce");
-        EMOAUG_RESOLVE(all_gather, "ncclAllGather");
         EMOAUG_RESOLVE(broadcast, "ncclBroadcast");
         EMOAUG_RESOLVE(group_start, "ncclGroupStart");
         EMOAUG_RESOLVE(group_end, "ncclGroupEnd");

@@ -83,8 +83,6 @@ struct NcclApi {
   decltype(&ncclCommAbort) comm_abort;
   decltype(&ncclCommGetAsyncError) comm_get_async_error;
   decltype(&ncclGetErrorString) get_error_string;
-  decltype(&ncclAllReduce) all_reduce;
-  decltype(&ncclAllGather) all_gather;
   decltype(&ncclBroadcast) broadcast;
   decltype(&ncclGroupStart) group_start;
   decltype(&ncclGroupEnd) group_end;
