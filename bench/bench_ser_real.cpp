@@ -27,8 +27,8 @@
 #include "core/rng.h"
 #include "data/corpus_io.h"
 #include "data/scaler.h"
-#include "ser/classifier.h"
 #include "ser/metrics.h"
+#include "ser/mlp_classifier.h"
 #include "ser/options.h"
 
 using namespace emoaug;

@@ -18,7 +18,7 @@
 #include "gan_problem.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
-#include "ser/classifier.h"
+#include "ser/mlp_classifier.h"
 #include "ser/registry.h"
 #include "test_helpers.h"
 
@@ -216,8 +216,9 @@ TEST(CudaSer, LinearClassifierTrainsAndPredictsLikeTheCpu) {
   o.classifier = "linear";
   o.of<ser::LinearClassifier>().batch_size = 32;
   o.of<ser::LinearClassifier>().epochs = 5;
-  std::unique_ptr<ser::Classifier> cpu = ser::make_classifier(dims, classes, o, 5, 6),
-                                   gpu = ser::make_classifier(dims, classes, o, 5, 6);
+  std::unique_ptr<ser::Classifier>
+      cpu = ser::classifier_kind(o.classifier).make(dims, classes, o, 5, 6),
+      gpu = ser::classifier_kind(o.classifier).make(dims, classes, o, 5, 6);
   gpu->to(Device::Cuda);
   Tensor dx = on_cuda(x);
   cpu->train(x.view(), labels, 5);

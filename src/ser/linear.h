@@ -12,6 +12,16 @@
 // (docs/benchmarks.md: the UAR at several penalties and pass counts).
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/index_buffer.h"
+#include "core/rng.h"
+#include "core/value_rule.h"
+#include "nn/adam.h"
+#include "nn/mlp.h"
+#include "ser/batches.h"
 #include "ser/classifier.h"
 
 namespace emoaug::ser {

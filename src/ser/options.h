@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "backend/ops.h"
-#include "ser/classifier.h"
 #include "ser/linear.h"
+#include "ser/mlp_classifier.h"
 
 namespace emoaug::ser {
 

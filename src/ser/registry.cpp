@@ -31,10 +31,4 @@ const ClassifierKind& classifier_kind(const std::string& name, const std::string
   throw Error(key + ": unknown classifier \"" + name + "\"; known: " + known);
 }
 
-std::unique_ptr<Classifier> make_classifier(int dims, int num_classes,
-                                            const ClassifierOptions& options, uint64_t seed,
-                                            uint64_t task_id) {
-  return classifier_kind(options.classifier).make(dims, num_classes, options, seed, task_id);
-}
-
 }  // namespace emoaug::ser

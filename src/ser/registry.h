@@ -40,9 +40,4 @@ std::vector<std::string> classifier_names();
 // from) and the known names.
 const ClassifierKind& classifier_kind(const std::string& name,
                                       const std::string& key = "classifier");
-// classifier_kind(options.classifier).make(...).
-std::unique_ptr<Classifier> make_classifier(int dims, int num_classes,
-                                            const ClassifierOptions& options, uint64_t seed,
-                                            uint64_t task_id);
-
 }  // namespace emoaug::ser

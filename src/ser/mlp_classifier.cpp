@@ -1,4 +1,4 @@
-#include "ser/classifier.h"
+#include "ser/mlp_classifier.h"
 
 #include "backend/ops.h"
 #include "core/error.h"
