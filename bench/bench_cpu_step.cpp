@@ -9,7 +9,8 @@
 // bench/pytorch_cyclegan_step.py is the PyTorch peer and scripts/bench.sh runs both side by side.
 //
 // The split (unless --no-split): the same epochs again with the context's op profile on (the CPU
-// backend adds each op's thread CPU time to its part: gemm, elementwise, loss, Adam;
+// backend adds each op's thread CPU time to its part: the gemms by form (forward x·Wᵀ, input
+// gradient dy·W, weight gradient dyᵀ·x), elementwise, loss, Adam;
 // ExecutionContext::set_op_profile), each part's CPU seconds over the threads as its share of an
 // iteration, the rest (the nn/gan code between ops, spinning) what the process's CPU seconds leave.
 // CPU time rather than wall time: other work on the machine inflates wall time but barely moves CPU
@@ -19,7 +20,9 @@
 // it is `cyclegan_limit_fraction` by wall time (idle threads count against it) and
 // `cyclegan_limit_fraction_cpu` by CPU seconds over the threads (what a quiet machine would show
 // when no thread waits); `cyclegan_limit_fraction_profiled_cpu` is the profiled epochs' (the
-// parts and the rest).
+// parts and the rest). `cyclegan_limit_all_busy_*` is the same limit with the gemms at the sgemm
+// rate one core keeps while every thread runs its own sgemm at once: what the cores lose to
+// sharing the L3, the memory and the power, which the kernels cannot win back.
 //   bench_cpu_step [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] [--no-roofline]
 //                  [--no-split] [--cpu-gemm openblas|avx2|avx512]
 #include <cblas.h>
@@ -27,9 +30,11 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend/ops.h"
@@ -50,47 +55,62 @@ double process_cpu_seconds() {
          1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
-// GFLOP per CPU-second of one large sgemm on one thread: what one core sustains.
-double sgemm_gflops_per_core(int n) {
-  ops::MathMode openblas;
-  openblas.cpu_gemm = ops::CpuGemm::OpenBlas;
-  ops::ExecutionContext exec(Device::Host, 1, openblas);
-  const ops::ExecutionScope bound(exec);
-  Tensor a(n, n), b(n, n), c(n, n);
-  bench::fill_uniform(a, 1);
-  bench::fill_uniform(b, 2);
-  auto thread_seconds = [] {
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+// GFLOP per CPU-second of one large sgemm on one thread: what one core sustains. With
+// `concurrent` > 1 that many threads each run their own at once (as the emotions' threads run
+// their gemms), and the figure is their mean: what one core sustains while the others are busy
+// too, sharing the L3, the memory and the package's power.
+double sgemm_gflops_per_core(int n, int concurrent = 1) {
+  std::vector<double> gflops(concurrent, 0.0);
+  std::atomic<int> ready{0};
+  auto run = [&](int t) {
+    ops::MathMode openblas;
+    openblas.cpu_gemm = ops::CpuGemm::OpenBlas;
+    ops::ExecutionContext exec(Device::Host, 1, openblas);
+    const ops::ExecutionScope bound(exec);
+    Tensor a(n, n), b(n, n), c(n, n);
+    bench::fill_uniform(a, 1 + 2 * t);
+    bench::fill_uniform(b, 2 + 2 * t);
+    auto thread_seconds = [] {
+      timespec ts{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+    };
+    ready.fetch_add(1);
+    while (ready.load() < concurrent) {
+    }
+    double best = 1e30;
+    for (int rep = 0; rep < 3; ++rep) {
+      const double start = thread_seconds();
+      ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view());
+      best = std::min(best, thread_seconds() - start);
+    }
+    gflops[t] = 2.0 * n * n * static_cast<double>(n) / best * 1e-9;
   };
-  double best = 1e30;
-  for (int rep = 0; rep < 3; ++rep) {
-    const double start = thread_seconds();
-    ops::gemm(a.view(), ops::Trans::No, b.view(), ops::Trans::No, c.view());
-    best = std::min(best, thread_seconds() - start);
-  }
-  return 2.0 * n * n * static_cast<double>(n) / best * 1e-9;
+  std::vector<std::thread> threads;
+  for (int t = 1; t < concurrent; ++t) threads.emplace_back(run, t);
+  run(0);
+  for (std::thread& t : threads) t.join();
+  double sum = 0.0;
+  for (double g : gflops) sum += g;
+  return sum / concurrent;
 }
 
 // The split of an iteration (the header says how) and, given the sgemm roofline `peak` (GFLOP/s;
 // 0: no limits), its physical limit. `seconds_per_it` is the unprofiled iteration's.
 void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
                  const gan::TransferData& data, int epochs, double timed, double seconds_per_it,
-                 double cpu_seconds_per_it, double peak) {
+                 double cpu_seconds_per_it, double peak, double all_busy_peak) {
   using ops::OpPart;
   // The threads the emotions train on (one emotion at a time each): the CPU seconds' divisor.
   const int workers = std::min(exec.threads(), bench::PaperCycleGan::kEmotions);
   ops::OpPartTotals before[ops::kOpParts];
   for (int p = 0; p < ops::kOpParts; ++p) before[p] = exec.op_totals(static_cast<OpPart>(p));
-  const uint64_t flops_before = exec.gemm_flops();
   exec.set_op_profile(true);
   const double start = bench::seconds_now(), cpu_start = process_cpu_seconds();
   for (int e = 1; e <= epochs; ++e) group.train_epoch(epochs + e, data);
   const double wall = (bench::seconds_now() - start) / timed;
   const double cpu_ms = (process_cpu_seconds() - cpu_start) / timed / workers * 1e3;
   exec.set_op_profile(false);
-  const double flops = static_cast<double>(exec.gemm_flops() - flops_before) / timed;
   // With the roofline, the stream bandwidth, on as many threads.
   const bench::StreamBandwidth bw =
       peak > 0 ? bench::stream_bandwidth(workers) : bench::StreamBandwidth{};
@@ -101,29 +121,46 @@ void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
   }
   std::printf("split_profiled_ms_per_it %.1f\n", wall * 1e3);
   std::printf("split_profiled_cpu_ms_per_it %.1f\n", cpu_ms);
-  double parts = 0.0, limit = 0.0;
+  // Per iteration: each part's ms of CPU over the threads and its limit; the gemm forms also
+  // summed, as one part.
+  double parts = 0.0, limit = 0.0, gemm_ms = 0.0, gemm_flops = 0.0, gemm_calls = 0.0;
+  auto print_part = [&](const char* name, double ms, double limit_ms) {
+    std::printf("split_%s_limit_ms %.2f\n", name, limit_ms);
+    std::printf("split_%s_fraction %.3f\n", name, ms > 0 ? limit_ms / ms : 0.0);
+  };
   for (int p = 0; p < ops::kOpParts; ++p) {
     const OpPart part = static_cast<OpPart>(p);
     const ops::OpPartTotals t = exec.op_totals(part);
     const double ms = 1e-6 * static_cast<double>(t.ns - before[p].ns) / workers / timed;
     const double bytes = static_cast<double>(t.bytes - before[p].bytes) / timed;
+    const double flops = static_cast<double>(t.flops - before[p].flops) / timed;
     const double calls = static_cast<double>(t.calls - before[p].calls) / timed;
     parts += ms;
     const char* name = ops::name_of(part);
     std::printf("split_%s_ms %.2f\n", name, ms);
     std::printf("split_%s_calls %.0f\n", name, calls);
-    if (part == OpPart::Gemm) {
-      std::printf("split_gemm_gflop %.2f\n", flops * 1e-9);
+    if (ops::is_gemm(part)) {
+      gemm_ms += ms;
+      gemm_flops += flops;
+      gemm_calls += calls;
+      std::printf("split_%s_gflop %.2f\n", name, flops * 1e-9);
+      // GFLOP per CPU-second of one thread: what a core kept up in this form.
+      std::printf("split_%s_gflops_per_core %.1f\n", name,
+                  ms > 0 ? flops / workers / ms * 1e-6 : 0);
     } else {
       std::printf("split_%s_mb %.1f\n", name, bytes * 1e-6);
     }
     if (peak <= 0) continue;
     const double limit_ms =
-        part == OpPart::Gemm ? flops / (peak * 1e9) * 1e3 : bytes / (bw.best() * 1e9) * 1e3;
+        ops::is_gemm(part) ? flops / (peak * 1e9) * 1e3 : bytes / (bw.best() * 1e9) * 1e3;
     limit += limit_ms;
-    std::printf("split_%s_limit_ms %.2f\n", name, limit_ms);
-    std::printf("split_%s_fraction %.3f\n", name, ms > 0 ? limit_ms / ms : 0.0);
+    print_part(name, ms, limit_ms);
   }
+  std::printf("split_gemm_ms %.2f\n", gemm_ms);
+  std::printf("split_gemm_calls %.0f\n", gemm_calls);
+  std::printf("split_gemm_gflop %.2f\n", gemm_flops * 1e-9);
+  const double gemm_limit_ms = peak > 0 ? gemm_flops / (peak * 1e9) * 1e3 : 0.0;
+  if (peak > 0) print_part("gemm", gemm_ms, gemm_limit_ms);
   std::printf("split_rest_ms %.2f\n", cpu_ms - parts);
   if (peak <= 0) return;
   std::printf("split_rest_limit_ms 0\n");
@@ -131,6 +168,15 @@ void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
   std::printf("cyclegan_limit_fraction %.3f\n", limit / (seconds_per_it * 1e3));
   std::printf("cyclegan_limit_fraction_cpu %.3f\n", limit / (cpu_seconds_per_it / workers * 1e3));
   std::printf("cyclegan_limit_fraction_profiled_cpu %.3f\n", limit / cpu_ms);
+  // The same limit with the gemms at the all-busy sgemm rate: how much of the gap is the cores
+  // sharing the machine rather than the kernels.
+  if (all_busy_peak <= 0) return;
+  const double all_busy_limit = limit - gemm_limit_ms + gemm_flops / (all_busy_peak * 1e9) * 1e3;
+  std::printf("split_sgemm_all_busy_gflops %.1f\n", all_busy_peak);
+  std::printf("cyclegan_limit_all_busy_ms_per_it %.1f\n", all_busy_limit);
+  std::printf("cyclegan_limit_all_busy_fraction %.3f\n", all_busy_limit / (seconds_per_it * 1e3));
+  std::printf("cyclegan_limit_all_busy_fraction_cpu %.3f\n",
+              all_busy_limit / (cpu_seconds_per_it / workers * 1e3));
 }
 
 }  // namespace
@@ -193,20 +239,24 @@ int main(int argc, char** argv) {
   std::printf("cyclegan_gflop_per_it %.2f\n", flops / timed * 1e-9);
   std::printf("cyclegan_gflops_emoaug %.1f\n", gflops);
   std::printf("cyclegan_cpu_s_per_it_emoaug %.3f\n", cpu_seconds / timed);
-  double peak = 0.0, core = 0.0;
+  const int workers = std::min(threads, bench::PaperCycleGan::kEmotions);
+  double peak = 0.0, core = 0.0, busy_core = 0.0;
   if (roofline) {
     peak = bench::sgemm_gflops(4096, threads);
     core = sgemm_gflops_per_core(2048);
+    busy_core = workers > 1 ? sgemm_gflops_per_core(2048, workers) : core;
     std::printf("sgemm_4096_gflops %.1f\n", peak);
     std::printf("cyclegan_roofline_fraction %.3f\n", gflops / peak);
     // Per CPU-second against one core's sgemm: the efficiency a fully used machine would see.
     std::printf("sgemm_2048_gflops_per_core %.1f\n", core);
     std::printf("cyclegan_core_efficiency_emoaug %.3f\n", flops / cpu_seconds * 1e-9 / core);
+    std::printf("sgemm_2048_gflops_per_core_all_busy %.1f\n", busy_core);
   }
-  // The split's gemm limit takes the higher of the two sgemm figures: the threads' wall-time one,
-  // and one core's CPU-time one times the threads (which other work on the machine lowers less).
+  // The split's gemm limit takes the highest sgemm figure: the threads' wall-time one, and one
+  // core's CPU-time one times the threads (which other work on the machine lowers less), not the
+  // one with every core busy, printed beside it as what sharing the machine costs).
   if (split)
     print_split(exec, group, paper.data, epochs, timed, seconds / timed, cpu_seconds / timed,
-                std::max(peak, core * std::min(threads, bench::PaperCycleGan::kEmotions)));
+                std::max(peak, core * workers), busy_core * workers);
   return 0;
 }

@@ -311,3 +311,47 @@ TEST(BlockedGemm, BothWidthsGiveTheSameBytes) {
         << "form " << (f.ta == Trans::Yes ? "At" : "A") << (f.tb == Trans::Yes ? "Bt" : "B");
   }
 }
+
+// The op profile (bench_cpu_step's split) counts each gemm in its form's part, with its flops and
+// bytes, whichever code ran it, and an elementwise op in its own part; off, it counts nothing.
+TEST(OpProfile, EachGemmFormCountsInItsOwnPart) {
+  for (const CpuGemm kernels : {CpuGemm::OpenBlas, ops::best_cpu_gemm()}) {
+    ops::MathMode math;
+    math.cpu_gemm = kernels;
+    ops::ExecutionContext exec(Device::Host, 1, math);
+    const ops::ExecutionScope bound(exec);
+    Tensor x(64, 300), w(200, 300), y(64, 200), dx(64, 300), dw(200, 300);
+    fill(x, 1);
+    fill(w, 2);
+    ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, y.view());  // unprofiled
+    exec.set_op_profile(true);
+    ops::gemm(x.view(), Trans::No, w.view(), Trans::Yes, y.view());
+    ops::gemm(y.view(), Trans::No, w.view(), Trans::No, dx.view(), 1.0f, 1.0f);
+    ops::gemm(y.view(), Trans::Yes, x.view(), Trans::No, dw.view());
+    ops::gemm(y.view(), Trans::Yes, x.view(), Trans::No, dw.view());
+    ops::add_bias(y.view(), w.data());
+    exec.set_op_profile(false);
+    const uint64_t flops = 2 * 64 * 200 * 300;
+    const ops::OpPartTotals forward = exec.op_totals(ops::OpPart::GemmForward);
+    const ops::OpPartTotals input = exec.op_totals(ops::OpPart::GemmInputGrad);
+    const ops::OpPartTotals weight = exec.op_totals(ops::OpPart::GemmWeightGrad);
+    EXPECT_EQ(forward.calls, 1u) << ops::name_of(kernels);
+    EXPECT_EQ(input.calls, 1u);
+    EXPECT_EQ(weight.calls, 2u);
+    EXPECT_EQ(forward.flops, flops);
+    EXPECT_EQ(input.flops, flops);
+    EXPECT_EQ(weight.flops, 2 * flops);
+    // Operands read once and the result written once; a beta != 0 result is read too.
+    EXPECT_EQ(forward.bytes, 4u * (64 * 300 + 200 * 300 + 64 * 200));
+    EXPECT_EQ(input.bytes, 4u * (64 * 200 + 200 * 300 + 2 * 64 * 300));
+    EXPECT_GT(forward.ns + input.ns + weight.ns, 0u);
+    const ops::OpPartTotals bias = exec.op_totals(ops::OpPart::Elementwise);
+    EXPECT_EQ(bias.calls, 1u);
+    EXPECT_EQ(bias.flops, 0u);
+    EXPECT_EQ(exec.op_totals(ops::OpPart::Adam).calls, 0u);
+    for (int p = 0; p < ops::kOpParts; ++p) {
+      const auto part = static_cast<ops::OpPart>(p);
+      EXPECT_EQ(ops::is_gemm(part), std::string(ops::name_of(part)).rfind("gemm_", 0) == 0);
+    }
+  }
+}

@@ -27,8 +27,12 @@ const char* name_of(CpuGemm kernels) {
 
 const char* name_of(OpPart part) {
   switch (part) {
-    case OpPart::Gemm:
-      return "gemm";
+    case OpPart::GemmForward:
+      return "gemm_forward";
+    case OpPart::GemmInputGrad:
+      return "gemm_input_grad";
+    case OpPart::GemmWeightGrad:
+      return "gemm_weight_grad";
     case OpPart::Elementwise:
       return "elementwise";
     case OpPart::Loss:
@@ -37,6 +41,11 @@ const char* name_of(OpPart part) {
       break;
   }
   return "adam";
+}
+
+bool is_gemm(OpPart part) {
+  return part == OpPart::GemmForward || part == OpPart::GemmInputGrad ||
+         part == OpPart::GemmWeightGrad;
 }
 
 bool cpu_runs(CpuGemm kernels) {

@@ -31,17 +31,21 @@ bool cpu_runs(CpuGemm kernels);
 CpuGemm best_cpu_gemm();
 
 // The parts a CPU step's time is split into when a context asks for it (set_op_profile): the
-// gemms, the elementwise ops (bias, activations, dropout, column sums, copies, gathers, axpy), the
-// losses (with their gradients and the accuracy count), and the Adam updates.
-enum class OpPart { Gemm, Elementwise, Loss, Adam };
-constexpr int kOpParts = 4;
+// gemms by form, as a layer runs them (the forward x·Wᵀ = A·Bᵀ, the input gradient dy·W = A·B,
+// the weight gradient dyᵀ·x = Aᵀ·B, with Aᵀ·Bᵀ, which no layer runs), the elementwise ops (bias,
+// activations, dropout, column sums, copies, gathers, axpy), the losses (with their gradients and
+// the accuracy count), and the Adam updates.
+enum class OpPart { GemmForward, GemmInputGrad, GemmWeightGrad, Elementwise, Loss, Adam };
+constexpr int kOpParts = 6;
 const char* name_of(OpPart part);
+bool is_gemm(OpPart part);
 
 // What the ops of one part took under a context: CPU nanoseconds of the threads that ran them, the
 // bytes they must move (every operand read once and every result written once, in floats of 4
-// bytes; gemms count their operands and result too) and the calls.
+// bytes; gemms count their operands and result too), the floating-point operations of its gemms
+// (2mnk; 0 for the other parts) and the calls.
 struct OpPartTotals {
-  uint64_t ns = 0, bytes = 0, calls = 0;
+  uint64_t ns = 0, bytes = 0, flops = 0, calls = 0;
 };
 
 struct MathMode {
@@ -86,16 +90,17 @@ class ExecutionContext {
   // Turn it on or off only while no op runs under the context.
   void set_op_profile(bool on) { op_profile_.store(on, std::memory_order_relaxed); }
   bool op_profile() const { return op_profile_.load(std::memory_order_relaxed); }
-  void count_op(OpPart part, uint64_t ns, uint64_t bytes) {
+  void count_op(OpPart part, uint64_t ns, uint64_t bytes, uint64_t flops) {
     OpCounters& c = op_counters_[static_cast<int>(part)];
     c.ns.fetch_add(ns, std::memory_order_relaxed);
     c.bytes.fetch_add(bytes, std::memory_order_relaxed);
+    c.flops.fetch_add(flops, std::memory_order_relaxed);
     c.calls.fetch_add(1, std::memory_order_relaxed);
   }
   OpPartTotals op_totals(OpPart part) const {
     const OpCounters& c = op_counters_[static_cast<int>(part)];
     return {c.ns.load(std::memory_order_relaxed), c.bytes.load(std::memory_order_relaxed),
-            c.calls.load(std::memory_order_relaxed)};
+            c.flops.load(std::memory_order_relaxed), c.calls.load(std::memory_order_relaxed)};
   }
 
  private:
@@ -106,7 +111,7 @@ class ExecutionContext {
   MathMode math_;
   std::atomic<uint64_t> gemm_flops_{0};
   struct OpCounters {
-    std::atomic<uint64_t> ns{0}, bytes{0}, calls{0};
+    std::atomic<uint64_t> ns{0}, bytes{0}, flops{0}, calls{0};
   };
   std::atomic<bool> op_profile_{false};
   OpCounters op_counters_[kOpParts];

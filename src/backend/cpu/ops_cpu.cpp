@@ -22,13 +22,21 @@ bool has(ConstMatView x) {
   return x.data != nullptr;
 }
 
+// The part a gemm of this form is profiled in (OpPart says which layer op each form is).
+OpPart gemm_part(Trans ta, Trans tb) {
+  if (ta == Trans::Yes) return OpPart::GemmWeightGrad;
+  return tb == Trans::Yes ? OpPart::GemmForward : OpPart::GemmInputGrad;
+}
+
 // Times one op into its part of the calling thread's context when that context profiles ops
 // (ExecutionContext::set_op_profile); otherwise one flag is read and no clock. The time is the
 // thread's CPU time, which other work on the machine does not inflate as it does wall time.
-// `floats` is what the op must move: each operand read once, each result written once.
+// `floats` is what the op must move: each operand read once, each result written once; `flops`
+// what a gemm computes.
 class Timed {
  public:
-  Timed(OpPart part, int64_t floats) : part_(part), floats_(floats) {
+  Timed(OpPart part, int64_t floats, int64_t flops = 0)
+      : part_(part), floats_(floats), flops_(flops) {
     ExecutionContext& exec = current_execution();
     if (!exec.op_profile()) return;
     exec_ = &exec;
@@ -36,7 +44,8 @@ class Timed {
   }
   ~Timed() {
     if (exec_)
-      exec_->count_op(part_, thread_ns() - start_, static_cast<uint64_t>(floats_) * sizeof(float));
+      exec_->count_op(part_, thread_ns() - start_, static_cast<uint64_t>(floats_) * sizeof(float),
+                      static_cast<uint64_t>(flops_));
   }
   Timed(const Timed&) = delete;
   Timed& operator=(const Timed&) = delete;
@@ -49,7 +58,7 @@ class Timed {
   }
 
   OpPart part_;
-  int64_t floats_;
+  int64_t floats_, flops_;
   ExecutionContext* exec_ = nullptr;
   uint64_t start_ = 0;
 };
@@ -93,7 +102,8 @@ class CpuBackend final : public Backend {
             const MathMode& math) override {
     const int64_t m = c.rows, n = c.cols;
     const int64_t k = ta == Trans::No ? a.cols : a.rows;
-    const Timed timed(OpPart::Gemm, m * k + k * n + (beta != 0.0f ? 2 : 1) * m * n);
+    const Timed timed(gemm_part(ta, tb), m * k + k * n + (beta != 0.0f ? 2 : 1) * m * n,
+                      2 * m * n * k);
     // On several BLAS threads OpenBLAS is faster than one thread of ours (and a caller asking for
     // them wants OpenBLAS's parallel gemm).
     if (math.blas_threads == 1 && blocked_gemm(math.cpu_gemm, a, ta, b, tb, c, alpha, beta)) return;
