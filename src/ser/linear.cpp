@@ -10,14 +10,8 @@
 namespace emoaug::ser {
 
 ClassifierKind LinearClassifier::kind() {
-  ClassifierKind k;
-  k.name = kName;
-  k.make = [](int dims, int num_classes, const ClassifierOptions& o, uint64_t seed,
-              uint64_t task_id) -> std::unique_ptr<Classifier> {
-    return std::make_unique<LinearClassifier>(dims, num_classes, o, seed, task_id);
-  };
+  ClassifierKind k = kind_of<LinearClassifier>();
   k.epochs = [](const ClassifierOptions& o) { return o.of<LinearClassifier>().epochs; };
-  k.passes_for = &LinearClassifier::passes_for;
   k.forward_macs = [](int dims, int num_classes, const ClassifierOptions&) {
     return static_cast<double>(dims) * num_classes;
   };

@@ -32,14 +32,8 @@ double mlp_parameters(int dims, int num_classes, const ClassifierOptions& o) {
 }  // namespace
 
 ClassifierKind MlpClassifier::kind() {
-  ClassifierKind k;
-  k.name = kName;
-  k.make = [](int dims, int num_classes, const ClassifierOptions& o, uint64_t seed,
-              uint64_t task_id) -> std::unique_ptr<Classifier> {
-    return std::make_unique<MlpClassifier>(dims, num_classes, o, seed, task_id);
-  };
+  ClassifierKind k = kind_of<MlpClassifier>();
   k.epochs = [](const ClassifierOptions& o) { return o.epochs; };
-  k.passes_for = &MlpClassifier::passes_for;
   k.forward_macs = &mlp_forward_macs;
   k.parameters = &mlp_parameters;
   return k;

@@ -32,6 +32,20 @@ struct ClassifierKind {
   double (*parameters)(int dims, int num_classes, const ClassifierOptions& options) = nullptr;
 };
 
+// What a kind's kind() starts from: C's name and factory, and its passes_for; it adds the
+// epochs and the costs. C is complete where it is used (C's own file).
+template <class C>
+ClassifierKind kind_of() {
+  ClassifierKind k;
+  k.name = C::kName;
+  k.make = [](int dims, int num_classes, const ClassifierOptions& options, uint64_t seed,
+              uint64_t task_id) -> std::unique_ptr<Classifier> {
+    return std::make_unique<C>(dims, num_classes, options, seed, task_id);
+  };
+  k.passes_for = &C::passes_for;
+  return k;
+}
+
 // Every registered kind, in documentation order; the first is the default.
 const std::vector<ClassifierKind>& classifier_kinds();
 // The registered names, in classifier_kinds()'s order (what a config's `classifier` may say).
