@@ -83,6 +83,13 @@ TEST(SerClassifier, TooFewRowsForOneBatchIsAClearError) {
 }
 
 namespace {
+// The kind the block chooses, made as the SER stage makes it.
+std::unique_ptr<ser::Classifier> make_classifier(int dims, int classes,
+                                                 const ser::ClassifierOptions& o, uint64_t seed,
+                                                 uint64_t task) {
+  return ser::classifier_kind(o.classifier).make(dims, classes, o, seed, task);
+}
+
 ser::ClassifierOptions linear_options(int batch_size, float lr, int epochs, float l2) {
   ser::ClassifierOptions o;
   o.classifier = "linear";
@@ -134,7 +141,7 @@ TEST(SerLinear, SeparatesALinearlySeparableSet) {
       x(r, c) = (c == y[r] ? 2.0f : 0.0f) + 0.3f * (rng.uniform() - 0.5f);
   }
   ser::ClassifierOptions o = linear_options(16, 5e-2f, 20, 1e-4f);
-  std::unique_ptr<ser::Classifier> c = ser::classifier_kind(o.classifier).make(dims, 4, o, 1, 1);
+  std::unique_ptr<ser::Classifier> c = make_classifier(dims, 4, o, 1, 1);
   int passes_seen = 0;
   c->train(x.view(), y,
            ser::classifier_kind("linear").passes_for(o.of<ser::LinearClassifier>().epochs),
@@ -149,7 +156,7 @@ TEST(SerLinear, SameSeedSameBytesAndTheTaskChangesThem) {
   make_problem(300, 1, x, y);
   const ser::ClassifierOptions o = linear_options(32, 1e-2f, 3, 1e-2f);
   auto trained = [&](uint64_t task) {
-    std::unique_ptr<ser::Classifier> c = ser::classifier_kind(o.classifier).make(10, 4, o, 5, task);
+    std::unique_ptr<ser::Classifier> c = make_classifier(10, 4, o, 5, task);
     c->train(x.view(), y, 3);
     return copy_of(c->params());
   };
@@ -188,16 +195,14 @@ TEST(SerClassifier, EveryKindSavesAndLoadsItsTrainedModel) {
     o.hidden = {16};
     o.batch_size = 32;
     o.lr = 1e-3f;
-    std::unique_ptr<ser::Classifier> trained =
-        ser::classifier_kind(o.classifier).make(10, 4, o, 5, 1);
+    std::unique_ptr<ser::Classifier> trained = make_classifier(10, 4, o, 5, 1);
     trained->train(x.view(), y, 3);
     StateDict state;
     trained->save(state);
     const std::string path = dir.path() + "/" + name + ".h5";
     experiment::write_state(path, state);
 
-    std::unique_ptr<ser::Classifier> loaded =
-        ser::classifier_kind(o.classifier).make(10, 4, o, 6, 2);
+    std::unique_ptr<ser::Classifier> loaded = make_classifier(10, 4, o, 6, 2);
     ASSERT_NE(0, std::memcmp(loaded->params().data, trained->params().data,
                              sizeof(float) * trained->params().size()));
     loaded->load(experiment::read_state(path));
@@ -205,8 +210,7 @@ TEST(SerClassifier, EveryKindSavesAndLoadsItsTrainedModel) {
                              sizeof(float) * trained->params().size()));
     EXPECT_EQ(loaded->predict(x_test.view()), trained->predict(x_test.view()));
 
-    std::unique_ptr<ser::Classifier> wider =
-        ser::classifier_kind(o.classifier).make(11, 4, o, 5, 1);
+    std::unique_ptr<ser::Classifier> wider = make_classifier(11, 4, o, 5, 1);
     try {
       wider->load(state);
       ADD_FAILURE() << "a state of another shape loaded";
