@@ -1,11 +1,12 @@
 // Two register-tile kernels cover the three forms (gemm_cpu.h says why they exist):
 //
 //  - broadcast_tile: C[6 x NV vectors] = sum over p of a(p, i) * B[p, ...], B's rows loaded as
-//    vectors where they lie, A's entries broadcast. A·B (input gradient, B = the weight matrix)
-//    reads A from its transpose (pack_transposed, as for A·Bᵀ) and walks column strips of B, each
-//    strip staying in L2 while every row block of A passes over it; Aᵀ·B (weight gradient,
-//    reduction = the batch) finds A's entries side by side already and walks C's rows left to
-//    right.
+//    vectors, A's entries broadcast, each row block's entries of A read from a copy as one
+//    contiguous stream. A·B (input gradient, B = the weight matrix) copies A transposed into row
+//    blocks (pack_row_blocks) and walks column strips of B where B lies, each strip staying in L2
+//    while every row block passes over it; Aᵀ·B (weight gradient, reduction = the batch) copies
+//    A's row blocks and B's column strips (pack_column_strips; both operands are batch-sized)
+//    and walks C in groups of strips (AVX2) or row block by row block (AVX-512).
 //  - packed_tile: C[MU vectors x 6] = A·Bᵀ with A transposed into a packed panel (a row of the
 //    panel = one reduction index of the panel's rows of A) and the weight matrix's rows broadcast a
 //    float at a time, so that the weight matrix is read once per 64 rows of A, front to back (an
@@ -29,6 +30,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -73,6 +75,8 @@ constexpr int kPrefetchAhead = 16;  // rows of B ahead of the A·B tile
 constexpr int kAheadOfC = 64;
 
 enum class Prefetch { RowsOfBAhead, NextTileOfC, RowsOfCBelow };
+template <Prefetch P>
+using PrefetchTag = std::integral_constant<Prefetch, P>;  // a schedule as an argument
 
 // Where a broadcast tile's sums start (none: from zero) and where they go (none: into C, scaled),
 // when A·B takes its reduction in chunks. Stored and reloaded as they are, they add up in the
