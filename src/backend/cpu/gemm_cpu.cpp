@@ -30,7 +30,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -75,8 +74,6 @@ constexpr int kPrefetchAhead = 16;  // rows of B ahead of the A·B tile
 constexpr int kAheadOfC = 64;
 
 enum class Prefetch { RowsOfBAhead, NextTileOfC, RowsOfCBelow };
-template <Prefetch P>
-using PrefetchTag = std::integral_constant<Prefetch, P>;  // a schedule as an argument
 
 // Where a broadcast tile's sums start (none: from zero) and where they go (none: into C, scaled),
 // when A·B takes its reduction in chunks. Stored and reloaded as they are, they add up in the
