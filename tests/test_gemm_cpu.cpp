@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/cpu/faster_order.h"
 #include "backend/cpu/gemm_cpu.h"
 #include "backend/execution.h"
 #include "backend/ops.h"
@@ -173,7 +174,9 @@ TEST_P(Kernels, InputGradientFormIsTheProductOverEveryTail) {
   // Rows: blocks of 6; columns: strips of 64 (AVX-512) or 16 (AVX2) ending in a tile of every
   // vector count with a partial or full last vector; reductions around the prefetch distance and
   // the pack's blocks, split unevenly between the row blocks that fetch the next strip, and
-  // around AVX2's 256-step chunks.
+  // around AVX2's 256-step chunks. AVX2 runs each shape's first call in place and its second
+  // grouped (FasterOrder), so check_form's three calls check both orders, groups of 16 strips
+  // with every tail.
   check_form(GetParam(), Trans::No, Trans::No,
              {{1, 256, 16},
               {2, 264, 20},
@@ -211,6 +214,7 @@ TEST_P(Kernels, WeightGradientFormIsTheProductOverEveryTail) {
 }
 
 TEST_P(Kernels, SameBytesEveryCallAndOnEveryThread) {
+  // With AVX2 `again` runs A·B in the other order (FasterOrder tries each once first).
   for (const Form& f : kForms) {
     const Shape s = f.ta == Trans::No ? Shape{64, 300, 320} : Shape{320, 300, 64};
     const Operands in(f, s, 4);
@@ -314,6 +318,31 @@ TEST(BlockedGemm, BothWidthsGiveTheSameBytes) {
 
 // The op profile (bench_cpu_step's split) counts each gemm in its form's part, with its flops and
 // bytes, whichever code ran it, and an elementwise op in its own part; off, it counts nothing.
+TEST(FasterOrder, TriesBothThenKeepsTheFasterByAMarginAndRetriesTheOther) {
+  cpu::FasterOrder order;
+  EXPECT_EQ(order.next(), 0);
+  order.record(0, 100.0);
+  EXPECT_EQ(order.next(), 1);
+  order.record(1, 97.0);  // faster, but within the margin: way 0 stays
+  auto counts_over = [&](int64_t calls, double time0, double time1) {
+    int64_t ones = 0;
+    for (int64_t i = 0; i < calls; ++i) {
+      const int way = order.next();
+      ones += way;
+      order.record(way, way == 1 ? time1 : time0);
+    }
+    return ones;
+  };
+  const int64_t calls = 8 * cpu::FasterOrder::kTryOther;
+  EXPECT_EQ(counts_over(calls, 100.0, 97.0), calls / cpu::FasterOrder::kTryOther);
+  // Way 1 becomes 20 % faster: once its average shows it, way 0 runs only as the retry.
+  EXPECT_GE(counts_over(calls, 100.0, 80.0), calls - 2 * cpu::FasterOrder::kTryOther);
+  EXPECT_EQ(counts_over(calls, 100.0, 80.0), calls - calls / cpu::FasterOrder::kTryOther);
+  // And back when way 1 slows down.
+  EXPECT_LE(counts_over(calls, 100.0, 130.0), 2 * cpu::FasterOrder::kTryOther);
+  EXPECT_EQ(counts_over(calls, 100.0, 130.0), calls / cpu::FasterOrder::kTryOther);
+}
+
 TEST(OpProfile, EachGemmFormCountsInItsOwnPart) {
   for (const CpuGemm kernels : {CpuGemm::OpenBlas, ops::best_cpu_gemm()}) {
     ops::MathMode math;

@@ -4,9 +4,11 @@
 //    vectors, A's entries broadcast, each row block's entries of A read from a copy as one
 //    contiguous stream. A·B (input gradient, B = the weight matrix) copies A transposed into row
 //    blocks (pack_row_blocks) and walks column strips of B where B lies, each strip staying in L2
-//    while every row block passes over it; Aᵀ·B (weight gradient, reduction = the batch) copies
-//    A's row blocks and B's column strips (pack_column_strips; both operands are batch-sized)
-//    and walks C in groups of strips (AVX2) or row block by row block (AVX-512).
+//    while every row block passes over it; or (AVX2, when it measures faster on the thread:
+//    FasterOrder) copies each chunk of a group of strips and passes every row block over the
+//    group; Aᵀ·B (weight gradient, reduction = the batch) copies A's row blocks and B's column
+//    strips (pack_column_strips; both operands are batch-sized) and walks C in groups of strips
+//    (AVX2) or row block by row block (AVX-512).
 //  - packed_tile: C[MU vectors x 6] = A·Bᵀ with A transposed into a packed panel (a row of the
 //    panel = one reduction index of the panel's rows of A) and the weight matrix's rows broadcast a
 //    float at a time, so that the weight matrix is read once per 64 rows of A, front to back (an
@@ -34,6 +36,7 @@
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include "backend/cpu/faster_order.h"
 #include "backend/cpu/x86_intrinsics.h"
 #define EMOAUG_BLOCKED_GEMM 1
 #else
@@ -90,6 +93,20 @@ struct StripAhead {
   int64_t count = 0, every = 1;
 };
 
+// The thread's FasterOrder for A·B with n columns and reduction k (a training step has a handful
+// of shapes).
+FasterOrder& faster_order(int64_t n, int64_t k) {
+  struct Entry {
+    int64_t n, k;
+    FasterOrder order;
+  };
+  static thread_local std::vector<Entry> orders;
+  for (Entry& e : orders) {
+    if (e.n == n && e.k == k) return e.order;
+  }
+  return orders.emplace_back(Entry{n, k, {}}).order;
+}
+
 // The thread's copy of the batch-sized operand, starting on a cache line (a vector load that
 // straddles two lines costs two): calls do not nest, so one serves both widths and every form.
 float* scratch(int64_t floats) {
@@ -117,6 +134,8 @@ struct Isa {
   // A·B in one pass: the chunks were tuned for AVX2; the AVX-512 figures (Zen 4) were measured
   // without them.
   static constexpr int64_t kStripChunk = INT64_MAX;
+  // A·B's strips read where they lie, always (the AVX-512 figures were measured so).
+  static constexpr int kInputGradGroup = 0;
   // Aᵀ·B row block by row block, each over every strip of C (0: no groups of strips).
   static constexpr int kWeightGradStrips = 0;
 
@@ -185,6 +204,10 @@ struct Isa {
   // (16 KiB) stay in L1 for every block after the first, and memory sees B a band of rows at a
   // time (in the CycleGAN step 69 -> 77 GFLOP/s for A·B on one core, OpenBLAS's 77).
   static constexpr int64_t kStripChunk = 256;
+  // A·B grouped: each chunk of a group of 16 strips of B (256 x 256 floats, 256 KiB) copied and
+  // held in L2, every row block's 6 rows of A in L1 while it passes over the group; or in place,
+  // whichever measures faster (gemm_nn).
+  static constexpr int kInputGradGroup = 16;
   // Aᵀ·B a group of this many strips at a time down all row blocks: the group of B (64 x 256
   // floats at batch 64, 64 KiB) stays in L2, A's 6 columns a block stream through L1, each row
   // block's next tile of C is fetched ahead (on one Zen 3 core, CPU time, the paper's layers: 78
