@@ -64,7 +64,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'
 # ---- the CycleGAN iteration ---------------------------------------------------------------------
 # PyTorch twice per repetition: as users run it, and with OMP_WAIT_POLICY=PASSIVE; the faster
 # counts. The roofline is the best sgemm seen over the repetitions (load only lowers it).
-emo=() pt=() pt_default=() peak=() emo_cpu=() pt_cpu=() core=() eff=() limit=() limit_cpu=() strict=() strict_cpu=()
+emo=() pt=() pt_default=() peak=() emo_cpu=() pt_cpu=() core=() eff=()
+limit=() limit_cpu=() strict=() strict_cpu=()
 pytorch_cyclegan() {
   OMP_NUM_THREADS=$threads "$@" "$PYTHON" bench/pytorch_cyclegan_step.py --device cpu \
     --threads "$threads" --lambda-cls 2 --iterations 8 --warmup 1

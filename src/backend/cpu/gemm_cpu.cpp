@@ -93,18 +93,18 @@ struct StripAhead {
   int64_t count = 0, every = 1;
 };
 
-// The thread's FasterOrder for A·B with n columns and reduction k (a training step has a handful
-// of shapes).
-FasterOrder& faster_order(int64_t n, int64_t k) {
+// The thread's FasterOrder for A·B of one shape (a training step has a handful; a smaller last
+// batch is a shape of its own, so that its shorter calls do not flatter the order it ran).
+FasterOrder& faster_order(int64_t m, int64_t n, int64_t k) {
   struct Entry {
-    int64_t n, k;
+    int64_t m, n, k;
     FasterOrder order;
   };
   static thread_local std::vector<Entry> orders;
   for (Entry& e : orders) {
-    if (e.n == n && e.k == k) return e.order;
+    if (e.m == m && e.n == n && e.k == k) return e.order;
   }
-  return orders.emplace_back(Entry{n, k, {}}).order;
+  return orders.emplace_back(Entry{m, n, k, {}}).order;
 }
 
 // The thread's copy of the batch-sized operand, starting on a cache line (a vector load that
