@@ -16,7 +16,6 @@
 #include <utility>
 #include <vector>
 
-#include "backend/cpu/faster_order.h"
 #include "backend/cpu/gemm_cpu.h"
 #include "backend/execution.h"
 #include "backend/ops.h"
@@ -174,9 +173,9 @@ TEST_P(Kernels, InputGradientFormIsTheProductOverEveryTail) {
   // Rows: blocks of 6; columns: strips of 64 (AVX-512) or 16 (AVX2) ending in a tile of every
   // vector count with a partial or full last vector; reductions around the prefetch distance and
   // the pack's blocks, split unevenly between the row blocks that fetch the next strip, and
-  // around AVX2's 256-step chunks. AVX2 runs a new shape's first call in place and its second
-  // grouped (FasterOrder; these shapes are new to the thread), so check_form's three calls check
-  // both orders, groups of 16 strips with every tail.
+  // around AVX2's 256-step chunks. AVX2's groups of 16 strips, copied by the first row block and
+  // read from the copy by the others: one row block (the copy unread), several, and more than one
+  // group with every tail in the last.
   check_form(GetParam(), Trans::No, Trans::No,
              {{1, 256, 16},
               {2, 264, 20},
@@ -219,12 +218,8 @@ TEST_P(Kernels, SameBytesEveryCallAndOnEveryThread) {
     const Operands in(f, s, 4);
     Tensor first(s.m, s.n), again(s.m, s.n), elsewhere(s.m, s.n);
     in.multiply(GetParam(), first);
-    // With AVX2, A·B runs in either order (FasterOrder), each at least once in any kTryOther + 1
-    // calls of one shape, whatever this thread ran before.
-    for (int64_t call = 0; call < cpu::FasterOrder::kTryOther + 1; ++call) {
-      in.multiply(GetParam(), again);
-      EXPECT_TRUE(same_bytes(first, again)) << "again on this thread, call " << call;
-    }
+    in.multiply(GetParam(), again);
+    EXPECT_TRUE(same_bytes(first, again)) << "again on this thread";
     std::thread other([&] { in.multiply(GetParam(), elsewhere); });
     other.join();
     EXPECT_TRUE(same_bytes(first, elsewhere)) << "on another thread";
@@ -317,31 +312,6 @@ TEST(BlockedGemm, BothWidthsGiveTheSameBytes) {
     EXPECT_TRUE(same_bytes(wide, narrow))
         << "form " << (f.ta == Trans::Yes ? "At" : "A") << (f.tb == Trans::Yes ? "Bt" : "B");
   }
-}
-
-TEST(FasterOrder, TriesBothThenKeepsTheFasterByAMarginAndRetriesTheOther) {
-  cpu::FasterOrder order;
-  EXPECT_EQ(order.next(), 0);
-  order.record(0, 100.0);
-  EXPECT_EQ(order.next(), 1);
-  order.record(1, 97.0);  // faster, but within the margin: way 0 stays
-  auto counts_over = [&](int64_t calls, double time0, double time1) {
-    int64_t ones = 0;
-    for (int64_t i = 0; i < calls; ++i) {
-      const int way = order.next();
-      ones += way;
-      order.record(way, way == 1 ? time1 : time0);
-    }
-    return ones;
-  };
-  const int64_t calls = 8 * cpu::FasterOrder::kTryOther;
-  EXPECT_EQ(counts_over(calls, 100.0, 97.0), calls / cpu::FasterOrder::kTryOther);
-  // Way 1 becomes 20 % faster: once its average shows it, way 0 runs only as the retry.
-  EXPECT_GE(counts_over(calls, 100.0, 80.0), calls - 2 * cpu::FasterOrder::kTryOther);
-  EXPECT_EQ(counts_over(calls, 100.0, 80.0), calls - calls / cpu::FasterOrder::kTryOther);
-  // And back when way 1 slows down.
-  EXPECT_LE(counts_over(calls, 100.0, 130.0), 2 * cpu::FasterOrder::kTryOther);
-  EXPECT_EQ(counts_over(calls, 100.0, 130.0), calls / cpu::FasterOrder::kTryOther);
 }
 
 // The op profile (bench_cpu_step's split) counts each gemm in its form's part, with its flops and

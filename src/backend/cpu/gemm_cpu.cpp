@@ -3,21 +3,22 @@
 //  - broadcast_tile: C[6 x NV vectors] = sum over p of a(p, i) * B[p, ...], B's rows loaded as
 //    vectors, A's entries broadcast, each row block's entries of A read from a copy as one
 //    contiguous stream. A·B (input gradient, B = the weight matrix) copies A transposed into row
-//    blocks (pack_row_blocks) and walks column strips of B where B lies, each strip staying in L2
-//    while every row block passes over it; or (AVX2, when it measures faster on the thread:
-//    FasterOrder) copies each chunk of a group of strips and passes every row block over the
-//    group; Aᵀ·B (weight gradient, reduction = the batch) copies A's row blocks and B's column
-//    strips (pack_column_strips; both operands are batch-sized) and walks C in groups of strips
-//    (AVX2) or row block by row block (AVX-512).
+//    blocks (pack_row_blocks) and walks column strips of B, each strip read where B lies and
+//    staying in L2 while every row block passes over it (AVX-512), or (AVX2) read there by the
+//    first row block, which copies a group of strips as it goes, every other row block passing
+//    over the copy; Aᵀ·B (weight gradient, reduction = the batch) copies A's row blocks and B's
+//    column strips (pack_column_strips; both operands are batch-sized) and walks C in groups of
+//    strips (AVX2) or row block by row block (AVX-512).
 //  - packed_tile: C[MU vectors x 6] = A·Bᵀ with A transposed into a packed panel (a row of the
 //    panel = one reduction index of the panel's rows of A) and the weight matrix's rows broadcast a
 //    float at a time, so that the weight matrix is read once per 64 rows of A, front to back (an
 //    AVX2 tile holds 16 of the 64: four tiles take each stretch of those rows in turn).
 //
 // Software prefetch where the hardware prefetcher loses the stream: in A·B the strided rows of B
-// a few steps ahead of the tile, and the next strip of B into L2, each row block of A fetching its
-// share (without this the first row block over a strip waits on memory: 80-92 GFLOP/s instead of
-// 102-110 with AVX-512 on Zen 4); in Aᵀ·B the rows of C 64 columns ahead. The scratch copy of A
+// a few steps ahead of the tile, and the next strip of B into L2 while the tiles over this one run
+// (AVX-512: each row block fetching its share; without this the first row block over a strip waits
+// on memory, 80-92 GFLOP/s instead of 102-110 on Zen 4; AVX2: the first row block, which alone
+// reads B where it lies); in Aᵀ·B the rows of C 64 columns ahead. The scratch copy of A
 // starts on a cache line. Tile sizes, prefetch distances and the shape rules were chosen with
 // bench/bench_gemm_shapes.cpp.
 //
@@ -32,11 +33,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include "backend/cpu/faster_order.h"
 #include "backend/cpu/x86_intrinsics.h"
 #define EMOAUG_BLOCKED_GEMM 1
 #else
@@ -76,7 +77,10 @@ constexpr int kPrefetchAhead = 16;  // rows of B ahead of the A·B tile
 // a quarter of the time, and the line must still arrive before the tile that needs it).
 constexpr int kAheadOfC = 64;
 
-enum class Prefetch { RowsOfBAhead, NextTileOfC, RowsOfCBelow };
+// What a broadcast tile fetches ahead of itself. RowsOfBAheadCopying is RowsOfBAhead that also
+// stores every row of B it loads into a copy (StripAhead::copy_to): A·B's grouped order copies a
+// group of strips as its first row block multiplies them.
+enum class Prefetch { RowsOfBAhead, RowsOfBAheadCopying, NextTileOfC, RowsOfCBelow };
 
 // Where a broadcast tile's sums start (none: from zero) and where they go (none: into C, scaled),
 // when A·B takes its reduction in chunks. Stored and reloaded as they are, they add up in the
@@ -87,25 +91,13 @@ struct Sums {
   int64_t ld = 0;
 };
 
-// Rows of B for the next strip, fetched into L2 one row every `every` steps (A·B only).
+// Rows of B for the next strip, fetched into L2 one row every `every` steps, and where the tile's
+// own rows of B are copied, kTileCols floats a row (A·B only).
 struct StripAhead {
   const float* rows = nullptr;
   int64_t count = 0, every = 1;
+  float* copy_to = nullptr;
 };
-
-// The thread's FasterOrder for A·B of one shape (a training step has a handful; a smaller last
-// batch is a shape of its own, so that its shorter calls do not flatter the order it ran).
-FasterOrder& faster_order(int64_t m, int64_t n, int64_t k) {
-  struct Entry {
-    int64_t m, n, k;
-    FasterOrder order;
-  };
-  static thread_local std::vector<Entry> orders;
-  for (Entry& e : orders) {
-    if (e.m == m && e.n == n && e.k == k) return e.order;
-  }
-  return orders.emplace_back(Entry{m, n, k, {}}).order;
-}
 
 // The thread's copy of the batch-sized operand, starting on a cache line (a vector load that
 // straddles two lines costs two): calls do not nest, so one serves both widths and every form.
@@ -200,13 +192,13 @@ struct Isa {
   static constexpr int kPanelCols = 6;
   // Reduction steps the panel's 4 parts take in turn: 6 rows of B x 64 floats stay in L1.
   static constexpr int64_t kPanelChunk = 64;
-  // A·B's reduction steps per pass of the row blocks over a strip: 256 rows of a 16-column strip
-  // (16 KiB) stay in L1 for every block after the first, and memory sees B a band of rows at a
-  // time (in the CycleGAN step 69 -> 77 GFLOP/s for A·B on one core, OpenBLAS's 77).
+  // A·B's reduction steps per pass of the row blocks over a group of strips: the group's copy
+  // (256 x 256 floats) stays in L2 and a row block's rows of A (6 x 256) in L1, and memory sees B
+  // a band of rows at a time.
   static constexpr int64_t kStripChunk = 256;
-  // A·B grouped: each chunk of a group of 16 strips of B (256 x 256 floats, 256 KiB) copied and
-  // held in L2, every row block's 6 rows of A in L1 while it passes over the group; or in place,
-  // whichever measures faster (gemm_nn).
+  // A·B grouped: the first row block copies each chunk of a group of 16 strips of B (256 x 256
+  // floats, 256 KiB, held in L2) as it multiplies them; every other row block passes over the copy
+  // with its 6 rows of A in L1 (gemm_nn).
   static constexpr int kInputGradGroup = 16;
   // Aᵀ·B a group of this many strips at a time down all row blocks: the group of B (64 x 256
   // floats at batch 64, 64 KiB) stays in L2, A's 6 columns a block stream through L1, each row
