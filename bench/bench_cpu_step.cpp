@@ -5,7 +5,8 @@
 //
 // FLOPs are counted from the shapes of the gemms actually dispatched (the context's gemm_flops,
 // 2mnk each); elementwise work is not counted. The roofline is one large square sgemm through the
-// same OpenBLAS with the same thread count. Prints `name value` lines;
+// same OpenBLAS with the same thread count, and one core's 2048³ sgemm, taken before the first
+// timed epoch and after each (its median, lowest and highest printed). Prints `name value` lines;
 // bench/pytorch_cyclegan_step.py is the PyTorch peer and scripts/bench.sh runs both side by side.
 //
 // The split (unless --no-split): the same epochs again with the context's op profile on (the CPU
@@ -231,12 +232,24 @@ int main(int argc, char** argv) {
   gan::EmotionTransferGroup& group = paper.group;
   group.train_epoch(0, paper.data);  // warm-up: buffers sized, pages touched
 
+  // One core's sgemm before the first epoch and after each (outside their times), its median
+  // the roofline's per-core figure: on a host whose speed changes every few seconds, a figure
+  // taken once, apart from the epochs, moved the fractions by more than the code did.
+  const int workers = std::min(threads, bench::PaperCycleGan::kEmotions);
+  std::vector<double> core_slices;
+  auto core_slice = [&] {
+    if (roofline) core_slices.push_back(sgemm_gflops_per_core(2048));
+  };
+  core_slice();
   const uint64_t flops_before = exec.gemm_flops();
-  const double cpu_start = process_cpu_seconds();
-  const double start = bench::seconds_now();
-  for (int e = 1; e <= epochs; ++e) group.train_epoch(e, paper.data);
-  const double seconds = bench::seconds_now() - start;
-  const double cpu_seconds = process_cpu_seconds() - cpu_start;
+  double seconds = 0.0, cpu_seconds = 0.0;
+  for (int e = 1; e <= epochs; ++e) {
+    const double cpu_start = process_cpu_seconds(), start = bench::seconds_now();
+    group.train_epoch(e, paper.data);
+    seconds += bench::seconds_now() - start;
+    cpu_seconds += process_cpu_seconds() - cpu_start;
+    core_slice();
+  }
   const double flops = static_cast<double>(exec.gemm_flops() - flops_before);
   const double timed = static_cast<double>(epochs) * iterations;
   const double gflops = flops / seconds * 1e-9;
@@ -250,16 +263,18 @@ int main(int argc, char** argv) {
   std::printf("cyclegan_gflop_per_it %.2f\n", flops / timed * 1e-9);
   std::printf("cyclegan_gflops_emoaug %.1f\n", gflops);
   std::printf("cyclegan_cpu_s_per_it_emoaug %.3f\n", cpu_seconds / timed);
-  const int workers = std::min(threads, bench::PaperCycleGan::kEmotions);
   double peak = 0.0, core = 0.0, busy_core = 0.0;
   if (roofline) {
     peak = bench::sgemm_gflops(4096, threads);
-    core = sgemm_gflops_per_core(2048);
+    std::sort(core_slices.begin(), core_slices.end());
+    core = core_slices[core_slices.size() / 2];
     busy_core = workers > 1 ? sgemm_gflops_per_core(2048, workers) : core;
     std::printf("sgemm_4096_gflops %.1f\n", peak);
     std::printf("cyclegan_roofline_fraction %.3f\n", gflops / peak);
     // Per CPU-second against one core's sgemm: the efficiency a fully used machine would see.
     std::printf("sgemm_2048_gflops_per_core %.1f\n", core);
+    std::printf("sgemm_2048_gflops_per_core_lowest %.1f\n", core_slices.front());
+    std::printf("sgemm_2048_gflops_per_core_highest %.1f\n", core_slices.back());
     std::printf("cyclegan_core_efficiency_emoaug %.3f\n", flops / cpu_seconds * 1e-9 / core);
     std::printf("sgemm_2048_gflops_per_core_all_busy %.1f\n", busy_core);
   }
