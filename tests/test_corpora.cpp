@@ -16,7 +16,7 @@
 #include "experiment/corpora.h"
 #include "experiment/plan.h"
 #include "experiment/probe.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug;
 using emoaug::experiment::Corpora;

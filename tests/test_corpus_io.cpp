@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "data/corpus_io.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug;
 using namespace emoaug::data;

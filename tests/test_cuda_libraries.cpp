@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "backend/cuda/libraries.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 namespace emoaug::ops::cuda {
 namespace {

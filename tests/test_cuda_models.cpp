@@ -18,9 +18,9 @@
 #include "gan_problem.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
+#include "numeric_helpers.h"
 #include "ser/mlp_classifier.h"
 #include "ser/registry.h"
-#include "test_helpers.h"
 
 using namespace emoaug;
 using emoaug::testing::host_copy;

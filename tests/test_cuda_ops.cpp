@@ -18,7 +18,7 @@
 #include "core/state_dict.h"
 #include "cuda_test_helpers.h"
 #include "kernels/functors.h"
-#include "test_helpers.h"
+#include "numeric_helpers.h"
 
 using namespace emoaug;
 using emoaug::testing::expect_nmse;

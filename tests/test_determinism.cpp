@@ -12,7 +12,7 @@
 #include "backend/ops.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
-#include "test_helpers.h"
+#include "numeric_helpers.h"
 
 using namespace emoaug;
 

@@ -18,7 +18,7 @@
 #include "dist/task_farm.h"
 #include "dist/world.h"
 #include "gan/gradient_sum.h"
-#include "test_helpers.h"
+#include "numeric_helpers.h"
 
 namespace emoaug::dist {
 namespace {

@@ -12,7 +12,7 @@
 #include "data/corpus_io.h"
 #include "data/import.h"
 #include "data/import_metadata.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug;
 using namespace emoaug::data;

@@ -12,7 +12,7 @@
 #include "gan/emotion_transfer.h"
 #include "gan/statistics.h"
 #include "gan_problem.h"
-#include "test_helpers.h"
+#include "numeric_helpers.h"
 
 using namespace emoaug;
 using gan::CycleGanOptions;

@@ -10,7 +10,7 @@
 #include "backend/ops.h"
 #include "core/error.h"
 #include "nn/mlp.h"
-#include "test_helpers.h"
+#include "numeric_helpers.h"
 
 using namespace emoaug;
 using emoaug::testing::random_matrix;

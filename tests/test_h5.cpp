@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "data/h5.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug;
 using namespace emoaug::data;

@@ -7,7 +7,7 @@
 #include <map>
 
 #include "data/corpus_io.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug;
 using emoaug::testing::CliResult;

@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "data/h5.h"
 #include "data/import.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug;
 using namespace emoaug::data;

@@ -7,7 +7,7 @@
 
 #include "backend/ops.h"
 #include "core/error.h"
-#include "test_helpers.h"
+#include "numeric_helpers.h"
 
 using namespace emoaug;
 using emoaug::testing::max_rel_error;

@@ -12,8 +12,8 @@
 #include "cuda_test_helpers.h"
 #include "nn/adam.h"
 #include "nn/mlp.h"
+#include "numeric_helpers.h"
 #include "reference_fixture.h"
-#include "test_helpers.h"
 
 using namespace emoaug;
 

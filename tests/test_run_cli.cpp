@@ -6,7 +6,7 @@
 
 #include "backend/ops.h"
 #include "experiment/state_io.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug::testing;
 

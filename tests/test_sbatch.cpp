@@ -10,7 +10,7 @@
 #include "config_test_util.h"
 #include "core/error.h"
 #include "experiment/records.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug;
 using namespace emoaug::app;

@@ -7,13 +7,13 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "experiment/state_io.h"
+#include "file_helpers.h"
+#include "numeric_helpers.h"
 #include "ser/linear.h"
 #include "ser/metrics.h"
 #include "ser/mlp_classifier.h"
 #include "ser/options.h"
 #include "ser/registry.h"
-#include "test_helpers.h"
-#include "testing.h"
 
 using namespace emoaug;
 using emoaug::testing::TempDir;

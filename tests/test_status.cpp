@@ -15,7 +15,7 @@
 #include "core/process.h"
 #include "experiment/records.h"
 #include "experiment/status.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 namespace emoaug::experiment {
 namespace {

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "data/corpus_io.h"
 #include "data/synth.h"
-#include "testing.h"
+#include "file_helpers.h"
 
 using namespace emoaug;
 using namespace emoaug::data;

@@ -1,7 +1,7 @@
 #include "data/import.h"
 
 #include "core/error.h"
-#include "data/text.h"
+#include "data/import_text.h"
 
 namespace emoaug::data {
 

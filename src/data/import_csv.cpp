@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "data/import.h"
-#include "data/text.h"
+#include "data/import_text.h"
 
 namespace emoaug::data {
 namespace {

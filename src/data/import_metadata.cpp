@@ -3,7 +3,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
-#include "data/text.h"
+#include "data/import_text.h"
 
 namespace emoaug::data {
 

@@ -1,5 +1,5 @@
 // Shared by the numeric tests: random matrices and comparisons with a tolerance (temporary folders,
-// files, corpora and the executable: testing.h).
+// files, corpora and the executable: file_helpers.h).
 #pragma once
 
 #include <gtest/gtest.h>

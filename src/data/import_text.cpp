@@ -1,4 +1,4 @@
-#include "data/text.h"
+#include "data/import_text.h"
 
 #include <sys/stat.h>
 
