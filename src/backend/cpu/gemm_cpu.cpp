@@ -81,6 +81,8 @@ constexpr int kAheadOfC = 64;
 // stores every row of B it loads into a copy (StripAhead::copy_to): A·B's grouped order copies a
 // group of strips as its first row block multiplies them.
 enum class Prefetch { RowsOfBAhead, RowsOfBAheadCopying, NextTileOfC, RowsOfCBelow };
+template <Prefetch P>
+using PrefetchTag = std::integral_constant<Prefetch, P>;  // a schedule as an argument
 
 // Where a broadcast tile's sums start (none: from zero) and where they go (none: into C, scaled),
 // when A·B takes its reduction in chunks. Stored and reloaded as they are, they add up in the
