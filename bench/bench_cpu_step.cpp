@@ -19,8 +19,9 @@
 // (each operand read once, each result written once) at the stream bandwidth the threads reach
 // here, the rest at nothing; the combined limit is the sum. The unprofiled iteration's fraction of
 // it is `cyclegan_limit_fraction` by wall time (idle threads count against it) and
-// `cyclegan_limit_fraction_cpu` by CPU seconds over the threads (what a quiet machine would show
-// when no thread waits); `cyclegan_limit_fraction_profiled_cpu` is the profiled epochs' (the
+// `cyclegan_limit_fraction_cpu` by CPU seconds over the threads (a thread with no emotion left in
+// a loop spins, lending itself to the others' gemms and Adam updates, so the two are close);
+// `cyclegan_limit_fraction_profiled_cpu` is the profiled epochs' (the
 // parts and the rest). `cyclegan_limit_strict_*` counts each part at the lower of its limit and its
 // own time (a part faster than its limit shows the limit does not bind it: Adam, whose operands
 // are partly still in the L3). `cyclegan_limit_all_busy_*` is the same limit with the gemms at the

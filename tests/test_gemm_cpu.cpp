@@ -3,12 +3,15 @@
 // against a double-precision product over shapes that end each register tile, packed panel and
 // chunk of the reduction in every way on both widths (rows of C around 6, 8, 16 and 64, columns
 // around 6, 8, 16 and 64, reductions around 8, 16, 64 and 256), with alpha and beta; the same
-// bytes on every call and thread, and on both widths; the rules that route a gemm to them or to
-// OpenBLAS; and ops::gemm under a context choosing them.
+// bytes on every call and thread, on both widths, and in any split of C's columns (a gemm shared
+// with an idle thread); the rules that route a gemm to them or to OpenBLAS; and ops::gemm under a
+// context choosing them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <ostream>
 #include <string>
@@ -21,6 +24,7 @@
 #include "backend/ops.h"
 #include "core/rng.h"
 #include "core/tensor.h"
+#include "core/worker_pool.h"
 
 namespace emoaug::ops {
 // gtest names a failing test's kernels with this.
@@ -272,6 +276,83 @@ TEST_P(Kernels, OpsGemmUnderAContextRunsThemBesideOpenBlas) {
     differing += ours.data()[i] != openblas.data()[i];
   }
   EXPECT_GT(differing, 0);
+}
+
+// C computed in two parts of its columns, as a gemm shared with an idle thread is, holds the bytes
+// of one call, wherever it splits (tails of tiles, groups and strips on either side), and a part
+// leaves the columns outside it untouched.
+TEST_P(Kernels, AnySplitOfTheColumnsGivesTheBytesOfOneCall) {
+  const CpuGemm kernels = GetParam();
+  for (const Form& f : kForms) {
+    // The input gradient's over more than one AVX2 group of 256 columns and chunk of 256 steps.
+    const Shape s = f.ta == Trans::Yes   ? Shape{301, 333, 65}
+                    : f.tb == Trans::Yes ? Shape{65, 333, 301}
+                                         : Shape{13, 600, 300};
+    const Operands in(f, s, 12);
+    Tensor c_in(s.m, s.n), whole(s.m, s.n), parts(s.m, s.n);
+    fill(c_in, 13);
+    std::copy(c_in.data(), c_in.data() + c_in.size(), whole.data());
+    in.multiply(kernels, whole, 0.5f, 1.5f);
+    const int64_t middle = cpu::blocked_gemm_middle_column(kernels, s.n);
+    for (const int64_t split : {int64_t{1}, int64_t{17}, int64_t{100}, middle, s.n - 1}) {
+      std::copy(c_in.data(), c_in.data() + c_in.size(), parts.data());
+      cpu::blocked_gemm_columns(kernels, in.a.view(), f.ta, in.b.view(), f.tb, parts.view(), 0.5f,
+                                1.5f, split, s.n);
+      for (int64_t i = 0; i < s.m; ++i) {
+        ASSERT_EQ(std::memcmp(parts.data() + i * s.n, c_in.data() + i * s.n, sizeof(float) * split),
+                  0)
+            << "row " << i << " left of column " << split << " changed";
+      }
+      cpu::blocked_gemm_columns(kernels, in.a.view(), f.ta, in.b.view(), f.tb, parts.view(), 0.5f,
+                                1.5f, 0, split);
+      EXPECT_TRUE(same_bytes(whole, parts)) << "split at column " << split;
+    }
+  }
+}
+
+TEST_P(Kernels, TheMiddleColumnSplitsOnWholeTiles) {
+  const CpuGemm kernels = GetParam();
+  for (const int64_t n : {1582, 1000, 500, 333}) {
+    const int64_t middle = cpu::blocked_gemm_middle_column(kernels, n);
+    EXPECT_EQ(middle % 16, 0) << n;  // a whole AVX-512 vector, two AVX2 ones
+    EXPECT_EQ(middle % 6, 0) << n;   // the forward's groups of 6 rows of W
+    EXPECT_GT(middle, 0) << n;
+    EXPECT_LE(std::abs(2 * middle - n), kernels == CpuGemm::Avx512 ? 192 : 48) << n;
+  }
+  EXPECT_EQ(cpu::blocked_gemm_middle_column(kernels, 20), 0);
+  EXPECT_EQ(cpu::blocked_gemm_middle_column(CpuGemm::OpenBlas, 1582), 0);
+}
+
+// ops::gemm in the last iteration of a worker pool's loop, as the last emotions' steps run, hands
+// half of C to the thread with nothing left to do: the bytes are those of one thread, every form.
+TEST_P(Kernels, OpsGemmSharedWithAnIdleThreadGivesTheBytesOfOne) {
+  ops::MathMode math;
+  math.cpu_gemm = GetParam();
+  for (const Form& f : kForms) {
+    const Shape s = f.ta == Trans::Yes   ? Shape{1000, 1582, 64}
+                    : f.tb == Trans::Yes ? Shape{64, 1000, 1582}
+                                         : Shape{64, 1582, 1000};
+    const Operands in(f, s, 14);
+    Tensor alone(s.m, s.n), shared(s.m, s.n);
+    {
+      ops::ExecutionContext exec(Device::Host, 1, math);
+      const ops::ExecutionScope bound(exec);
+      ops::gemm(in.a.view(), f.ta, in.b.view(), f.tb, alone.view());
+    }
+    WorkerPool pool(2);
+    pool.run(2, [&](int i) {
+      if (i == 0) return;  // its thread lends itself
+      ops::ExecutionContext exec(Device::Host, 1, math);
+      const ops::ExecutionScope bound(exec);
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (pool.halves_shared() == 0 && std::chrono::steady_clock::now() < give_up) {
+        ops::gemm(in.a.view(), f.ta, in.b.view(), f.tb, shared.view());
+        ASSERT_TRUE(same_bytes(alone, shared)) << "halves_shared " << pool.halves_shared();
+      }
+    });
+    EXPECT_EQ(pool.halves_shared(), 1) << "no gemm was shared";
+    EXPECT_TRUE(same_bytes(alone, shared));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BlockedGemm, Kernels, ::testing::Values(CpuGemm::Avx2, CpuGemm::Avx512),

@@ -1,12 +1,16 @@
 // Every CPU op against a naive double-precision reference written out in full here.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
+#include "backend/execution.h"
 #include "backend/ops.h"
 #include "core/error.h"
+#include "core/worker_pool.h"
 #include "numeric_helpers.h"
 
 using namespace emoaug;
@@ -217,6 +221,36 @@ TEST(Ops, ScaleAxpyCopyZero) {
   EXPECT_EQ(0, std::memcmp(x.data(), y.data(), sizeof(float) * 9));
   ops::zero(y.view());
   for (int64_t i = 0; i < 9; ++i) EXPECT_EQ(y.data()[i], 0.0f);
+}
+
+// Adam in the last iteration of a worker pool's loop hands half of the parameters to the thread
+// with nothing left to do (as a generator step's updates end the last emotions' steps): the same
+// bytes as on one thread.
+TEST(Ops, AdamSharedWithAnIdleThreadGivesTheBytesOfOne) {
+  ops::AdamHyper h;
+  Tensor p = random_matrix(1000, 500, 17), g = random_matrix(1000, 500, 18);
+  Tensor alone_m(1000, 500), alone_v(1000, 500), alone_p(1000, 500);
+  Tensor shared_m(1000, 500), shared_v(1000, 500), shared_p(1000, 500);
+  ops::copy(p.view(), alone_p.view());
+  ops::adam(alone_p.view(), g.view(), alone_m.view(), alone_v.view(), h, 1);
+  WorkerPool pool(2);
+  pool.run(2, [&](int i) {
+    if (i == 0) return;  // its thread lends itself
+    ops::ExecutionContext exec(Device::Host, 1, ops::MathMode{});
+    const ops::ExecutionScope bound(exec);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (pool.halves_shared() == 0 && std::chrono::steady_clock::now() < give_up) {
+      ops::copy(p.view(), shared_p.view());
+      ops::zero(shared_m.view());
+      ops::zero(shared_v.view());
+      ops::adam(shared_p.view(), g.view(), shared_m.view(), shared_v.view(), h, 1);
+    }
+  });
+  EXPECT_EQ(pool.halves_shared(), 1) << "no update was shared";
+  for (const auto& [alone, shared] :
+       {std::pair{&alone_p, &shared_p}, {&alone_m, &shared_m}, {&alone_v, &shared_v}}) {
+    EXPECT_EQ(0, std::memcmp(alone->data(), shared->data(), sizeof(float) * alone->size()));
+  }
 }
 
 // Adam written out from the two papers' pseudo-code: PyTorch divides by sqrt(v_hat) + eps,

@@ -1,9 +1,12 @@
 // WorkerPool: every iteration runs once, on whichever thread, and a thrown exception reaches the
-// caller after the loop has stopped.
+// caller after the loop has stopped; a thread with no iteration left runs halves the last ones
+// share with it.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "core/worker_pool.h"
@@ -33,6 +36,80 @@ TEST(WorkerPool, AnExceptionReachesTheCallerAndThePoolGoesOn) {
                         }),
                std::runtime_error);
   EXPECT_LE(ran.load(), 16);
+  std::atomic<int> after{0};
+  pool.run(5, [&](int) { after.fetch_add(1); });
+  EXPECT_EQ(after.load(), 5);
+}
+
+namespace {
+
+// Waits for `flag` (at most 10 s: a test that fails should not hang).
+void wait_until_true(const std::atomic<bool>& flag) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!flag.load() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+}
+
+// Runs a loop of two iterations on a pool of two threads: iteration 0 returns at once, so the
+// thread that ran it lends itself; iteration 1 calls share(half) until an idle thread took a half
+// (or gives up after 10 s). Returns whether one did.
+template <class Half>
+bool share_in_the_last_iteration(WorkerPool& pool, Half&& half) {
+  bool shared = false;
+  pool.run(2, [&](int i) {
+    if (i == 0) return;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (pool.halves_shared() == 0 && std::chrono::steady_clock::now() < give_up) {
+      shared = WorkerPool::share_with_idle_thread(half) || shared;
+    }
+  });
+  return shared && pool.halves_shared() > 0;
+}
+
+}  // namespace
+
+TEST(WorkerPool, TheLastIterationSharesHalvesWithTheIdleThread) {
+  WorkerPool pool(2);
+  std::atomic<int> calls[2] = {{0}, {0}};
+  std::atomic<bool> started{false};
+  std::thread::id threads[2];
+  const bool shared = share_in_the_last_iteration(pool, [&](int half) {
+    ASSERT_TRUE(half == 0 || half == 1);
+    calls[half].fetch_add(1);
+    threads[half] = std::this_thread::get_id();
+    if (half == 1) started = true;
+    if (half == 0)
+      wait_until_true(started);  // so that the idle thread, not the caller, runs half(1)
+    // Sharing does not nest: the half on offer is this one.
+    EXPECT_FALSE(WorkerPool::share_with_idle_thread([](int) { FAIL() << "nested half"; }));
+  });
+  ASSERT_TRUE(shared);
+  EXPECT_EQ(pool.halves_shared(), 1);
+  EXPECT_EQ(calls[0].load(), calls[1].load());
+  EXPECT_NE(threads[0], threads[1]);
+}
+
+TEST(WorkerPool, NothingIsSharedOutsideALoopOrOnOneThread) {
+  int calls = 0;
+  auto half = [&](int) { ++calls; };
+  EXPECT_FALSE(WorkerPool::share_with_idle_thread(half));
+  WorkerPool alone(1);
+  alone.run(3, [&](int) { EXPECT_FALSE(WorkerPool::share_with_idle_thread(half)); });
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(alone.halves_shared(), 0);
+}
+
+TEST(WorkerPool, AnExceptionInTheIdleThreadsHalfReachesTheCaller) {
+  WorkerPool pool(2);
+  std::atomic<bool> started{false};
+  auto half = [&](int h) {
+    if (h == 1) {
+      started = true;
+      throw std::runtime_error("half 1");
+    }
+    wait_until_true(started);  // so that the idle thread, not the caller, runs half(1)
+  };
+  EXPECT_THROW(share_in_the_last_iteration(pool, half), std::runtime_error);
+  EXPECT_EQ(pool.halves_shared(), 1);
   std::atomic<int> after{0};
   pool.run(5, [&](int) { after.fetch_add(1); });
   EXPECT_EQ(after.load(), 5);

@@ -33,9 +33,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <numeric>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "core/error.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include "backend/cpu/x86_intrinsics.h"
@@ -255,15 +258,41 @@ bool blocked_gemm(CpuGemm kernels, ConstMatView a, Trans ta, ConstMatView b, Tra
                   float alpha, float beta) {
   const int64_t k = ta == Trans::No ? a.cols : a.rows;
   if (!blocked_gemm_choice(kernels, ta, tb, c.rows, c.cols, k)) return false;
-  const auto multiply = kernels == CpuGemm::Avx512 ? avx512::multiply : avx2::multiply;
-  multiply(ta, tb, c.rows, c.cols, k, alpha, a.data, b.data, beta, c.data);
+  blocked_gemm_columns(kernels, a, ta, b, tb, c, alpha, beta, 0, c.cols);
   return true;
+}
+
+void blocked_gemm_columns(CpuGemm kernels, ConstMatView a, Trans ta, ConstMatView b, Trans tb,
+                          MatView c, float alpha, float beta, int64_t begin, int64_t end) {
+  const int64_t k = ta == Trans::No ? a.cols : a.rows;
+  EMOAUG_CHECK(blocked_gemm_choice(kernels, ta, tb, c.rows, c.cols, k) && 0 <= begin &&
+                   begin < end && end <= c.cols,
+               "blocked gemm of columns [", begin, ", ", end, ") of ", c.rows, " x ", c.cols);
+  const auto multiply =
+      kernels == CpuGemm::Avx512 ? avx512::multiply_columns : avx2::multiply_columns;
+  multiply(ta, tb, c.rows, c.cols, k, alpha, a.data, b.data, beta, c.data, begin, end);
+}
+
+int64_t blocked_gemm_middle_column(CpuGemm kernels, int64_t n) {
+  if (!built(kernels)) return 0;
+  const int64_t middle =
+      kernels == CpuGemm::Avx512 ? avx512::middle_column(n) : avx2::middle_column(n);
+  return middle > 0 && middle < n ? middle : 0;
 }
 
 #else  // no x86-64 kernels in this build
 
 bool blocked_gemm(CpuGemm, ConstMatView, Trans, ConstMatView, Trans, MatView, float, float) {
   return false;
+}
+
+void blocked_gemm_columns(CpuGemm, ConstMatView, Trans, ConstMatView, Trans, MatView, float, float,
+                          int64_t, int64_t) {
+  EMOAUG_FAIL("this build has no blocked gemm kernels");
+}
+
+int64_t blocked_gemm_middle_column(CpuGemm, int64_t) {
+  return 0;
 }
 
 #endif

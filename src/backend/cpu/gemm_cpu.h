@@ -45,4 +45,14 @@ bool blocked_gemm_choice(CpuGemm kernels, Trans ta, Trans tb, int64_t m, int64_t
 bool blocked_gemm(CpuGemm kernels, ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c,
                   float alpha, float beta);
 
+// Columns [begin, end) of blocked_gemm's C, the rest of C untouched: the same bytes there as
+// blocked_gemm gives, since every entry of C is summed on its own. Two threads can compute one C
+// this way. The shape must be one blocked_gemm_choice() takes (throws otherwise).
+void blocked_gemm_columns(CpuGemm kernels, ConstMatView a, Trans ta, ConstMatView b, Trans tb,
+                          MatView c, float alpha, float beta, int64_t begin, int64_t end);
+
+// Where n columns of C split in two for blocked_gemm_columns: near the middle, on a multiple of
+// the width's tiles; 0 when n is too narrow to split or `kernels` are not built.
+int64_t blocked_gemm_middle_column(CpuGemm kernels, int64_t n);
+
 }  // namespace emoaug::ops::cpu

@@ -14,6 +14,7 @@
 #include "backend/cpu/kernels_cpu.h"
 #include "backend/execution.h"
 #include "core/error.h"
+#include "core/worker_pool.h"
 
 namespace emoaug::ops::cpu {
 namespace {
@@ -44,24 +45,52 @@ class Timed {
   }
   ~Timed() {
     if (exec_)
-      exec_->count_op(part_, thread_ns() - start_, static_cast<uint64_t>(floats_) * sizeof(float),
+      exec_->count_op(part_, thread_ns() - start_ + other_threads_ns_,
+                      static_cast<uint64_t>(floats_) * sizeof(float),
                       static_cast<uint64_t>(flops_));
   }
   Timed(const Timed&) = delete;
   Timed& operator=(const Timed&) = delete;
 
- private:
+  bool on() const { return exec_ != nullptr; }
+  // CPU time another thread spent on this op (half of a gemm, shared with an idle thread).
+  void add_other_thread(uint64_t ns) { other_threads_ns_ += ns; }
+
   static uint64_t thread_ns() {
     timespec t{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
   }
 
+ private:
   OpPart part_;
   int64_t floats_, flops_;
   ExecutionContext* exec_ = nullptr;
-  uint64_t start_ = 0;
+  uint64_t start_ = 0, other_threads_ns_ = 0;
 };
+
+// When a thread of the worker pool running the caller's loop has nothing left to do (the last
+// emotions' steps of a loop), an op over [0, end) runs [0, middle) here and [middle, end) on that
+// thread (WorkerPool::share_with_idle_thread): `part(begin, end)` computes its range as the whole
+// op would. Returns whether it was shared (and so done); the other thread's CPU time goes to the
+// op's profile.
+template <class Part>
+bool shared_with_idle_thread(int64_t middle, int64_t end, Timed& timed, Part&& part) {
+  if (middle <= 0 || middle >= end) return false;
+  uint64_t other_thread_ns = 0;
+  const bool shared = WorkerPool::share_with_idle_thread([&](int half) {
+    const uint64_t start = half == 1 && timed.on() ? Timed::thread_ns() : 0;
+    part(half == 0 ? 0 : middle, half == 0 ? middle : end);
+    if (half == 1 && timed.on()) other_thread_ns = Timed::thread_ns() - start;
+  });
+  timed.add_other_thread(other_thread_ns);
+  return shared;
+}
+
+// Below these a gemm or an Adam update is not shared: handing half to another thread costs
+// microseconds.
+constexpr int64_t kMinSharedGemmFlops = int64_t{4} << 20;
+constexpr int64_t kMinSharedAdam = int64_t{1} << 16;
 
 // Fills mask[i] = dropout scale of draw i from blocks reserved on the layer's stream.
 void fill_dropout_mask(float* mask, int64_t n, float p, Rng& rng) {
@@ -102,11 +131,19 @@ class CpuBackend final : public Backend {
             const MathMode& math) override {
     const int64_t m = c.rows, n = c.cols;
     const int64_t k = ta == Trans::No ? a.cols : a.rows;
-    const Timed timed(gemm_part(ta, tb), m * k + k * n + (beta != 0.0f ? 2 : 1) * m * n,
-                      2 * m * n * k);
+    Timed timed(gemm_part(ta, tb), m * k + k * n + (beta != 0.0f ? 2 : 1) * m * n, 2 * m * n * k);
     // On several BLAS threads OpenBLAS is faster than one thread of ours (and a caller asking for
     // them wants OpenBLAS's parallel gemm).
-    if (math.blas_threads == 1 && blocked_gemm(math.cpu_gemm, a, ta, b, tb, c, alpha, beta)) return;
+    if (math.blas_threads == 1 && blocked_gemm_choice(math.cpu_gemm, ta, tb, m, n, k)) {
+      // C split by columns: each entry is summed on its own, so the bytes are those of one call.
+      auto columns = [&](int64_t begin, int64_t end) {
+        blocked_gemm_columns(math.cpu_gemm, a, ta, b, tb, c, alpha, beta, begin, end);
+      };
+      const int64_t middle =
+          2 * m * n * k >= kMinSharedGemmFlops ? blocked_gemm_middle_column(math.cpu_gemm, n) : 0;
+      if (!shared_with_idle_thread(middle, n, timed, columns)) columns(0, n);
+      return;
+    }
     use_blas_threads(math.blas_threads);
     cblas_sgemm(CblasRowMajor, ta == Trans::No ? CblasNoTrans : CblasTrans,
                 tb == Trans::No ? CblasNoTrans : CblasTrans, static_cast<int>(m),
@@ -285,8 +322,15 @@ class CpuBackend final : public Backend {
 
   void adam(MatView params, ConstMatView grads, MatView m, MatView v,
             const fn::AdamStep& s) override {
-    const Timed timed(OpPart::Adam, 7 * params.size());
-    kernels::adam(params.data, grads.data, m.data, v.data, params.size(), s);
+    Timed timed(OpPart::Adam, 7 * params.size());
+    auto range = [&](int64_t begin, int64_t end) {
+      kernels::adam(params.data + begin, grads.data + begin, m.data + begin, v.data + begin,
+                    end - begin, s);
+    };
+    // Split on a cache line: each element's update does not depend on where its range starts.
+    const int64_t n = params.size();
+    const int64_t middle = n >= kMinSharedAdam ? n / 2 / 16 * 16 : 0;
+    if (!shared_with_idle_thread(middle, n, timed, range)) range(0, n);
   }
 };
 
