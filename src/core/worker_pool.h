@@ -5,8 +5,9 @@
 //
 // Within a loop, a thread that finds no iteration left to take waits for the others by lending
 // itself: a running iteration may hand it half of a piece of its work (share_with_idle_thread;
-// the CPU gemm hands over half of C's columns). Four emotions on two threads otherwise leave one
-// thread waiting for the other's last piece, 3-4 % of the iteration on a shared 2-core host.
+// the CPU backend's gemm hands over half of C's columns, its Adam update half of the parameters).
+// Four emotions on two threads otherwise leave one thread waiting for the other's last piece,
+// 3-4 % of the threads' time on a shared 2-core host.
 #pragma once
 
 #include <atomic>
@@ -76,7 +77,7 @@ class WorkerPool {
   std::exception_ptr error_;
 
   // The half on offer to lending threads: Empty -> Posting (its poster fills it in) -> Offered ->
-  // Taken (by a lending thread, or back by the poster) -> Done -> Empty.
+  // Taken by a lending thread -> Done -> Empty, or Offered -> Taken back by the poster -> Empty.
   enum OfferState : int { Empty, Posting, Offered, Taken, Done };
   std::atomic<int> offer_state_{Empty};
   std::atomic<int> lending_{0};  // threads of the current loop with no iteration left to take

@@ -141,7 +141,8 @@ class CpuBackend final : public Backend {
       };
       const int64_t middle =
           2 * m * n * k >= kMinSharedGemmFlops ? blocked_gemm_middle_column(math.cpu_gemm, n) : 0;
-      if (!shared_with_idle_thread(middle, n, timed, columns)) columns(0, n);
+      if (!shared_with_idle_thread(middle, n, timed, columns))
+        blocked_gemm(math.cpu_gemm, a, ta, b, tb, c, alpha, beta);
       return;
     }
     use_blas_threads(math.blas_threads);
