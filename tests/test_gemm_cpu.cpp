@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +24,7 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "core/worker_pool.h"
+#include "worker_pool_helpers.h"
 
 namespace emoaug::ops {
 // gtest names a failing test's kernels with this.
@@ -340,15 +340,11 @@ TEST_P(Kernels, OpsGemmSharedWithAnIdleThreadGivesTheBytesOfOne) {
       ops::gemm(in.a.view(), f.ta, in.b.view(), f.tb, alone.view());
     }
     WorkerPool pool(2);
-    pool.run(2, [&](int i) {
-      if (i == 0) return;  // its thread lends itself
+    emoaug::testing::attempt_until_shared(pool, [&] {
       ops::ExecutionContext exec(Device::Host, 1, math);
       const ops::ExecutionScope bound(exec);
-      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      while (pool.halves_shared() == 0 && std::chrono::steady_clock::now() < give_up) {
-        ops::gemm(in.a.view(), f.ta, in.b.view(), f.tb, shared.view());
-        ASSERT_TRUE(same_bytes(alone, shared)) << "halves_shared " << pool.halves_shared();
-      }
+      ops::gemm(in.a.view(), f.ta, in.b.view(), f.tb, shared.view());
+      ASSERT_TRUE(same_bytes(alone, shared)) << "halves_shared " << pool.halves_shared();
     });
     EXPECT_EQ(pool.halves_shared(), 1) << "no gemm was shared";
     EXPECT_TRUE(same_bytes(alone, shared));

@@ -1,7 +1,6 @@
 // Every CPU op against a naive double-precision reference written out in full here.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -12,6 +11,7 @@
 #include "core/error.h"
 #include "core/worker_pool.h"
 #include "numeric_helpers.h"
+#include "worker_pool_helpers.h"
 
 using namespace emoaug;
 using emoaug::testing::max_rel_error;
@@ -234,17 +234,13 @@ TEST(Ops, AdamSharedWithAnIdleThreadGivesTheBytesOfOne) {
   ops::copy(p.view(), alone_p.view());
   ops::adam(alone_p.view(), g.view(), alone_m.view(), alone_v.view(), h, 1);
   WorkerPool pool(2);
-  pool.run(2, [&](int i) {
-    if (i == 0) return;  // its thread lends itself
+  emoaug::testing::attempt_until_shared(pool, [&] {
     ops::ExecutionContext exec(Device::Host, 1, ops::MathMode{});
     const ops::ExecutionScope bound(exec);
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (pool.halves_shared() == 0 && std::chrono::steady_clock::now() < give_up) {
-      ops::copy(p.view(), shared_p.view());
-      ops::zero(shared_m.view());
-      ops::zero(shared_v.view());
-      ops::adam(shared_p.view(), g.view(), shared_m.view(), shared_v.view(), h, 1);
-    }
+    ops::copy(p.view(), shared_p.view());
+    ops::zero(shared_m.view());
+    ops::zero(shared_v.view());
+    ops::adam(shared_p.view(), g.view(), shared_m.view(), shared_v.view(), h, 1);
   });
   EXPECT_EQ(pool.halves_shared(), 1) << "no update was shared";
   for (const auto& [alone, shared] :

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/worker_pool.h"
+#include "worker_pool_helpers.h"
 
 using emoaug::WorkerPool;
 
@@ -49,19 +50,13 @@ void wait_until_true(const std::atomic<bool>& flag) {
   while (!flag.load() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
 }
 
-// Runs a loop of two iterations on a pool of two threads: iteration 0 returns at once, so the
-// thread that ran it lends itself; iteration 1 calls share(half) until an idle thread took a half
-// (or gives up after 10 s). Returns whether one did.
+// share_with_idle_thread(half) in the last iteration of a loop until an idle thread took a half
+// (attempt_until_shared). Returns whether one did.
 template <class Half>
 bool share_in_the_last_iteration(WorkerPool& pool, Half&& half) {
   bool shared = false;
-  pool.run(2, [&](int i) {
-    if (i == 0) return;
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (pool.halves_shared() == 0 && std::chrono::steady_clock::now() < give_up) {
-      shared = WorkerPool::share_with_idle_thread(half) || shared;
-    }
-  });
+  emoaug::testing::attempt_until_shared(
+      pool, [&] { shared = WorkerPool::share_with_idle_thread(half) || shared; });
   return shared && pool.halves_shared() > 0;
 }
 

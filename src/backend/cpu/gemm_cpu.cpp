@@ -254,11 +254,21 @@ struct Isa {
 
 }  // namespace
 
+namespace {
+
+// The kernels of one width (both widths' multiply_columns have the same signature).
+auto multiply_columns(CpuGemm kernels) {
+  return kernels == CpuGemm::Avx512 ? avx512::multiply_columns : avx2::multiply_columns;
+}
+
+}  // namespace
+
 bool blocked_gemm(CpuGemm kernels, ConstMatView a, Trans ta, ConstMatView b, Trans tb, MatView c,
                   float alpha, float beta) {
   const int64_t k = ta == Trans::No ? a.cols : a.rows;
   if (!blocked_gemm_choice(kernels, ta, tb, c.rows, c.cols, k)) return false;
-  blocked_gemm_columns(kernels, a, ta, b, tb, c, alpha, beta, 0, c.cols);
+  multiply_columns(kernels)(ta, tb, c.rows, c.cols, k, alpha, a.data, b.data, beta, c.data, 0,
+                            c.cols);
   return true;
 }
 
@@ -268,9 +278,8 @@ void blocked_gemm_columns(CpuGemm kernels, ConstMatView a, Trans ta, ConstMatVie
   EMOAUG_CHECK(blocked_gemm_choice(kernels, ta, tb, c.rows, c.cols, k) && 0 <= begin &&
                    begin < end && end <= c.cols,
                "blocked gemm of columns [", begin, ", ", end, ") of ", c.rows, " x ", c.cols);
-  const auto multiply =
-      kernels == CpuGemm::Avx512 ? avx512::multiply_columns : avx2::multiply_columns;
-  multiply(ta, tb, c.rows, c.cols, k, alpha, a.data, b.data, beta, c.data, begin, end);
+  multiply_columns(kernels)(ta, tb, c.rows, c.cols, k, alpha, a.data, b.data, beta, c.data, begin,
+                            end);
 }
 
 int64_t blocked_gemm_middle_column(CpuGemm kernels, int64_t n) {
