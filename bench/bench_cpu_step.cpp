@@ -21,12 +21,15 @@
 // it is `cyclegan_limit_fraction` by wall time (idle threads count against it) and
 // `cyclegan_limit_fraction_cpu` by CPU seconds over the threads (a thread with no emotion left in
 // a loop spins, lending itself to the others' gemms and Adam updates, so the two are close);
-// `cyclegan_limit_fraction_profiled_cpu` is the profiled epochs' (the
-// parts and the rest). `cyclegan_limit_strict_*` counts each part at the lower of its limit and its
-// own time (a part faster than its limit shows the limit does not bind it: Adam, whose operands
-// are partly still in the L3). `cyclegan_limit_all_busy_*` is the same limit with the gemms at the
-// sgemm rate one core keeps while every thread runs its own sgemm at once: what the cores lose to
-// sharing the L3, the memory and the power, which the kernels cannot win back.
+// `cyclegan_limit_fraction_profiled_cpu` is the profiled epochs' (the parts and the rest).
+// `cyclegan_limit_fraction_paired` is the median over the timed epochs of each epoch's fraction by
+// wall time, its gemm limit taken at the sgemm rate of the slices on either side of it: on a host
+// whose speed changes within seconds it pairs each time with the limit of its own period.
+// `cyclegan_limit_strict_*` counts each part at the lower of its limit and its own time (a part
+// faster than its limit shows the limit does not bind it: Adam, whose operands are partly still in
+// the L3). `cyclegan_limit_all_busy_*` is the same limit with the gemms at the sgemm rate one core
+// keeps while every thread runs its own sgemm at once: what the cores lose to sharing the L3, the
+// memory and the power, which the kernels cannot win back.
 //   bench_cpu_step [--threads N] [--iterations N] [--epochs E] [--lambda-cls L] [--no-roofline]
 //                  [--no-split] [--cpu-gemm openblas|avx2|avx512]
 #include <cblas.h>
@@ -99,11 +102,19 @@ double sgemm_gflops_per_core(int n, int concurrent = 1) {
   return sum / concurrent;
 }
 
+// An iteration's combined limit in ms: its gemms' part (which scales with the sgemm rate) and the
+// rest (bytes at the stream bandwidth).
+struct IterationLimit {
+  double gemm_ms = 0.0, other_ms = 0.0;
+};
+
 // The split of an iteration (the header says how) and, given the sgemm roofline `peak` (GFLOP/s;
-// 0: no limits), its physical limit. `seconds_per_it` is the unprofiled iteration's.
-void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
-                 const gan::TransferData& data, int epochs, double timed, double seconds_per_it,
-                 double cpu_seconds_per_it, double peak, double all_busy_peak) {
+// 0: no limits), its physical limit, which it returns. `seconds_per_it` is the unprofiled
+// iteration's.
+IterationLimit print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
+                           const gan::TransferData& data, int epochs, double timed,
+                           double seconds_per_it, double cpu_seconds_per_it, double peak,
+                           double all_busy_peak) {
   using ops::OpPart;
   // The threads the emotions train on (one emotion at a time each): the CPU seconds' divisor.
   const int workers = std::min(exec.threads(), bench::PaperCycleGan::kEmotions);
@@ -171,7 +182,7 @@ void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
   const double gemm_limit_ms = peak > 0 ? gemm_flops / (peak * 1e9) * 1e3 : 0.0;
   if (peak > 0) print_part("gemm", gemm_ms, gemm_limit_ms);
   std::printf("split_rest_ms %.2f\n", cpu_ms - parts);
-  if (peak <= 0) return;
+  if (peak <= 0) return {};
   std::printf("split_rest_limit_ms 0\n");
   std::printf("cyclegan_limit_ms_per_it %.1f\n", limit);
   std::printf("cyclegan_limit_fraction %.3f\n", limit / (seconds_per_it * 1e3));
@@ -183,13 +194,15 @@ void print_split(ops::ExecutionContext& exec, gan::EmotionTransferGroup& group,
               strict_limit / (cpu_seconds_per_it / workers * 1e3));
   // The same limit with the gemms at the all-busy sgemm rate: how much of the gap is the cores
   // sharing the machine rather than the kernels.
-  if (all_busy_peak <= 0) return;
+  const IterationLimit parted{gemm_limit_ms, limit - gemm_limit_ms};
+  if (all_busy_peak <= 0) return parted;
   const double all_busy_limit = limit - gemm_limit_ms + gemm_flops / (all_busy_peak * 1e9) * 1e3;
   std::printf("split_sgemm_all_busy_gflops %.1f\n", all_busy_peak);
   std::printf("cyclegan_limit_all_busy_ms_per_it %.1f\n", all_busy_limit);
   std::printf("cyclegan_limit_all_busy_fraction %.3f\n", all_busy_limit / (seconds_per_it * 1e3));
   std::printf("cyclegan_limit_all_busy_fraction_cpu %.3f\n",
               all_busy_limit / (cpu_seconds_per_it / workers * 1e3));
+  return parted;
 }
 
 }  // namespace
@@ -244,13 +257,16 @@ int main(int argc, char** argv) {
   core_slice();
   const uint64_t flops_before = exec.gemm_flops();
   double seconds = 0.0, cpu_seconds = 0.0;
+  std::vector<double> epoch_seconds;
   for (int e = 1; e <= epochs; ++e) {
     const double cpu_start = process_cpu_seconds(), start = bench::seconds_now();
     group.train_epoch(e, paper.data);
-    seconds += bench::seconds_now() - start;
+    epoch_seconds.push_back(bench::seconds_now() - start);
+    seconds += epoch_seconds.back();
     cpu_seconds += process_cpu_seconds() - cpu_start;
     core_slice();
   }
+  const std::vector<double> slices_in_order = core_slices;
   const double flops = static_cast<double>(exec.gemm_flops() - flops_before);
   const double timed = static_cast<double>(epochs) * iterations;
   const double gflops = flops / seconds * 1e-9;
@@ -282,8 +298,25 @@ int main(int argc, char** argv) {
   // The split's gemm limit takes the highest sgemm figure: the threads' wall-time one, and one
   // core's CPU-time one times the threads (which other work on the machine lowers less), not the
   // one with every core busy, printed beside it as what sharing the machine costs).
-  if (split)
-    print_split(exec, group, paper.data, epochs, timed, seconds / timed, cpu_seconds / timed,
-                std::max(peak, core * workers), busy_core * workers);
+  if (!split) return 0;
+  const IterationLimit limit =
+      print_split(exec, group, paper.data, epochs, timed, seconds / timed, cpu_seconds / timed,
+                  std::max(peak, core * workers), busy_core * workers);
+  if (!roofline) return 0;
+  // Each epoch against the limit of its own period: the gemms' part scaled by one core's sgemm
+  // on either side of that epoch (their mean) over the median above. The run-level fraction sets
+  // the whole run's time against the median slice, so a run whose slices fall in a fast period
+  // and some of its epochs in a slow one (this host's speed moves by a quarter within seconds)
+  // reads low, and the other way round high.
+  std::vector<double> paired;
+  for (int e = 0; e < epochs; ++e) {
+    const double slice = 0.5 * (slices_in_order[e] + slices_in_order[e + 1]);
+    const double limit_ms = limit.gemm_ms * core / slice + limit.other_ms;
+    paired.push_back(limit_ms / (epoch_seconds[e] / iterations * 1e3));
+  }
+  std::sort(paired.begin(), paired.end());
+  std::printf("cyclegan_limit_fraction_paired %.3f\n", paired[paired.size() / 2]);
+  std::printf("cyclegan_limit_fraction_paired_lowest %.3f\n", paired.front());
+  std::printf("cyclegan_limit_fraction_paired_highest %.3f\n", paired.back());
   return 0;
 }

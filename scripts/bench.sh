@@ -65,7 +65,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'
 # PyTorch twice per repetition: as users run it, and with OMP_WAIT_POLICY=PASSIVE; the faster
 # counts. The roofline is the best sgemm seen over the repetitions (load only lowers it).
 emo=() pt=() pt_default=() peak=() emo_cpu=() pt_cpu=() core=() eff=()
-limit=() limit_cpu=() strict=() strict_cpu=()
+limit=() limit_cpu=() limit_paired=() strict=() strict_cpu=()
 pytorch_cyclegan() {
   OMP_NUM_THREADS=$threads "$@" "$PYTHON" bench/pytorch_cyclegan_step.py --device cpu \
     --threads "$threads" --lambda-cls 2 --iterations 8 --warmup 1
@@ -89,6 +89,7 @@ for r in $(seq "$reps"); do
   eff+=("$(value cyclegan_core_efficiency_emoaug "$e")")
   limit+=("$(value cyclegan_limit_fraction "$e")")
   limit_cpu+=("$(value cyclegan_limit_fraction_cpu "$e")")
+  limit_paired+=("$(value cyclegan_limit_fraction_paired "$e")")
   strict+=("$(value cyclegan_limit_strict_fraction "$e")")
   strict_cpu+=("$(value cyclegan_limit_strict_fraction_cpu "$e")")
   gflop_it=$(value cyclegan_gflop_per_it "$e")
@@ -170,6 +171,7 @@ echo "cyclegan_core_efficiency_emoaug $(median "${eff[@]}")"
 # Against the combined flop-and-byte limit of bench_cpu_step's split (its log has the parts).
 echo "cyclegan_limit_fraction $(median "${limit[@]}")"
 echo "cyclegan_limit_fraction_cpu $(median "${limit_cpu[@]}")"
+echo "cyclegan_limit_fraction_paired $(median "${limit_paired[@]}")"
 echo "cyclegan_limit_strict_fraction $(median "${strict[@]}")"
 echo "cyclegan_limit_strict_fraction_cpu $(median "${strict_cpu[@]}")"
 for l in "${ser_lines[@]}"; do echo "$l"; done
