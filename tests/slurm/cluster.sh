@@ -31,8 +31,9 @@ fi
 
 SCR=$(mktemp -d /tmp/emoaug-slurm-XXXXXX)
 WORK=$SCR/work
-mkdir -p "$WORK" "$SCR/munge" "$SCR/state" "$SCR/spool"
+mkdir -p "$WORK" "$SCR/munge" "$SCR/state" "$SCR/spool" "$SCR/tmp"
 chmod 755 "$SCR"  # munged, running as munge, must reach its socket
+chmod 1777 "$SCR/tmp"  # TmpFS below: a job's /tmp
 chown munge:munge "$SCR/munge"
 chmod 755 "$SCR/munge"
 export SLURM_CONF=$SCR/slurm.conf
@@ -98,7 +99,10 @@ su -s /bin/sh munge -c "munged --socket=$SCR/munge/socket --pid-file=$SCR/munge/
 HOST=$(hostname)
 MEM=$(awk '/MemTotal/ { print int($2 / 1024 * 0.8) }' /proc/meminfo)
 [ "$MEM" -gt 20000 ] && MEM=20000
-# Addresses beside the names: a container's hostname need not resolve.
+# Addresses beside the names: a container's hostname need not resolve. TmpFS is private too: srun's
+# PMIx plugin makes a folder there named by uid, job id and step id, which two of these clusters
+# running at once (ctest -j2 runs both tests of tests/slurm/ together) share, job 1 with job 1:
+# the second step fails to launch ("Cannot create directory /tmp/spmix_appdir_0_1.0: File exists").
 cat >"$SLURM_CONF" <<EOF
 ClusterName=emoaugtest
 SlurmctldHost=$HOST(127.0.0.1)
@@ -111,6 +115,7 @@ CredType=cred/munge
 AuthInfo=socket=$SCR/munge/socket
 StateSaveLocation=$SCR/state
 SlurmdSpoolDir=$SCR/spool
+TmpFS=$SCR/tmp
 SlurmctldPidFile=$SCR/slurmctld.pid
 SlurmdPidFile=$SCR/slurmd.pid
 SlurmctldLogFile=$SCR/slurmctld.log
