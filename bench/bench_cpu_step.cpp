@@ -237,6 +237,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (iterations < 1 || epochs < 1) {
+    std::fprintf(stderr, "%s: --iterations and --epochs must be at least 1\n", argv[0]);
+    return 2;
+  }
   // The emotions train on `threads` threads (single-threaded BLAS each), by default as many as
   // `emoaug run` would give one rank here; the roofline sgemm runs on as many OpenBLAS threads.
   if (threads <= 0) threads = dist::default_cpu_threads(1);
