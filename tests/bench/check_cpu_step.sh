@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench_cpu_step at its smallest (1 iteration, 3 epochs: ~15 s): it runs the paper's iteration,
+# bench_cpu_step at its smallest (1 iteration, 3 epochs: 15-25 s): it runs the paper's iteration,
 # prints its split, and its limits hold together. Timings are not judged (a test does not time);
 # the figures' relations are: every part and limit printed and finite, the combined limit the sum
 # of the parts' limits, the strict limit no more than it, the paired fraction within its epochs'
