@@ -23,6 +23,15 @@ inline double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// The median, lowest and highest of a set of figures (not empty).
+struct Spread {
+  double median, lowest, highest;
+};
+inline Spread spread_of(std::vector<double> figures) {
+  std::sort(figures.begin(), figures.end());
+  return {figures[figures.size() / 2], figures.front(), figures.back()};
+}
+
 // Median seconds per call over `reps` calls, after `warmup` calls.
 inline double time_per_call(const std::function<void()>& f, int warmup, int reps) {
   for (int i = 0; i < warmup; ++i) f();
@@ -32,8 +41,7 @@ inline double time_per_call(const std::function<void()>& f, int warmup, int reps
     f();
     t.push_back(seconds_now() - start);
   }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return spread_of(t).median;
 }
 
 inline void fill_uniform(Tensor& t, uint64_t seed) {

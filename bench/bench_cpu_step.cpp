@@ -196,7 +196,7 @@ IterationLimit print_split(ops::ExecutionContext& exec, gan::EmotionTransferGrou
   // sharing the machine rather than the kernels.
   const IterationLimit parted{gemm_limit_ms, limit - gemm_limit_ms};
   if (all_busy_peak <= 0) return parted;
-  const double all_busy_limit = limit - gemm_limit_ms + gemm_flops / (all_busy_peak * 1e9) * 1e3;
+  const double all_busy_limit = parted.other_ms + gemm_flops / (all_busy_peak * 1e9) * 1e3;
   std::printf("split_sgemm_all_busy_gflops %.1f\n", all_busy_peak);
   std::printf("cyclegan_limit_all_busy_ms_per_it %.1f\n", all_busy_limit);
   std::printf("cyclegan_limit_all_busy_fraction %.3f\n", all_busy_limit / (seconds_per_it * 1e3));
@@ -270,7 +270,6 @@ int main(int argc, char** argv) {
     cpu_seconds += process_cpu_seconds() - cpu_start;
     core_slice();
   }
-  const std::vector<double> slices_in_order = core_slices;
   const double flops = static_cast<double>(exec.gemm_flops() - flops_before);
   const double timed = static_cast<double>(epochs) * iterations;
   const double gflops = flops / seconds * 1e-9;
@@ -287,15 +286,15 @@ int main(int argc, char** argv) {
   double peak = 0.0, core = 0.0, busy_core = 0.0;
   if (roofline) {
     peak = bench::sgemm_gflops(4096, threads);
-    std::sort(core_slices.begin(), core_slices.end());
-    core = core_slices[core_slices.size() / 2];
+    const bench::Spread slices = bench::spread_of(core_slices);
+    core = slices.median;
     busy_core = workers > 1 ? sgemm_gflops_per_core(2048, workers) : core;
     std::printf("sgemm_4096_gflops %.1f\n", peak);
     std::printf("cyclegan_roofline_fraction %.3f\n", gflops / peak);
     // Per CPU-second against one core's sgemm: the efficiency a fully used machine would see.
     std::printf("sgemm_2048_gflops_per_core %.1f\n", core);
-    std::printf("sgemm_2048_gflops_per_core_lowest %.1f\n", core_slices.front());
-    std::printf("sgemm_2048_gflops_per_core_highest %.1f\n", core_slices.back());
+    std::printf("sgemm_2048_gflops_per_core_lowest %.1f\n", slices.lowest);
+    std::printf("sgemm_2048_gflops_per_core_highest %.1f\n", slices.highest);
     std::printf("cyclegan_core_efficiency_emoaug %.3f\n", flops / cpu_seconds * 1e-9 / core);
     std::printf("sgemm_2048_gflops_per_core_all_busy %.1f\n", busy_core);
   }
@@ -314,13 +313,13 @@ int main(int argc, char** argv) {
   // reads low, and the other way round high.
   std::vector<double> paired;
   for (int e = 0; e < epochs; ++e) {
-    const double slice = 0.5 * (slices_in_order[e] + slices_in_order[e + 1]);
+    const double slice = 0.5 * (core_slices[e] + core_slices[e + 1]);
     const double limit_ms = limit.gemm_ms * core / slice + limit.other_ms;
     paired.push_back(limit_ms / (epoch_seconds[e] / iterations * 1e3));
   }
-  std::sort(paired.begin(), paired.end());
-  std::printf("cyclegan_limit_fraction_paired %.3f\n", paired[paired.size() / 2]);
-  std::printf("cyclegan_limit_fraction_paired_lowest %.3f\n", paired.front());
-  std::printf("cyclegan_limit_fraction_paired_highest %.3f\n", paired.back());
+  const bench::Spread spread = bench::spread_of(paired);
+  std::printf("cyclegan_limit_fraction_paired %.3f\n", spread.median);
+  std::printf("cyclegan_limit_fraction_paired_lowest %.3f\n", spread.lowest);
+  std::printf("cyclegan_limit_fraction_paired_highest %.3f\n", spread.highest);
   return 0;
 }

@@ -61,8 +61,7 @@ double seconds_per_call(const std::function<void()>& f) {
     ops::synchronize();
     t.push_back((bench::seconds_now() - start) / calls);
   }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return bench::spread_of(t).median;
 }
 
 // The stream loops, built for the widest vectors this CPU has as the ops' kernels are
